@@ -1,0 +1,140 @@
+"""How checks are written: ``@probe`` functions run in the notebook's process, ``@check``
+functions run in the grader and decide.
+
+A check file (``checks/<assignment>/public.py`` or ``hidden.py``) reads like the lecture::
+
+    from autograder.checks import check, probe
+    from autograder import expect, stats
+
+    @probe
+    def train_step(ns, seed, p):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((64, 32))
+        out, cache = ns.dropout_forward(x, p, "train", rng)
+        return {"x": x, "out": out}
+
+    @check("dropout_forward", points=1)
+    def test_kept_values_are_scaled_by_inverse_keep_probability(student, seed):
+        r = student(train_step, seed=seed, p=0.3)
+        ...
+
+A probe is self-contained: it may use ``np``, ``math`` and ``torch`` and the student's
+names through ``ns``; it returns a dict of arrays, numbers and strings. Its source is sent
+to the notebook's process, so it holds no expected values. A check receives the fixtures it
+names: ``student`` and ``reference`` (call a probe on the student's or the reference
+solution's code), and ``seed`` (a fixed integer per check). Points and visibility are data
+on the check: points in ``@check``, visibility by file (``public.py`` is shipped to
+students, ``hidden.py`` never is).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import json
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+VISIBILITIES = ("public", "hidden")
+
+
+@dataclass(frozen=True)
+class Probe:
+    name: str
+    source: str
+
+    def key(self, kwargs: dict) -> str:
+        """Stable identity of one call: the probe's source and its arguments."""
+        blob = json.dumps({"probe": self.source, "kwargs": kwargs}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def __call__(self, *args, **kwargs):  # pragma: no cover - guard against misuse
+        raise TypeError(f"probe {self.name} runs in the notebook's process: call student({self.name}, ...)")
+
+
+def probe(fn) -> Probe:
+    """Mark a function as a probe. Its source (without decorators) is what runs remotely."""
+    src = textwrap.dedent(inspect.getsource(fn))
+    lines = src.splitlines(True)
+    while lines and lines[0].lstrip().startswith("@"):
+        lines.pop(0)
+    return Probe(fn.__name__, "".join(lines))
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    exercise: str
+    points: float
+    fn: object = field(compare=False)
+    id: str = ""
+    visibility: str = "public"
+    doc: str = ""
+    source: str = field(default="", compare=False)
+    fixtures: tuple = ()
+
+
+def check(exercise: str, *, points: float):
+    """Declare a check of ``exercise`` worth ``points`` (all or nothing)."""
+    if points <= 0:
+        raise ValueError("points must be positive")
+
+    def deco(fn):
+        fn.__check__ = {"exercise": exercise, "points": float(points)}
+        return fn
+
+    return deco
+
+
+def _checks_in_module(module, visibility: str) -> list[CheckSpec]:
+    specs = []
+    for name, fn in vars(module).items():
+        meta = getattr(fn, "__check__", None)
+        if meta is None or not callable(fn):
+            continue
+        cid = name[5:] if name.startswith("test_") else name
+        fixtures = tuple(inspect.signature(fn).parameters)
+        unknown = set(fixtures) - {"student", "reference", "seed"}
+        if unknown:
+            raise TypeError(f"check {name}: unknown fixtures {sorted(unknown)}")
+        doc = inspect.getdoc(fn) or ""
+        specs.append(
+            CheckSpec(meta["exercise"], meta["points"], fn, cid, visibility, doc, inspect.getsource(fn), fixtures)
+        )
+    specs.sort(key=lambda s: s.fn.__code__.co_firstlineno)
+    return specs
+
+
+def load_module(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_checks(checks_dir: Path, assignment_id: str, visibilities=VISIBILITIES) -> list[CheckSpec]:
+    """The checks of one assignment, public first, each in file order."""
+    specs: list[CheckSpec] = []
+    for vis in VISIBILITIES:
+        if vis not in visibilities:
+            continue
+        path = Path(checks_dir) / assignment_id / f"{vis}.py"
+        if not path.exists():
+            continue
+        module = load_module(path, f"autograder_checks_{assignment_id}_{vis}")
+        specs.extend(_checks_in_module(module, vis))
+    seen = set()
+    for s in specs:
+        if s.id in seen:
+            raise ValueError(f"{checks_dir}/{assignment_id}: duplicate check id {s.id!r}")
+        seen.add(s.id)
+    return specs
+
+
+def check_seed(base_seed: int, assignment_id: str, check_id: str) -> int:
+    """The fixed seed a check receives: stable across runs, different per check."""
+    h = hashlib.sha256(f"{base_seed}/{assignment_id}/{check_id}".encode()).digest()
+    return int.from_bytes(h[:4], "little")

@@ -1,0 +1,133 @@
+"""Stage 2: from a notebook, take only what grading needs.
+
+- answer cells: by nbgrader ``grade_id`` (= exercise id), from the submission;
+- setup cells: read-only cells whose ``grade_id`` starts with ``setup``, from the trusted
+  source notebook (a student who edits a locked cell changes nothing);
+- everything else (experiments, plots, test cells) is skipped, so grading never re-runs
+  training demos.
+
+A missing, duplicated or non-code answer cell becomes an exercise-level problem (0 points on
+that exercise with a message), never a crash.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import nbformat
+
+SETUP_PREFIX = "setup"
+
+
+@dataclass
+class CellIndex:
+    by_id: dict = field(default_factory=dict)
+    duplicates: list = field(default_factory=list)
+    order: list = field(default_factory=list)
+
+
+def index_cells(nb: nbformat.NotebookNode) -> CellIndex:
+    idx = CellIndex()
+    for cell in nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader")
+        gid = meta.get("grade_id") if isinstance(meta, dict) else None
+        if not isinstance(gid, str):
+            continue
+        if gid in idx.by_id:
+            if gid not in idx.duplicates:
+                idx.duplicates.append(gid)
+            continue
+        idx.by_id[gid] = cell
+        idx.order.append(gid)
+    return idx
+
+
+@dataclass(frozen=True)
+class Cell:
+    id: str
+    kind: str  # "setup" | "answer"
+    source: str
+
+    def as_wire(self) -> dict:
+        return {"id": self.id, "kind": self.kind, "source": self.source}
+
+
+@dataclass
+class Program:
+    """The code to run for one notebook, in notebook order, plus per-exercise problems."""
+
+    assignment_id: str
+    cells: list[Cell]
+    problems: dict[str, str] = field(default_factory=dict)  # exercise id -> message
+
+    @property
+    def fingerprint(self) -> str:
+        import hashlib
+
+        h = hashlib.sha256()
+        for c in self.cells:
+            h.update(f"{c.kind}:{c.id}\0{c.source}\0".encode())
+        return h.hexdigest()
+
+
+def to_python(source: str) -> str:
+    """IPython syntax (``%magic``, ``!shell``) to plain Python; magics become no-op calls."""
+    if "%" not in source and "!" not in source:
+        return source
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:  # pragma: no cover - IPython comes with nbgrader
+        return "\n".join("pass" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    return TransformerManager().transform_cell(source)
+
+
+def setup_ids(source_nb) -> list[str]:
+    return [gid for gid in index_cells(source_nb).order if gid.startswith(SETUP_PREFIX)]
+
+
+def reference_program(assignment, source_nb) -> Program:
+    """Setup and solution cells of the trusted source notebook."""
+    idx = index_cells(source_nb)
+    answer_ids = {e.id for e in assignment.auto_exercises}
+    cells = []
+    for gid in idx.order:
+        cell = idx.by_id[gid]
+        if cell.cell_type != "code":
+            continue
+        if gid.startswith(SETUP_PREFIX):
+            cells.append(Cell(gid, "setup", to_python(cell.source)))
+        elif gid in answer_ids:
+            cells.append(Cell(gid, "answer", to_python(cell.source)))
+    return Program(assignment.id, cells)
+
+
+def student_program(assignment, source_nb, submission_nb) -> Program:
+    """Setup cells from the source, answer cells from the submission, in the source's order."""
+    src = index_cells(source_nb)
+    sub = index_cells(submission_nb)
+    answer_ids = {e.id for e in assignment.auto_exercises}
+    cells, problems = [], {}
+    for gid in src.order:
+        scell = src.by_id[gid]
+        if scell.cell_type != "code":
+            continue
+        if gid.startswith(SETUP_PREFIX):
+            cells.append(Cell(gid, "setup", to_python(scell.source)))
+            continue
+        if gid not in answer_ids:
+            continue
+        if gid in sub.duplicates:
+            problems[gid] = f"grade_id '{gid}'인 셀이 여러 개입니다; 복사한 셀을 지우고 답안 셀 하나만 남기세요."
+            continue
+        cell = sub.by_id.get(gid)
+        if cell is None:
+            problems[gid] = (
+                f"답안 셀 '{gid}'를 찾을 수 없습니다 (셀이 삭제되었거나 grade_id가 바뀌었습니다). "
+                "배포된 노트북에서 셀을 다시 복사하세요."
+            )
+            continue
+        if cell.cell_type != "code":
+            problems[gid] = f"답안 셀 '{gid}'가 code 셀이 아니라 {cell.cell_type} 셀입니다; code 셀로 되돌리세요."
+            continue
+        cells.append(Cell(gid, "answer", to_python(cell.source)))
+    return Program(assignment.id, cells, problems)

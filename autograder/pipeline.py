@@ -1,0 +1,148 @@
+"""The grading pipeline: load -> extract -> run -> verdict, for one student's submission.
+
+Used by the CLI (``grade``, ``check``), batch grading and the tests. Reporting is separate
+(:mod:`autograder.report`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checks import load_checks
+from .course import Assignment, CourseTree
+from .errors import InputError
+from .extract import reference_program, student_program
+from .load import load_notebook
+from .reference import PublicStore, ReferenceSession, default_cache_dir
+from .run import Limits, ProcessSession
+from .verdict import AssignmentResult, CheckResult, run_checks
+
+
+@dataclass
+class Entry:
+    """One notebook of a submission, matched to its assignment (or why it could not be)."""
+
+    assignment: Assignment
+    path: Path | None
+    problem: str = ""
+
+
+def public_store_path(tree: CourseTree, assignment_id: str) -> Path:
+    return tree.checks_dir / assignment_id / "public_reference.json"
+
+
+def find_entries(tree: CourseTree, paths) -> list[Entry]:
+    """Match notebooks (or folders holding them) to assignments. Raises InputError if nothing matches."""
+    course = tree.model
+    ids = [a.id for a in course.assignments]
+    entries: dict[str, Entry] = {}
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise InputError(p, "파일이나 폴더가 없습니다 (no such file or folder)")
+        if p.is_dir():
+            found = False
+            for a in course.assignments:
+                for cand in (p / a.id / f"{a.id}.ipynb", p / f"{a.id}.ipynb", p / "assignments" / a.id / f"{a.id}.ipynb"):
+                    if cand.is_file():
+                        entries[a.id] = Entry(a, cand)
+                        found = True
+                        break
+                else:
+                    folder = p / a.id if (p / a.id).is_dir() else (p / "assignments" / a.id)
+                    others = sorted(x.name for x in folder.glob("*.ipynb")) if folder.is_dir() else []
+                    if others:
+                        entries[a.id] = Entry(a, None, f"{folder}/{a.id}.ipynb가 없습니다 (다른 이름의 노트북 "
+                                                       f"{', '.join(others)}이(가) 있습니다: 이름을 {a.id}.ipynb로 되돌리세요)")
+                        found = True
+            if not found:
+                raise InputError(p, f"채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of {', '.join(ids)})")
+            for a in course.assignments:
+                entries.setdefault(a.id, Entry(a, None, "제출하지 않았습니다 (notebook not submitted)"))
+        else:
+            if p.suffix != ".ipynb":
+                raise InputError(p, "노트북(.ipynb) 파일이 아닙니다 (not a notebook)")
+            a = course.assignment(p.stem) or course.assignment(p.parent.name)
+            if a is None:
+                raise InputError(p, f"어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 ({', '.join(i + '.ipynb' for i in ids)})")
+            if p.stem != a.id:
+                entries[a.id] = Entry(a, None, f"노트북 이름이 바뀌었습니다: {p.name} → {a.id}.ipynb로 되돌리세요")
+            else:
+                entries[a.id] = Entry(a, p)
+    return [entries[i] for i in ids if i in entries]
+
+
+def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
+    checks = [CheckResult(s.id, s.exercise, 0.0, s.points, "error", message, s.visibility) for s in specs]
+    return AssignmentResult(a.id, checks, problem=message, max_score_override=sum(s.points for s in specs))
+
+
+def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
+                  limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
+                  progress=None) -> list[AssignmentResult]:
+    """Grade one student's notebooks. The student's code runs in one sandboxed worker
+    (heavy imports happen once per submission); every verdict is computed here."""
+    course = tree.model
+    limits = limits or Limits.from_course(course.grading)
+    cache_dir = cache_dir if cache_dir is not None else default_cache_dir(tree.root)
+    solutions = tree.has_solutions
+    session = ProcessSession(limits, sandbox=sandbox)
+    prepared = []
+    results: dict[str, AssignmentResult] = {}
+    try:
+        for e in entries:
+            a = e.assignment
+            specs = load_checks(tree.checks_dir, a.id, visibilities)
+            if e.problem:
+                results[a.id] = _all_failed(specs, a, e.problem)
+                continue
+            source_path = tree.source_notebook(a) if solutions else tree.release_notebook(a)
+            source_nb = load_notebook(source_path)
+            try:
+                nb = load_notebook(e.path)
+            except InputError as exc:
+                results[a.id] = _all_failed(specs, a, str(exc))
+                continue
+            program = student_program(a, source_nb, nb)
+            session.add(program, a.id)
+            ref_prog = reference_program(a, source_nb) if solutions else None
+            store = PublicStore(public_store_path(tree, a.id)) if not solutions else None
+            prepared.append((a, specs, program, ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store)))
+        if prepared:
+            session.start()  # the worker starts importing and running cells while checks load
+        for a, specs, program, ref in prepared:
+            answer_of = {c.id for c in program.cells if c.kind == "answer"}
+
+            def cell_error(ex, _a=a):
+                return session.cell_error(_a.id, ex) if ex in answer_of else None
+
+            checks = run_checks(
+                specs, a.id,
+                student=lambda probe, kw, _a=a: session.call(_a.id, probe, kw),
+                reference=lambda probe, kw, _r=ref: _r.call(probe, kw),
+                seed_base=course.grading.seed, problems=program.problems, cell_error=cell_error,
+            )
+            ref.close()
+            res = AssignmentResult(a.id, checks)
+            res.manual = [{"id": x.id, "points": x.points} for x in a.exercises if x.manual]
+            results[a.id] = res
+            if progress:
+                progress(a.id)
+    finally:
+        session.close()
+        for _, _, _, ref in prepared:
+            ref.close()
+    return [results[e.assignment.id] for e in entries if e.assignment.id in results]
+
+
+def grade_paths(tree: CourseTree, paths, **kw) -> list[AssignmentResult]:
+    return grade_entries(tree, find_entries(tree, paths), **kw)
+
+
+def relpath(path, start) -> str:
+    try:
+        return os.path.relpath(path, start)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,123 @@
+"""Stage 5: results as a terminal table, JSON, and feedback Markdown/HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .verdict import AssignmentResult
+
+STATUS_KO = {"passed": "통과", "failed": "실패", "error": "오류", "timeout": "시간 초과"}
+STATUS_MARK = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def to_json(results: list[AssignmentResult]) -> dict:
+    return {
+        "score": round(sum(r.score for r in results), 6),
+        "max_score": round(sum(r.max_score for r in results), 6),
+        "assignments": [r.to_json() for r in results],
+    }
+
+
+def write_json_atomic(path, data) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def print_table(results: list[AssignmentResult], *, console=None, details: bool = True) -> None:
+    """Per-exercise table and the total, then what failed and why."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    table = Table(title="채점 결과 (grading result)", show_lines=False)
+    table.add_column("과제 assignment")
+    table.add_column("연습 exercise")
+    table.add_column("점수 score", justify="right")
+    table.add_column("검사 checks", justify="left")
+    for r in results:
+        if r.problem and not r.checks:
+            table.add_row(r.id, "-", f"0/{_num(r.max_score)}", r.problem)
+            continue
+        first = True
+        for ex, (s, m) in r.exercise_scores().items():
+            marks = "".join(STATUS_MARK[c.status] for c in r.checks if c.exercise == ex)
+            style = "green" if s == m else ("red" if s == 0 else "yellow")
+            table.add_row(r.id if first else "", ex, f"[{style}]{_num(s)}/{_num(m)}[/]", marks)
+            first = False
+        for m in r.manual:
+            table.add_row("", m["id"], f"-/{_num(m['points'])}", "수동 채점 (graded by hand)")
+        table.add_row("", "[b]합계[/b]", f"[b]{_num(r.score)}/{_num(r.max_score)}[/b]", "", end_section=True)
+    total = sum(r.score for r in results)
+    max_total = sum(r.max_score for r in results)
+    table.add_row("[b]총점 total[/b]", "", f"[b]{_num(total)}/{_num(max_total)}[/b]", "")
+    console.print(table)
+    if details:
+        for r in results:
+            bad = [c for c in r.checks if c.status != "passed"]
+            if r.problem:
+                console.print(f"[red]{r.id}[/]: {r.problem}")
+                continue
+            for c in bad:
+                console.print(f"[red]{STATUS_MARK[c.status]} {r.id} · {c.exercise} · {c.id}[/] ({STATUS_KO[c.status]}, 0/{_num(c.max_score)})")
+                console.print("   " + c.message.replace("\n", "\n   "), markup=False, highlight=False)
+
+
+def feedback_markdown(results: list[AssignmentResult], *, student: str = "", check_sources: dict | None = None) -> str:
+    """Feedback for a student: every check's verdict; source only for public checks."""
+    total = sum(r.score for r in results)
+    max_total = sum(r.max_score for r in results)
+    out = [f"# 채점 피드백{' — ' + student if student else ''}", "", f"**총점: {_num(total)} / {_num(max_total)}**", ""]
+    for r in results:
+        out += [f"## {r.id} — {_num(r.score)} / {_num(r.max_score)}", ""]
+        if r.problem:
+            out += [f"> {r.problem}", ""]
+        out += ["| 연습 | 검사 | 공개 | 결과 | 점수 |", "|---|---|---|---|---|"]
+        for c in r.checks:
+            vis = "공개" if c.visibility == "public" else "비공개"
+            out.append(f"| {c.exercise} | {c.id} | {vis} | {STATUS_MARK[c.status]} {STATUS_KO[c.status]} | {_num(c.score)}/{_num(c.max_score)} |")
+        out.append("")
+        for c in r.checks:
+            if c.status == "passed":
+                continue
+            out += [f"### {STATUS_MARK[c.status]} {c.exercise} · {c.id}", ""]
+            if c.doc:
+                out += [c.doc, ""]
+            out += ["```", c.message, "```", ""]
+            if check_sources and c.visibility == "public" and (r.id, c.id) in check_sources:
+                out += ["<details><summary>검사 코드 (public check source)</summary>", "", "```python",
+                        check_sources[(r.id, c.id)].rstrip(), "```", "</details>", ""]
+        for m in r.manual:
+            out.append(f"- {m['id']}: 수동 채점 예정 ({_num(m['points'])}점)")
+        out.append("")
+    return "\n".join(out)
+
+
+def feedback_html(markdown_text: str, title: str = "채점 피드백") -> str:
+    """A self-contained HTML page of the Markdown feedback (no external assets)."""
+    try:
+        import markdown as md  # optional
+
+        body = md.markdown(markdown_text, extensions=["tables", "fenced_code"])
+    except ImportError:
+        body = f"<pre>{html.escape(markdown_text)}</pre>"
+    return (
+        "<!doctype html><html lang=ko><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "pre{background:#f6f8fa;padding:.6em;overflow-x:auto}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em}</style>"
+        f"<body>{body}</body></html>"
+    )

@@ -1,0 +1,387 @@
+"""Stage 3: run notebook code in a separate process and call probes on it.
+
+:class:`ProcessSession` starts ``python -I worker.py`` fresh (never a fork of the grader),
+in an empty temporary folder, with a scrubbed environment, resource limits and its own
+process group. Probe results come back as plain data (:mod:`autograder.wire`). A call that
+does not return in time gets the whole process group killed; the next call starts a new
+process that re-runs the notebook's cells, skipping the cell that hung or crashed, so the
+rest of the submission is still graded.
+
+:class:`InProcessSession` runs probes in the current interpreter (used inside Jupyter for
+the public checks and by nbgrader's hidden test cells); results make the same round trip
+through the wire format so verdicts are identical.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+from .checks import Probe
+from .extract import Program
+
+WORKER = Path(__file__).with_name("worker.py")
+MAX_LINE = 64 * 2**20  # largest single response we read from the worker
+LOG_LIMIT = 8 * 2**20  # RLIMIT_FSIZE for the worker's files (its output log included)
+SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
+
+
+class StudentError(Exception):
+    """The student's code raised (or the process died) while a probe ran."""
+
+    def __init__(self, info: dict):
+        self.info = info
+        super().__init__(info.get("message", ""))
+
+
+class StudentTimeout(StudentError):
+    """The student's code did not return within its time limit."""
+
+
+@dataclass
+class Limits:
+    call_timeout_s: float = 10.0
+    setup_timeout_s: float = 60.0
+    time_limit_s: float = 300.0
+    memory_limit_mb: int = 4096
+    max_processes: int = 256
+    max_open_files: int = 256
+
+    @classmethod
+    def from_course(cls, grading) -> "Limits":
+        return cls(grading.call_timeout_s, grading.setup_timeout_s, grading.time_limit_s, grading.memory_limit_mb)
+
+
+def scrubbed_env(home: str) -> dict:
+    env = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update(
+        HOME=home,
+        TMPDIR=home,
+        PYTHONHASHSEED="0",
+        PYTHONDONTWRITEBYTECODE="1",
+        PYTHONUNBUFFERED="1",
+        MPLBACKEND="Agg",
+        OMP_NUM_THREADS="1",
+        MKL_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+        TORCH_NUM_THREADS="1",
+        KMP_DUPLICATE_LIB_OK="TRUE",
+    )
+    return env
+
+
+def _preexec(limits: Limits):
+    mem = limits.memory_limit_mb * 2**20
+    cpu = int(limits.time_limit_s) + 5
+
+    def apply():  # runs in the child between fork and exec: async-signal-safe calls only
+        for res, val in (
+            (resource.RLIMIT_AS, mem),
+            (resource.RLIMIT_CPU, cpu),
+            (resource.RLIMIT_FSIZE, LOG_LIMIT),
+            (resource.RLIMIT_NOFILE, limits.max_open_files),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            try:
+                resource.setrlimit(res, (val, val))
+            except (ValueError, OSError):
+                pass
+        if os.getuid() != 0:  # NPROC does not bind root; the sandbox (issue 9) drops privileges there
+            try:
+                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+            except (ValueError, OSError):
+                pass
+
+    return apply
+
+
+class _Worker:
+    """One running worker process and a thread that reads its protocol lines."""
+
+    def __init__(self, limits: Limits, sandbox: bool):
+        self.home = tempfile.mkdtemp(prefix="autograder-")
+        self.log = os.path.join(self.home, "output.log")
+        cmd = [sys.executable, "-I", str(WORKER), self.log]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd=self.home,
+            env=scrubbed_env(self.home),
+            start_new_session=True,
+            preexec_fn=_preexec(limits) if sandbox else None,
+            close_fds=True,
+        )
+        self.lines: queue.Queue = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        out = self.proc.stdout
+        while True:
+            line = out.readline(MAX_LINE + 1)
+            if not line:
+                self.lines.put(None)
+                return
+            if len(line) > MAX_LINE or not line.endswith(b"\n"):
+                self.lines.put({"__too_big__": True})
+                self.lines.put(None)
+                return
+            try:
+                msg = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                msg = {"__garbled__": True}
+            self.lines.put(msg if isinstance(msg, dict) else {"__garbled__": True})
+
+    def send(self, obj) -> bool:
+        try:
+            self.proc.stdin.write(json.dumps(obj).encode() + b"\n")
+            self.proc.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False
+
+    def next(self, deadline: float):
+        """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        try:
+            return self.lines.get(timeout=remaining)
+        except queue.Empty:
+            raise TimeoutError from None
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.kill()
+        except OSError:
+            pass
+        self.proc.wait()
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def output_tail(self, n=2000) -> str:
+        try:
+            with open(self.log, "rb") as f:
+                f.seek(0, 2)
+                size = f.tell()
+                f.seek(max(0, size - n))
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+
+def _died(where: str) -> dict:
+    return {
+        "type": "ProcessDied",
+        "message": f"{where} 중에 학생 코드의 프로세스가 종료되었습니다 "
+        "(sys.exit/os._exit, 시그널, 메모리 초과 또는 출력 한도 초과).",
+        "line": None,
+        "traceback": "",
+    }
+
+
+class ProcessSession:
+    """Notebook programs loaded into a separate worker process; probes called over a pipe."""
+
+    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True):
+        self.limits = limits or Limits()
+        self.sandbox = sandbox
+        self.programs: dict[str, Program] = {}
+        self.cell_errors: dict[str, dict[str, dict | None]] = {}
+        self.skip: dict[str, set] = {}
+        self._worker: _Worker | None = None
+        self._loaded: set = set()
+        self._memo: dict = {}
+        self.deadline = time.monotonic() + self.limits.time_limit_s
+        self.restarts = 0
+
+    # -- lifecycle -------------------------------------------------------------------
+    def add(self, program: Program, key: str | None = None) -> str:
+        key = key or program.assignment_id
+        self.programs[key] = program
+        self.skip.setdefault(key, set())
+        return key
+
+    def start(self):
+        """Start the worker now (it imports and runs cells while the grader does other work)."""
+        if self._worker is None:
+            self._worker = _Worker(self.limits, self.sandbox)
+            self._loaded = set()
+        for key in self.programs:
+            if key not in self._loaded:
+                self._send_load(key)
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.send({"op": "exit"})
+            self._worker.kill()
+            self._worker = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _kill(self):
+        if self._worker is not None:
+            self._worker.kill()
+            self._worker = None
+            self.restarts += 1
+
+    # -- loading cells ---------------------------------------------------------------
+    def _send_load(self, key):
+        prog = self.programs[key]
+        cells = [c.as_wire() for c in prog.cells if c.id not in self.skip[key]]
+        self._worker.send({"op": "load", "key": key, "cells": cells})
+        self._loaded.add(key)
+        self._pending_load = getattr(self, "_pending_load", [])
+        self._pending_load.append(key)
+
+    def _finish_loads(self):
+        """Wait for every load sent so far; a hung or fatal cell is recorded and skipped next time."""
+        while getattr(self, "_pending_load", None):
+            key = self._pending_load[0]
+            deadline = min(time.monotonic() + self.limits.setup_timeout_s, self.deadline)
+            current = None
+            while True:
+                try:
+                    msg = self._worker.next(deadline)
+                except TimeoutError:
+                    self._fail_load(key, current, timeout=True)
+                    break
+                if msg is None or "__too_big__" in msg:
+                    self._fail_load(key, current, timeout=False)
+                    break
+                if msg.get("event") == "cell":
+                    current = msg.get("id")
+                    continue
+                if msg.get("event") == "ready":
+                    continue
+                if msg.get("ok") and isinstance(msg.get("cells"), dict):
+                    errors = self.cell_errors.setdefault(key, {})
+                    for cid, err in msg["cells"].items():
+                        if cid in {c.id for c in self.programs[key].cells}:
+                            errors[cid] = err if isinstance(err, dict) else None
+                    self._pending_load.pop(0)
+                    break
+
+    def _fail_load(self, key, cell_id, *, timeout: bool):
+        if cell_id is not None:
+            self.skip[key].add(cell_id)
+            if timeout:
+                info = {"type": "Timeout", "message": "셀 실행 시간 제한을 넘었습니다 (무한 루프?)", "line": None, "traceback": ""}
+            else:
+                info = _died("셀 실행")
+            info["timeout"] = timeout
+            self.cell_errors.setdefault(key, {})[cell_id] = info
+        self._pending_load = []
+        self._kill()
+        if cell_id is None:  # died before any cell: nothing to skip, do not loop forever
+            raise StudentError(_died("프로세스 시작"))
+        self.start()
+        self._finish_loads()
+
+    def cell_error(self, key: str, cell_id: str) -> dict | None:
+        return self.cell_errors.get(key, {}).get(cell_id)
+
+    # -- probe calls -----------------------------------------------------------------
+    def call(self, key: str, probe: Probe, kwargs: dict):
+        memo_key = (key, probe.key(kwargs))
+        if memo_key in self._memo:
+            ok, value = self._memo[memo_key]
+            if ok:
+                return value
+            raise value
+        try:
+            value = self._call(key, probe, kwargs)
+        except StudentError as exc:
+            self._memo[memo_key] = (False, exc)
+            raise
+        self._memo[memo_key] = (True, value)
+        return value
+
+    def _call(self, key, probe, kwargs):
+        if time.monotonic() >= self.deadline:
+            raise StudentTimeout({"type": "Timeout", "message": "제출 전체의 시간 제한을 넘었습니다.", "line": None, "traceback": ""})
+        self.start()
+        self._finish_loads()
+        self._worker.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
+        deadline = min(time.monotonic() + self.limits.call_timeout_s, self.deadline)
+        while True:
+            try:
+                msg = self._worker.next(deadline)
+            except TimeoutError:
+                self._kill()
+                raise StudentTimeout(
+                    {"type": "Timeout", "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
+                     "line": None, "traceback": ""}
+                ) from None
+            if msg is None or "__too_big__" in msg:
+                self._kill()
+                info = _died("검사 호출")
+                if msg is not None:
+                    info["message"] = "출력이 너무 큽니다 (64 MiB 초과)."
+                raise StudentError(info)
+            if "event" in msg:
+                continue
+            break
+        if msg.get("ok") is True:
+            try:
+                return wire.decode(msg.get("result"))
+            except wire.WireError as exc:
+                raise StudentError({"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}) from None
+        err = msg.get("error")
+        if not isinstance(err, dict):
+            err = {"type": "ProtocolError", "message": "알 수 없는 응답", "line": None, "traceback": ""}
+        raise StudentError({k: err.get(k) for k in ("type", "message", "line", "traceback", "missing")})
+
+
+class InProcessSession:
+    """Probes called on a namespace in this interpreter (Jupyter, nbgrader's kernel)."""
+
+    def __init__(self, namespace: dict, key: str):
+        from .worker import Runner
+
+        self.runner = Runner()
+        self.runner.namespaces[key] = namespace
+        self._memo: dict = {}
+
+    def cell_error(self, key, cell_id):
+        return None
+
+    def call(self, key, probe: Probe, kwargs):
+        memo_key = (key, probe.key(kwargs))
+        if memo_key not in self._memo:
+            resp = json.loads(json.dumps(self.runner.call(key, probe.name, probe.source, kwargs)))
+            self._memo[memo_key] = resp
+        resp = self._memo[memo_key]
+        if resp.get("ok"):
+            return wire.decode(resp["result"])
+        raise StudentError(resp["error"])
+
+    def close(self):
+        pass

@@ -1,0 +1,150 @@
+"""Stage 4: run the checks in the grader's (trusted) process and decide each one.
+
+Checks call probes on the student's and the reference's code through the sessions and
+compare the plain data that comes back. Each check ends in exactly one status:
+``passed`` (full points), ``failed`` (a property does not hold), ``error`` (the student's
+code raised, or an answer cell is missing) or ``timeout``; the last three score 0.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import asdict, dataclass, field
+
+from .checks import CheckSpec, check_seed
+from .expect import CheckFailed
+from .reference import ReferenceError
+from .run import StudentError, StudentTimeout
+
+STATUSES = ("passed", "failed", "error", "timeout")
+
+
+@dataclass
+class CheckResult:
+    id: str
+    exercise: str
+    score: float
+    max_score: float
+    status: str
+    message: str = ""
+    visibility: str = "public"
+    doc: str = ""
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.pop("doc")
+        return d
+
+
+@dataclass
+class AssignmentResult:
+    id: str
+    checks: list[CheckResult] = field(default_factory=list)
+    problem: str = ""  # the whole notebook could not be graded (unreadable, missing)
+    manual: list[dict] = field(default_factory=list)
+    max_score_override: float | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        if self.max_score_override is not None:
+            return self.max_score_override
+        return sum(c.max_score for c in self.checks)
+
+    def exercise_scores(self) -> dict[str, tuple[float, float]]:
+        out: dict[str, list[float]] = {}
+        for c in self.checks:
+            s = out.setdefault(c.exercise, [0.0, 0.0])
+            s[0] += c.score
+            s[1] += c.max_score
+        return {k: (v[0], v[1]) for k, v in out.items()}
+
+    def to_json(self) -> dict:
+        d = {"id": self.id, "score": round(self.score, 6), "max_score": round(self.max_score, 6),
+             "checks": [c.to_json() for c in self.checks]}
+        if self.problem:
+            d["problem"] = self.problem
+        if self.manual:
+            d["manual"] = self.manual
+        return d
+
+
+def describe_student_error(info: dict, exercise: str) -> str:
+    typ = info.get("type") or "Error"
+    msg = (info.get("message") or "").strip()
+    if info.get("missing"):
+        return (
+            f"`{info['missing']}`이(가) 정의되어 있지 않습니다. 답안 셀 '{exercise}'에서 정의했는지, "
+            "셀을 실행할 때 오류가 없었는지 확인하세요."
+        )
+    if typ == "NotImplementedError":
+        head = f"'{exercise}': 아직 구현하지 않았습니다 (NotImplementedError). `raise NotImplementedError()`를 지우고 구현하세요."
+    elif typ == "Timeout":
+        return f"'{exercise}': {msg}"
+    else:
+        head = f"'{exercise}' 실행 중 {typ} 발생: {msg}"
+    line = info.get("line")
+    if isinstance(line, dict) and line.get("cell"):
+        head += f"\n위치: 셀 '{line['cell']}' {line.get('lineno')}번째 줄: `{line.get('text', '')}`"
+    tb = (info.get("traceback") or "").strip()
+    if tb and typ != "NotImplementedError":
+        head += "\n" + tb
+    return head
+
+
+def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference, seed_base: int = 0,
+               problems: dict[str, str] | None = None, cell_error=None, exercises=None) -> list[CheckResult]:
+    """Run ``specs`` and return one result per check.
+
+    ``student(probe, kwargs)`` and ``reference(probe, kwargs)`` call a probe on either side;
+    ``problems`` maps an exercise to a reason it cannot be graded (missing answer cell);
+    ``cell_error(exercise)`` gives the error its answer cell raised when it ran, if any.
+    """
+    problems = problems or {}
+    results = []
+    timed_out: dict[str, str] = {}  # a correct answer never hangs: one timeout ends the exercise
+    for spec in specs:
+        if exercises is not None and spec.exercise not in exercises:
+            continue
+        base = dict(id=spec.id, exercise=spec.exercise, max_score=spec.points, visibility=spec.visibility,
+                    doc=spec.doc.splitlines()[0] if spec.doc else "")
+        if spec.exercise in problems:
+            results.append(CheckResult(score=0.0, status="error", message=problems[spec.exercise], **base))
+            continue
+        if spec.exercise in timed_out:
+            results.append(CheckResult(score=0.0, status="timeout", message=(
+                f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, 이 연습의 나머지 검사는 실행하지 않았습니다."), **base))
+            continue
+        fixtures = {
+            "student": lambda probe, **kw: student(probe, kw),
+            "reference": lambda probe, **kw: reference(probe, kw),
+            "seed": check_seed(seed_base, assignment_id, spec.id),
+        }
+        try:
+            spec.fn(**{name: fixtures[name] for name in spec.fixtures})
+        except CheckFailed as exc:
+            results.append(CheckResult(score=0.0, status="failed", message=str(exc), **base))
+        except StudentTimeout as exc:
+            timed_out[spec.exercise] = spec.id
+            results.append(CheckResult(score=0.0, status="timeout", message=describe_student_error(exc.info, spec.exercise), **base))
+        except StudentError as exc:
+            msg = describe_student_error(exc.info, spec.exercise)
+            cerr = cell_error(spec.exercise) if cell_error else None
+            if cerr and exc.info.get("missing"):
+                msg += "\n답안 셀을 실행할 때 난 오류: " + describe_student_error(cerr, spec.exercise)
+            status = "timeout" if cerr and cerr.get("timeout") else "error"
+            results.append(CheckResult(score=0.0, status=status, message=msg, **base))
+        except ReferenceError as exc:
+            results.append(CheckResult(score=0.0, status="error", message=f"채점기 문제(기준 해답): {exc}", **base))
+        except Exception as exc:  # noqa: BLE001 - a check choking on odd student output is a failure, not a crash
+            tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            results.append(CheckResult(
+                score=0.0, status="error",
+                message=f"출력을 검사하는 중 처리할 수 없는 값이 나왔습니다 ({tb}). 반환 형식(튜플 순서, dict 키, 타입)을 확인하세요.",
+                **base))
+        else:
+            results.append(CheckResult(score=spec.points, status="passed", **base))
+    return results

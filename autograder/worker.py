@@ -1,0 +1,232 @@
+"""The process that runs code from a notebook and answers probe calls.
+
+This file is the untrusted side of the trust boundary. It is started fresh as
+``python -I worker.py`` by :mod:`autograder.run` (never forked from the grader), imports
+nothing from the ``autograder`` package, and speaks a line-based JSON protocol on the
+stdin/stdout it was started with. Whatever the student's code does in here (patching
+numpy, printing, exiting) only changes what this process sends back; the grader validates
+that data and computes every verdict itself.
+
+Protocol (one JSON object per line):
+
+    -> {"op": "load", "key": K, "cells": [{"id": ..., "kind": ..., "source": ...}, ...]}
+    <- {"event": "cell", "key": K, "id": ...}            (before each cell runs)
+    <- {"ok": true, "cells": {id: null | error}}
+    -> {"op": "call", "key": K, "name": ..., "source": ..., "kwargs": {...}}
+    <- {"ok": true, "result": {...}} | {"ok": false, "error": {...}}
+
+Arrays travel as base64 of ``np.save`` bytes, which the grader reads back with
+``np.load(allow_pickle=False)``: plain data only, never pickle.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import linecache
+import os
+import sys
+import traceback
+
+PROTOCOL_VERSION = 1
+CELL_PREFIXES = ("<answer:", "<setup:", "<probe:")
+
+
+# --------------------------------------------------------------------------------------
+# encoding results as plain data (shared with the in-process session)
+# --------------------------------------------------------------------------------------
+def encode(value, _depth=0):
+    """Turn a probe's return value into JSON-able plain data (arrays as .npy bytes)."""
+    import numpy as np
+
+    if _depth > 20:
+        raise TypeError("output is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) and type(value) in (int, float):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [encode(v, _depth + 1) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str) or k.startswith("__"):
+                raise TypeError(f"output key {k!r} is not a plain string")
+            out[k] = encode(v, _depth + 1)
+        return out
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        t = value.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            t = t.float()
+        value = t.numpy()
+    if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array__") and not isinstance(value, (int, float)):
+        arr = np.array(value, copy=True, subok=False)
+        if arr.dtype.kind not in "biufc":
+            raise TypeError(f"unsupported array dtype {arr.dtype} (numbers and booleans only)")
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        return {"__ndarray__": base64.b64encode(buf.getvalue()).decode("ascii")}
+    if isinstance(value, (int, float)):  # subclasses of int/float: keep only the number
+        return float(value) if isinstance(value, float) else int(value)
+    raise TypeError(f"unsupported output type {type(value).__name__}")
+
+
+# --------------------------------------------------------------------------------------
+# running cells and probes
+# --------------------------------------------------------------------------------------
+class MissingName(NameError):
+    """The student's namespace lacks a function or class a check needs."""
+
+
+class Namespace:
+    """Attribute view of a notebook namespace, as probes see it (``ns.dropout_forward``)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d):
+        object.__setattr__(self, "_d", d)
+
+    def __getattr__(self, name):
+        try:
+            return self._d[name]
+        except KeyError:
+            raise MissingName(name) from None
+
+    def __contains__(self, name):
+        return name in self._d
+
+
+class _FakeIPython:
+    """Stands in for ``get_ipython()`` so transformed magics (``%matplotlib``) are no-ops."""
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+
+def compile_cell(source: str, filename: str):
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return compile(source, filename, "exec")
+
+
+def describe_error(exc: BaseException) -> dict:
+    """Exception type, message, the student's line and a traceback trimmed to notebook code."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    kept = [f for f in frames if f.filename.startswith(CELL_PREFIXES)]
+    student = [f for f in kept if f.filename.startswith(("<answer:", "<setup:"))]
+    line = None
+    if student:
+        f = student[-1]
+        line = {"cell": f.filename.strip("<>").split(":", 1)[1], "lineno": f.lineno, "text": (f.line or "").strip()}
+    tb_lines = traceback.format_list(kept[-6:]) if kept else []
+    tb_lines += traceback.format_exception_only(type(exc), exc)
+    text = "".join(tb_lines)
+    if len(text) > 4000:
+        text = text[:2000] + "\n...\n" + text[-2000:]
+    out = {
+        "type": type(exc).__name__,
+        "message": str(exc)[:1000],
+        "line": line,
+        "traceback": text,
+    }
+    if isinstance(exc, MissingName):
+        out["missing"] = str(exc)
+    return out
+
+
+class Runner:
+    """Executes notebook cells into per-notebook namespaces and runs probes against them."""
+
+    def __init__(self):
+        self.namespaces: dict[str, dict] = {}
+        self._probes: dict[str, object] = {}
+
+    def load(self, key, cells, on_cell=None):
+        ns = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _FakeIPython}
+        self.namespaces[key] = ns
+        status = {}
+        for cell in cells:
+            if on_cell:
+                on_cell(cell["id"])
+            try:
+                code = compile_cell(cell["source"], f"<{cell['kind']}:{cell['id']}>")
+                exec(code, ns)
+                status[cell["id"]] = None
+            except BaseException as exc:  # noqa: BLE001 - a student's cell may raise anything
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                status[cell["id"]] = describe_error(exc)
+        return status
+
+    def probe(self, name, source):
+        fn = self._probes.get(source)
+        if fn is None:
+            import math
+
+            import numpy as np
+
+            glb = {"np": np, "math": math, "__name__": "probe"}
+            if "torch" in source:
+                import torch
+
+                glb["torch"] = torch
+            exec(compile_cell(source, f"<probe:{name}>"), glb)
+            fn = glb[name]
+            self._probes[source] = fn
+        return fn
+
+    def call(self, key, name, source, kwargs):
+        fn = self.probe(name, source)
+        try:
+            value = fn(Namespace(self.namespaces[key]), **kwargs)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            return {"ok": False, "error": describe_error(exc)}
+        try:
+            return {"ok": True, "result": encode(value)}
+        except Exception as exc:  # noqa: BLE001
+            return {"ok": False, "error": {"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}}
+
+
+def main(argv):
+    import json
+
+    proto_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    proto_out = os.fdopen(os.dup(1), "wb")
+    log = argv[1] if len(argv) > 1 else os.devnull
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    sys.stdin = open(os.devnull)
+    sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+    sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
+
+    def send(obj):
+        proto_out.write(json.dumps(obj).encode() + b"\n")
+        proto_out.flush()
+
+    runner = Runner()
+    send({"event": "ready", "version": PROTOCOL_VERSION})
+    buf = b""
+    while True:
+        chunk = proto_in.read(1 << 16)
+        if not chunk:
+            return 0
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            msg = json.loads(line)
+            op = msg.get("op")
+            if op == "load":
+                status = runner.load(msg["key"], msg["cells"], lambda cid: send({"event": "cell", "id": cid}))
+                send({"ok": True, "cells": status})
+            elif op == "call":
+                send(runner.call(msg["key"], msg["name"], msg["source"], msg.get("kwargs", {})))
+            elif op == "exit":
+                return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
