@@ -81,7 +81,7 @@ def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
 
 def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
                   limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
-                  progress=None) -> list[AssignmentResult]:
+                  progress=None, seed: int | None = None) -> list[AssignmentResult]:
     """Grade one student's notebooks. The student's code runs in one sandboxed worker
     (heavy imports happen once per submission); every verdict is computed here."""
     course = tree.model
@@ -122,7 +122,8 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
                 specs, a.id,
                 student=lambda probe, kw, _a=a: session.call(_a.id, probe, kw),
                 reference=lambda probe, kw, _r=ref: _r.call(probe, kw),
-                seed_base=course.grading.seed, problems=program.problems, cell_error=cell_error,
+                seed_base=course.grading.seed if seed is None else seed, problems=program.problems,
+                cell_error=cell_error,
             )
             ref.close()
             res = AssignmentResult(a.id, checks)
