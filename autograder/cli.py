@@ -37,7 +37,10 @@ def cmd_grade(args, visibilities=("public", "hidden")) -> int:
     print_table(results, details=not args.quiet)
     if args.json:
         write_json_atomic(args.json, to_json(results))
-    return errors.EXIT_PARTIAL if any(r.problem and not r.problem.startswith("제출하지") for r in results) else errors.EXIT_OK
+    unreadable = [r.problem for r in results if r.problem and not r.problem.startswith("제출하지")]
+    for problem in unreadable:
+        print(f"error: {problem}", file=sys.stderr)
+    return errors.EXIT_PARTIAL if unreadable else errors.EXIT_OK
 
 
 def cmd_check(args) -> int:

@@ -81,14 +81,15 @@ def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
 
 def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
                   limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
-                  progress=None, seed: int | None = None) -> list[AssignmentResult]:
+                  progress=None, seed: int | None = None, info: dict | None = None) -> list[AssignmentResult]:
     """Grade one student's notebooks. The student's code runs in one sandboxed worker
     (heavy imports happen once per submission); every verdict is computed here."""
     course = tree.model
     limits = limits or Limits.from_course(course.grading)
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(tree.root)
     solutions = tree.has_solutions
-    session = ProcessSession(limits, sandbox=sandbox)
+    # the worker verifies it cannot see these (the private view hides everything not needed)
+    session = ProcessSession(limits, sandbox=sandbox, protect=(tree.source_dir, tree.checks_dir, cache_dir))
     prepared = []
     results: dict[str, AssignmentResult] = {}
     try:
@@ -133,6 +134,8 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
                 progress(a.id)
     finally:
         session.close()
+        if info is not None:
+            info["sandbox"] = session.sandbox_info
         for _, _, _, ref in prepared:
             ref.close()
     return [results[e.assignment.id] for e in entries if e.assignment.id in results]

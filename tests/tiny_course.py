@@ -125,6 +125,7 @@ def source_cells():
 
 def write_course(root: Path) -> Path:
     root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
     (root / "course.yaml").write_text(COURSE_YAML)
     (root / "solutions" / "00_tiny").mkdir(parents=True, exist_ok=True)
     A.write(A.build(source_cells()), root / "solutions" / "00_tiny" / "00_tiny.ipynb")

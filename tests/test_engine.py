@@ -1,0 +1,350 @@
+"""The grading engine, stage by stage, on the tiny course (tests/tiny_course.py).
+
+Each test is written so that it fails if the engine is wrong: verdicts are asserted per check
+with their status, not just "it ran".
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import tiny_course as T
+from autograder import expect, stats
+from autograder.course import load_course, validate_course
+from autograder.errors import InputError
+from autograder.extract import reference_program, student_program
+from autograder.load import load_notebook
+from autograder.pipeline import grade_paths
+from autograder.report import to_json
+
+GOOD = {"scale": T.SCALE, "sample_coin": T.COIN}
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    root = T.write_course(tmp_path_factory.mktemp("tiny"))
+    return load_course(root)
+
+
+def verdicts(results):
+    return {c.id: c.status for r in results for c in r.checks}
+
+
+def grade(course, name, answers, **kw):
+    return grade_paths(course, [T.submission(course.root, name, answers)], **kw)
+
+
+# -- load -------------------------------------------------------------------------------
+def test_load_rejects_non_notebooks_with_one_line(tmp_path):
+    cases = {
+        "empty.ipynb": b"",
+        "text.ipynb": b"hello",
+        "trunc.ipynb": b'{"cells": [',
+        "v3.ipynb": json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
+        "list.ipynb": b"[1, 2]",
+        "binary.ipynb": bytes(range(256)),
+    }
+    expected = {
+        "empty.ipynb": "빈 파일",
+        "text.ipynb": "JSON이 깨졌습니다",
+        "trunc.ipynb": "JSON이 깨졌습니다",
+        "v3.ipynb": "nbformat 3",
+        "list.ipynb": "Jupyter 노트북이 아닙니다",
+        "binary.ipynb": "UTF-8",
+    }
+    for name, data in cases.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        with pytest.raises(InputError) as info:
+            load_notebook(p)
+        msg = str(info.value)
+        assert "\n" not in msg and msg.startswith(str(p)) and expected[name] in msg, msg
+
+
+# -- extract ----------------------------------------------------------------------------
+def test_extract_takes_answers_from_submission_and_setup_from_source(course):
+    a = course.model.assignment("00_tiny")
+    src = load_notebook(course.source_notebook(a))
+    sub_path = T.submission(course.root, "extract", {"scale": "def scale(x, a):\n    return 0"})
+    sub = load_notebook(sub_path)
+    for cell in sub.cells:  # a student edits the locked setup cell: must be ignored
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "setup_imports":
+            cell.source = "import numpy as np\nnp.allclose = lambda *a, **k: True"
+    prog = student_program(a, src, sub)
+    ids = [(c.kind, c.id) for c in prog.cells]
+    assert ids == [("setup", "setup_imports"), ("answer", "scale"), ("answer", "sample_coin")]
+    assert "np.allclose" not in prog.cells[0].source
+    assert prog.cells[1].source.strip().endswith("return 0")
+    assert not any("experiment" in c.source for c in prog.cells), "experiment cells are never run"
+    ref = reference_program(a, src)
+    assert "BEGIN SOLUTION" in ref.cells[1].source
+
+
+def test_extract_reports_deleted_markdown_and_duplicated_answer_cells(course):
+    a = course.model.assignment("00_tiny")
+    src = load_notebook(course.source_notebook(a))
+    sub = load_notebook(T.submission(course.root, "broken-cells", GOOD))
+    sub.cells = [c for c in sub.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "scale"]
+    coin = next(c for c in sub.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "sample_coin")
+    sub.cells.append(nbformat.v4.new_code_cell(coin.source, metadata=coin.metadata))
+    prog = student_program(a, src, sub)
+    assert "찾을 수 없습니다" in prog.problems["scale"]
+    assert "여러 개" in prog.problems["sample_coin"]
+    sub2 = load_notebook(T.submission(course.root, "md-cell", GOOD))
+    for c in sub2.cells:
+        if c.metadata.get("nbgrader", {}).get("grade_id") == "scale":
+            c.cell_type = "markdown"
+    assert "markdown" in student_program(a, src, sub2).problems["scale"]
+
+
+# -- run + verdict ----------------------------------------------------------------------
+def test_full_marks_and_json_shape(course, tmp_path):
+    res = grade(course, "good", GOOD)
+    assert verdicts(res) == {
+        "scale_matches_reference": "passed", "coin_rate_is_p": "passed",
+        "scale_of_integer_list_is_float": "passed", "coin_values_are_zero_or_one": "passed",
+    }
+    data = to_json(res)
+    assert data["score"] == data["max_score"] == 5
+    (a,) = data["assignments"]
+    assert set(a) >= {"id", "score", "max_score", "checks"}
+    assert set(a["checks"][0]) == {"id", "exercise", "score", "max_score", "status", "message", "visibility"}
+    assert a["manual"] == [{"id": "written_why", "points": 1.0}]
+
+
+def test_patching_numpy_testing_in_student_process_does_not_pass_a_wrong_answer(course):
+    wrong = """
+import numpy as np, numpy.testing, builtins
+numpy.testing.assert_allclose = lambda *a, **k: None
+np.allclose = lambda *a, **k: True
+np.testing.assert_array_equal = lambda *a, **k: None
+builtins.abs = lambda x: 0
+def scale(x, a):
+    return np.asarray(x, dtype=np.float64) * (a + 1)
+"""
+    res = grade(course, "patch", {"scale": wrong, "sample_coin": T.COIN})
+    v = verdicts(res)
+    assert v["scale_matches_reference"] == "failed" and v["scale_of_integer_list_is_float"] == "failed"
+    assert v["coin_rate_is_p"] == "passed", "other exercises are unaffected"
+
+
+def test_breaking_builtins_in_student_process_earns_nothing(course):
+    wrong = "import builtins\nbuiltins.isinstance = lambda *a: True\ndef scale(x, a):\n    return 2 * a * np.asarray(x, float)\n"
+    res = grade(course, "builtins", {"scale": wrong, "sample_coin": T.COIN})
+    assert {c.status for c in res[0].checks if c.exercise == "scale"} <= {"failed", "error"}
+    assert res[0].score <= 2  # at most the (correct) sample_coin exercise
+
+
+@pytest.mark.parametrize("exit_code", ["import sys\nsys.exit(0)", "import os\nos._exit(0)"])
+def test_exit_in_answer_cell_scores_only_that_exercise_zero(course, exit_code):
+    res = grade(course, "exit", {"scale": exit_code + "\ndef scale(x, a):\n    return a * x\n", "sample_coin": T.COIN})
+    v = verdicts(res)
+    assert v["scale_matches_reference"] == "error"
+    assert v["coin_rate_is_p"] == v["coin_values_are_zero_or_one"] == "passed"
+    assert res[0].score == 2
+
+
+def test_exit_inside_a_call_is_an_error_not_a_pass(course):
+    res = grade(course, "exit-call", {"scale": "import os\ndef scale(x, a):\n    os._exit(0)\n", "sample_coin": T.COIN})
+    v = verdicts(res)
+    assert v["scale_matches_reference"] == "error" and "종료" in res[0].checks[0].message
+    assert v["coin_rate_is_p"] == "passed"
+
+
+def test_infinite_loop_times_out_and_the_rest_is_graded(course):
+    res = grade(course, "loop", {"scale": "def scale(x, a):\n    while True:\n        pass\n", "sample_coin": T.COIN})
+    v = verdicts(res)
+    assert v["scale_matches_reference"] == v["scale_of_integer_list_is_float"] == "timeout"
+    assert v["coin_rate_is_p"] == v["coin_values_are_zero_or_one"] == "passed"
+
+
+def test_infinite_loop_at_cell_top_level_is_skipped_on_restart(course):
+    res = grade(course, "toploop", {"scale": "while True:\n    pass\n", "sample_coin": T.COIN})
+    v = verdicts(res)
+    assert v["scale_matches_reference"] == "timeout"
+    assert v["coin_rate_is_p"] == "passed"
+
+
+def test_exception_message_names_exercise_type_and_student_line(course):
+    bad = "def scale(x, a):\n    y = np.asarray(x)\n    return y @ np.ones((7, 7))\n"
+    res = grade(course, "raise", {"scale": bad, "sample_coin": T.COIN})
+    msg = res[0].checks[0].message
+    assert res[0].checks[0].status == "error"
+    assert "'scale' 실행 중 ValueError" in msg and "셀 'scale' 3번째 줄" in msg and "y @ np.ones((7, 7))" in msg
+
+
+def test_wrong_distribution_fails_only_the_distribution_check(course):
+    flipped = "def sample_coin(n, p, rng):\n    return (rng.random(n) < 1 - p).astype(np.int64)\n"
+    v = verdicts(grade(course, "flip", {"scale": T.SCALE, "sample_coin": flipped}))
+    assert v["coin_rate_is_p"] == "failed" and v["coin_values_are_zero_or_one"] == "passed"
+
+
+def test_any_draw_order_passes(course):
+    other_order = "def sample_coin(n, p, rng):\n    u = rng.random(n)[::-1]\n    return (1 - (u >= p)).astype(np.int64)\n"
+    v = verdicts(grade(course, "order", {"scale": T.SCALE, "sample_coin": other_order}))
+    assert v["coin_rate_is_p"] == "passed"
+
+
+def test_public_only_runs_no_hidden_check(course):
+    res = grade(course, "public", GOOD, visibilities=("public",))
+    assert {c.visibility for c in res[0].checks} == {"public"} and res[0].max_score == 3
+
+
+def test_validate_finds_points_disagreeing_with_checks(course, tmp_path):
+    assert validate_course(course, release=False) == []
+    bad = Path(tmp_path) / "c"
+    T.write_course(bad)
+    text = (bad / "course.yaml").read_text().replace("{id: scale, points: 3}", "{id: scale, points: 4}")
+    (bad / "course.yaml").write_text(text)
+    problems = validate_course(load_course(bad), release=False)
+    assert any("exercises[0].points: 4 here but" in p and "test_scale" not in p for p in problems), problems
+    assert any("checks of 'scale' add up to 3" in p for p in problems), problems
+
+
+# -- expect / stats ---------------------------------------------------------------------
+def test_allclose_message_names_worst_element_index_values_and_tolerance():
+    want = np.zeros((3, 4))
+    got = want.copy()
+    got[2, 1] = 0.5
+    got[0, 0] = 1e-13
+    with pytest.raises(expect.CheckFailed) as info:
+        expect.allclose(got, want, name="out")
+    msg = str(info.value)
+    assert "index (2, 1)" in msg and "학생 값 0.5" in msg and "기대값 0" in msg and "rtol=1e-10" in msg and "1/12" in msg
+
+
+def test_allclose_states_shape_and_dtype_mismatches():
+    with pytest.raises(expect.CheckFailed, match="shape이 다릅니다 — 기대 \\(2, 3\\), 학생 \\(3, 2\\)"):
+        expect.allclose(np.zeros((3, 2)), np.zeros((2, 3)))
+    with pytest.raises(expect.CheckFailed, match="dtype이 다릅니다 — 기대 float64, 학생 float32"):
+        expect.allclose(np.zeros(3, np.float32), np.zeros(3))
+    with pytest.raises(expect.CheckFailed, match="NaN"):
+        expect.allclose(np.array([np.nan, 1.0]), np.array([0.0, 1.0]))
+    with pytest.raises(expect.CheckFailed, match="배열"):
+        expect.allclose(None, np.zeros(3))
+
+
+def test_proportion_bound_has_its_stated_false_failure_rate():
+    rng = np.random.default_rng(0)
+    n, p, fp = 1000, 0.3, 0.05  # a loose level so the rate is measurable
+    fails = 0
+    for _ in range(2000):
+        try:
+            stats.proportion(int(rng.binomial(n, p)), n, p, fail_prob=fp)
+        except expect.CheckFailed:
+            fails += 1
+    assert fails / 2000 <= fp + 0.02
+    with pytest.raises(expect.CheckFailed):
+        stats.proportion(int(0.7 * n), n, p)
+
+
+@pytest.mark.parametrize("n,p", [(60, 0.3), (20000, 0.7), (10**6, 0.05)])
+def test_exact_binomial_region_matches_scipy(n, p):
+    from scipy import stats as st
+
+    assert stats.binom_region(n, p, 1e-7) == (int(st.binom.ppf(5e-8, n, p)), int(st.binom.isf(5e-8, n, p)))
+
+
+@pytest.mark.parametrize("dof", [5, 999, 40000])
+def test_chi2_quantiles_and_normal_tails_match_scipy(dof):
+    from scipy import stats as st
+
+    np.testing.assert_allclose(stats.chi2_ppf(5e-8, dof), st.chi2.ppf(5e-8, dof), rtol=1e-9)
+    np.testing.assert_allclose(stats.chi2_ppf(1 - 5e-8, dof), st.chi2.isf(5e-8, dof), rtol=1e-9)
+    np.testing.assert_allclose(stats.normal_isf(5e-8), st.norm.isf(5e-8), rtol=1e-9)
+    x = np.linspace(-4, 4, 33)
+    np.testing.assert_allclose(stats.normal_cdf(0.5, 2.0)(x), st.norm.cdf(x, 0.5, 2.0), atol=1e-15)
+
+
+def test_dkw_accepts_the_right_distribution_and_rejects_a_wrong_scale():
+    rng = np.random.default_rng(1)
+    stats.dkw(rng.uniform(-2, 2, 5000), stats.uniform_cdf(-2, 2))
+    with pytest.raises(expect.CheckFailed, match="DKW"):
+        stats.dkw(rng.uniform(-1.8, 1.8, 5000), stats.uniform_cdf(-2, 2))
+    stats.variance_normal(rng.normal(0, 0.3, 4000), 0.09)
+    with pytest.raises(expect.CheckFailed):
+        stats.variance_normal(rng.normal(0, 0.33, 4000), 0.09)
+
+
+# -- CLI --------------------------------------------------------------------------------
+def run_cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_cli_grade_writes_json_and_exits_zero_whatever_the_score(course, tmp_path):
+    sub = T.submission(course.root, "cli", {})
+    out = tmp_path / "r.json"
+    p = run_cli("grade", str(sub), "--json", str(out), cwd=course.root)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    assert data["score"] == 0 and data["max_score"] == 5
+    assert "총점" in p.stdout and "Traceback" not in p.stdout + p.stderr
+
+
+def test_cli_not_a_notebook_is_one_line_exit_3(course, tmp_path):
+    bad = tmp_path / "00_tiny.ipynb"
+    bad.write_text("not json")
+    p = run_cli("grade", str(bad), cwd=course.root)
+    assert p.returncode == 3, (p.stdout, p.stderr)
+    lines = [line for line in p.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in p.stderr
+
+
+def test_cli_bad_notebook_among_good_ones_keeps_the_good_grades(course, tmp_path):
+    folder = tmp_path / "student"
+    T.write_course(tmp_path / "c2")
+    good = T.submission(course.root, "mixed", GOOD)
+    (folder / "00_tiny").mkdir(parents=True)
+    (folder / "00_tiny" / "00_tiny.ipynb").write_text('{"cells": [')
+    out = tmp_path / "r.json"
+    p = run_cli("grade", str(folder), "--json", str(out), cwd=course.root)
+    assert p.returncode == 3, p.stderr
+    data = json.loads(out.read_text())
+    assert data["assignments"][0]["score"] == 0 and "JSON" in data["assignments"][0]["problem"]
+    p2 = run_cli("grade", str(good), "--json", str(out), cwd=course.root)
+    assert p2.returncode == 0 and json.loads(out.read_text())["score"] == 5
+
+
+def test_cli_check_runs_public_checks_only(course, tmp_path):
+    out = tmp_path / "r.json"
+    p = run_cli("check", str(T.submission(course.root, "check", GOOD)), "--json", str(out), cwd=course.root)
+    assert p.returncode == 0, p.stderr
+    data = json.loads(out.read_text())
+    assert data["max_score"] == 3 and all(c["visibility"] == "public" for c in data["assignments"][0]["checks"])
+
+
+def test_help_documents_exit_statuses():
+    p = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True)
+    assert "exit status" in p.stdout and "3  grading ran, but some notebook could not be read" in p.stdout
+
+
+# -- in the notebook (public checks, nbgrader's hidden cells) ----------------------------
+def test_checks_inside_a_kernel_report_partial_credit_and_never_raise(course):
+    from nbclient import NotebookClient
+
+    path = T.submission(course.root, "kernel", {"scale": "def scale(x, a):\n    return (a + 1) * np.asarray(x, float)\n",
+                                                "sample_coin": T.COIN})
+    nb = nbformat.read(str(course.source_notebook(course.model.assignment("00_tiny"))), as_version=4)
+    sub = nbformat.read(str(path), as_version=4)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in sub.cells}
+    for c in nb.cells:  # the source notebook (hidden tests in place) with the student's answers
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code":
+            c.source = by_id[gid].source
+    nb.cells = [c for c in nb.cells if "SystemExit" not in c.source]
+    NotebookClient(nb, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    outs = {c.metadata["nbgrader"]["grade_id"]: c.outputs for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")and c.cell_type == "code"}
+    scale_out = [o for o in outs["test_scale"] if o.output_type == "execute_result"]
+    assert scale_out[0].data["text/plain"] == "0" and "text/html" in scale_out[0].data
+    assert not any(o.output_type == "error" or o.get("name") == "stderr" for os_ in outs.values() for o in os_)
+    coin_out = [o for o in outs["test_sample_coin"] if o.output_type == "execute_result"]
+    assert coin_out[0].data["text/plain"] == "2"
