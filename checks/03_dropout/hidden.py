@@ -1,0 +1,297 @@
+"""Hidden checks of assignment 03 (dropout and its relatives).
+
+Independence of random draws is tested with Fisher's exact test on paired indicators (two-sided; a correct
+sampler fails with probability <= the stated fail_prob, since the test is conservative), so these checks do
+not depend on the drop rate being right: the rate has its own checks.
+"""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from autograder import expect
+from autograder.checks import check, probe
+
+
+def _public():
+    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
+    spec = importlib.util.spec_from_file_location("_checks_03_dropout_public_for_hidden", Path(__file__).with_name("public.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_P = _public()
+binary_mask, channel_zero, sample_zero = _P.binary_mask, _P.channel_zero, _P.sample_zero
+dropout_mask_draw, dropout_train, spatial_draw, drop_path_draw = (
+    _P.dropout_mask_draw, _P.dropout_train, _P.spatial_draw, _P.drop_path_draw)
+dropout_backward_given_cache, linear_mask_average, dropconnect_mask_draw = (
+    _P.dropout_backward_given_cache, _P.linear_mask_average, _P.dropconnect_mask_draw)
+dropconnect_apply, dropblock_pixels, dropblock_apply, sd_rates, mc_scripted = (
+    _P.dropconnect_apply, _P.dropblock_pixels, _P.dropblock_apply, _P.sd_rates, _P.mc_scripted)
+
+
+def independent(a, b, *, name, fail_prob=1e-7):
+    """Paired boolean indicators a[i], b[i] independent (Fisher's exact test, false failure <= fail_prob)."""
+    from scipy.stats import fisher_exact
+
+    a, b = np.asarray(a, bool).ravel(), np.asarray(b, bool).ravel()
+    table = [[int(np.sum(a & b)), int(np.sum(a & ~b))], [int(np.sum(~a & b)), int(np.sum(~a & ~b))]]
+    pval = fisher_exact(table)[1]
+    if pval < fail_prob:
+        n = a.size
+        both, pa, pb = table[0][0] / n, a.mean(), b.mean()
+        expect.fail(
+            f"`{name}`: 서로 독립이어야 하는 {n}쌍에서 둘 다 버려진 비율이 {both:.4f}인데, 독립이면 {pa:.4f} x {pb:.4f} = "
+            f"{pa * pb:.4f} 근처여야 합니다 (Fisher 정확 검정 p-value {pval:.2g} < {fail_prob:g}; 올바른 구현이 실패할 확률 "
+            f"<= {fail_prob:g}). 마스크 하나를 여러 곳에 broadcast해서 같이 쓰고 있지 않은지 확인하세요."
+        )
+
+
+def same_values(got, want, name, hint):
+    arr = expect.shape(got, np.shape(want), name=name)
+    if not np.array_equal(arr, want):
+        expect.fail(f"`{name}`: {hint}")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.1 sample_dropout_mask
+# ----------------------------------------------------------------------------------------------
+@check("sample_dropout_mask", points=1)
+def test_mask_elements_are_independent(student, seed):
+    """서로 다른 원소(배치 방향, 특징 방향)는 독립적으로 뽑힘 (p=0.7)."""
+    m = expect.shape(student(dropout_mask_draw, seed=seed, p=0.7, shape=[200, 100])["mask"], (200, 100), name="mask")
+    z = m == 0
+    independent(z[0::2], z[1::2], name="mask[2i, j]와 mask[2i+1, j] (배치 방향)", fail_prob=5e-8)
+    independent(z[:, 0::2], z[:, 1::2], name="mask[i, 2j]와 mask[i, 2j+1] (특징 방향)", fail_prob=5e-8)
+
+
+@probe
+def dropout_mask_rng_use(ns, seed):
+    a = ns.sample_dropout_mask((40, 30), 0.7, np.random.default_rng(seed))
+    b = ns.sample_dropout_mask((40, 30), 0.7, np.random.default_rng(seed))
+    c = ns.sample_dropout_mask((40, 30), 0.7, np.random.default_rng(seed + 1))
+    return {"a": a, "b": b, "c": c}
+
+
+@check("sample_dropout_mask", points=1)
+def test_mask_comes_from_the_given_rng(student, seed):
+    """같은 상태의 rng는 같은 마스크, 다른 rng는 다른 마스크 (전역 np.random을 쓰지 않음)."""
+    r = student(dropout_mask_rng_use, seed=seed)
+    a = expect.shape(r["a"], (40, 30), name="mask")
+    expect.true(np.array_equal(a, r["b"]), "같은 시드로 만든 rng 두 개가 서로 다른 마스크를 만들었습니다: 인자로 받은 `rng`만 "
+                                           "쓰세요 (np.random.rand/np.random.random 같은 전역 난수 금지).")
+    expect.true(not np.array_equal(a, r["c"]), "다른 rng가 같은 마스크를 만들었습니다: 인자로 받은 `rng`에서 뽑으세요.")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.2 dropout_forward
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropout_test_mode(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((20, 30))
+    out, cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
+    return {"x": x, "out": out}
+
+
+@check("dropout_forward", points=1)
+def test_test_mode_is_identity(student, seed):
+    """test 모드에서는 out = x (스케일도, 마스크도 없음; p=0.7)."""
+    r = student(dropout_test_mode, seed=seed)
+    out = expect.shape(r["out"], r["x"].shape, name="out")
+    if np.allclose(out, r["x"] * 0.3):
+        expect.fail("`out`: test 모드에서 x*(1-p)를 반환했습니다. inverted dropout은 학습 때 이미 1/(1-p)를 곱했으므로 "
+                    "test 모드는 항등 함수입니다 (그건 vanilla dropout의 weight scaling 규칙입니다).")
+    expect.allclose(out, r["x"], name="out (test 모드)")
+
+
+@check("dropout_forward", points=1)
+def test_forward_does_not_modify_input(student, seed):
+    """dropout_forward는 입력 x를 바꾸지 않음 (in-place 연산 금지)."""
+    r = student(dropout_train, seed=seed, p=0.7, shape=[20, 30])
+    same_values(r["x_after"], r["x"], "x (호출 후)", "dropout_forward가 입력 배열 x를 바꿨습니다 (x *= mask 같은 in-place 연산). "
+                                                   "새 배열을 만들어 반환하세요.")
+
+
+@check("dropout_forward", points=1)
+def test_cache_holds_the_mask_used(student, seed):
+    """cache[0]은 사용한 0/1 마스크: out = x * cache[0] / (1-p) (p=0.7)."""
+    r = student(dropout_train, seed=seed, p=0.7, shape=[20, 30])
+    out = expect.shape(r["out"], (20, 30), name="out")
+    if r["mask"] is None:
+        expect.fail("`cache`: (mask, p, mode) 튜플이어야 하고 cache[0]에 학습 모드의 마스크가 있어야 합니다.")
+    mask = binary_mask(r["mask"], (20, 30), "cache[0] (mask)")
+    expect.allclose(out, r["x"] * mask / 0.3, name="out vs x * cache[0] / (1-p)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.3 dropout_backward
+# ----------------------------------------------------------------------------------------------
+@check("dropout_backward", points=1)
+def test_backward_in_test_mode_is_identity(student, reference, seed):
+    """test 모드 역전파: dx = dout (cache = (None, p, "test"))."""
+    kw = dict(seed=seed, p=0.7, mode="test")
+    expect.allclose(student(dropout_backward_given_cache, **kw)["dx"], reference(dropout_backward_given_cache, **kw)["dx"],
+                    name="dx (test 모드)")
+
+
+@probe
+def dropout_round_trip(ns, seed, p):
+    rng = np.random.default_rng(seed)
+    x, dout = rng.standard_normal((25, 16)), rng.standard_normal((25, 16))
+    out, cache = ns.dropout_forward(x.copy(), p, "train", np.random.default_rng(seed + 1))
+    return {"out": out, "dout": dout, "dx": ns.dropout_backward(dout, cache)}
+
+
+@check("dropout_backward", points=1)
+def test_backward_uses_the_forward_mask(student, seed):
+    """순전파에서 0이 된 곳은 dx도 0, 살아남은 곳은 dout/(1-p) (같은 마스크, p=0.7)."""
+    r = student(dropout_round_trip, seed=seed, p=0.7)
+    out = expect.shape(r["out"], (25, 16), name="out")
+    expect.allclose(r["dx"], np.where(out != 0, r["dout"] / 0.3, 0.0), name="dx vs dout * (out != 0) / (1-p)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. weight scaling rule
+# ----------------------------------------------------------------------------------------------
+@check("weight_scaling_rule", points=1)
+def test_inverted_mask_average_equals_plain_layer(student, reference, seed):
+    """inverted dropout의 마스크 평균 = x @ W + b (p=0.7)."""
+    kw = dict(seed=seed, p=0.7, inverted=True)
+    expect.allclose(student(linear_mask_average, **kw)["y"], reference(linear_mask_average, **kw)["y"],
+                    name="mask_average_linear (inverted=True)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. DropConnect
+# ----------------------------------------------------------------------------------------------
+@check("sample_dropconnect_mask", points=1)
+def test_dropconnect_mask_elements_are_independent(student, seed):
+    """가중치마다 독립: 같은 입력/같은 출력 뉴런을 공유해도 따로 뽑힘 (p=0.7)."""
+    m = expect.shape(student(dropconnect_mask_draw, seed=seed, p=0.7, shape=[200, 100])["mask"], (200, 100), name="mask")
+    z = m == 0
+    independent(z[0::2], z[1::2], name="mask[2i, j]와 mask[2i+1, j] (같은 출력 뉴런)", fail_prob=5e-8)
+    independent(z[:, 0::2], z[:, 1::2], name="mask[i, 2j]와 mask[i, 2j+1] (같은 입력 뉴런)", fail_prob=5e-8)
+
+
+@check("dropconnect_linear", points=1)
+def test_bias_is_neither_masked_nor_rescaled(student, reference, seed):
+    """모든 가중치를 끈 마스크에서 출력은 b 그대로 (p=0.7)."""
+    kw = dict(seed=seed, p=0.7, mask_kind="zeros")
+    expect.allclose(student(dropconnect_apply, **kw)["y"], reference(dropconnect_apply, **kw)["y"], name="y (mask = 0)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. Spatial dropout
+# ----------------------------------------------------------------------------------------------
+@check("spatial_dropout", points=1)
+def test_channels_are_dropped_independently(student, seed):
+    """채널 맵마다 독립: 배치 방향, 채널 방향으로 공유하지 않음 (p=0.7)."""
+    shape = (200, 100, 2, 2)
+    out = expect.shape(student(spatial_draw, seed=seed, p=0.7, shape=list(shape))["out"], shape, name="out")
+    z = channel_zero(out)
+    independent(z[0::2], z[1::2], name="채널 맵 (2n, c)와 (2n+1, c) (배치 방향)", fail_prob=5e-8)
+    independent(z[:, 0::2], z[:, 1::2], name="채널 맵 (n, 2c)와 (n, 2c+1) (채널 방향)", fail_prob=5e-8)
+
+
+@check("spatial_dropout", points=1)
+def test_spatial_dropout_does_not_modify_input(student, seed):
+    """spatial_dropout은 입력 x를 바꾸지 않음."""
+    r = student(spatial_draw, seed=seed, p=0.7, shape=[4, 6, 3, 3])
+    same_values(r["x_after"], r["x"], "x (호출 후)", "spatial_dropout이 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+
+
+# ----------------------------------------------------------------------------------------------
+# 5. DropBlock
+# ----------------------------------------------------------------------------------------------
+@check("sample_dropblock_mask", points=1)
+def test_blocks_are_sampled_independently_per_channel(student, seed):
+    """채널마다 씨앗을 따로 뽑음 (torchvision drop_block2d; 채널끼리 공유하지 않음)."""
+    N, C, H, W = 2048, 2, 12, 16
+    r = student(dropblock_pixels, seed=seed, shape=[N, C, H, W], block_size=5, p=0.2, pixel=[5, 8])
+    pix = expect.shape(r["pix"], (N, C), name="mask[:, :, 5, 8]")
+    independent(pix[:, 0] == 0, pix[:, 1] == 0, name="mask[n, 0, 5, 8]와 mask[n, 1, 5, 8] (채널 방향)")
+
+
+@check("dropblock", points=1)
+def test_dropblock_normalizes_over_the_whole_batch(student, reference, seed):
+    """스케일 numel/sum은 배치 전체에서 한 번 (샘플마다 유지 비율이 달라도)."""
+    expect.allclose(student(dropblock_apply, seed=seed, kind="uneven")["out"],
+                    reference(dropblock_apply, seed=seed, kind="uneven")["out"], name="out")
+
+
+@check("dropblock", points=1)
+def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
+    """마스크가 모두 0이면 출력은 모두 0 (0/0 = NaN이 아님)."""
+    expect.allclose(student(dropblock_apply, seed=seed, kind="zeros")["out"],
+                    reference(dropblock_apply, seed=seed, kind="zeros")["out"], name="out (mask = 0)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 6. drop path / stochastic depth
+# ----------------------------------------------------------------------------------------------
+@check("drop_path", points=1)
+def test_drop_path_is_identity_when_not_training(student, seed):
+    """training=False이면 out = x (p=0.7)."""
+    r = student(drop_path_draw, seed=seed, p=0.7, shape=[8, 5], training=False)
+    expect.allclose(r["out"], r["x"], name="out (training=False)")
+
+
+@check("drop_path", points=1)
+def test_drop_path_does_not_modify_input(student, seed):
+    """drop_path는 입력 x를 바꾸지 않음."""
+    r = student(drop_path_draw, seed=seed, p=0.7, shape=[16, 5], training=True)
+    same_values(r["x_after"], r["x"], "x (호출 후)", "drop_path가 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+
+
+@check("stochastic_depth_rates", points=1)
+def test_single_block_gets_the_final_rate(student, reference):
+    """L=1이면 [p_L]; L=7, p_L=0.5에서도 p_L * l / L (l은 1부터)."""
+    for L, pL in ((1, 0.3), (7, 0.5)):
+        got = student(sd_rates, num_blocks=L, final_rate=pL)["rates"]
+        want = reference(sd_rates, num_blocks=L, final_rate=pL)["rates"]
+        expect.allclose(got, want, name=f"stochastic_depth_rates({L}, {pL})")
+
+
+# ----------------------------------------------------------------------------------------------
+# 7. MC dropout
+# ----------------------------------------------------------------------------------------------
+@check("mc_dropout_predict", points=1)
+def test_training_flags_are_restored(student, seed):
+    """호출 후 모든 모듈의 training 플래그가 호출 전과 같음 (train/eval 두 경우)."""
+    for start in ("train", "eval"):
+        r = student(mc_scripted, seed=seed, num_samples=4, start_mode=start)
+        want = start == "train"
+        after = [bool(v) for v in r["after"]]
+        expect.true(after == [want] * 3,
+                    f"{start} 모드의 모델을 넘겼는데 호출 후 (model, dropout, batchnorm).training = {after}입니다. "
+                    "MC dropout이 끝나면 모듈마다 원래 training 플래그로 되돌리세요 (try/finally).")
+
+
+@probe
+def mc_real_model(ns, seed):
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
+                                torch.nn.Dropout(0.4), torch.nn.Linear(16, 3)).double()
+    with torch.no_grad():
+        model[1].running_mean.copy_(torch.linspace(-1.0, 1.0, 16, dtype=torch.float64))
+        model[1].running_var.copy_(torch.linspace(0.5, 2.0, 16, dtype=torch.float64))
+    model.eval()
+    x = torch.randn(8, 4, dtype=torch.float64)
+    mean, var = ns.mc_dropout_predict(model, x, 20)
+    return {"running_mean": model[1].running_mean, "running_var": model[1].running_var, "mean": mean, "var": var}
+
+
+@check("mc_dropout_predict", points=1)
+def test_batchnorm_running_statistics_are_not_updated(student, seed):
+    """실제 모델(Linear-BN-ReLU-Dropout-Linear)에서 BatchNorm의 running 통계가 바뀌지 않음."""
+    r = student(mc_real_model, seed=seed)
+    expect.shape(r["mean"], (8, 3), name="mean")
+    expect.shape(r["var"], (8, 3), name="var")
+    for key, want in (("running_mean", np.linspace(-1.0, 1.0, 16)), ("running_var", np.linspace(0.5, 2.0, 16))):
+        got = expect.shape(r[key], (16,), name=key)
+        if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
+            expect.fail(f"`BatchNorm1d.{key}`가 MC dropout 중에 바뀌었습니다: BatchNorm이 train 모드로 실행되었습니다. "
+                        "model.train() 대신 model.eval() 후 dropout 모듈만 .train()으로 켜세요.")

@@ -1,0 +1,433 @@
+"""Public checks of assignment 03 (dropout and its relatives).
+
+Conventions graded here: ``p`` is the DROP probability (torch.nn.functional.dropout), kept values are
+scaled by 1/(1-p), masks are float64 0/1 keep-masks, and randomness comes from the ``rng`` argument.
+Probabilities are tested at p = 0.2 and 0.7 (never 0.5) so that the keep/drop conventions cannot be confused.
+Random sampling is graded by distribution (exact binomial bounds, false-failure probability <= 1e-7 per
+check); apply functions are graded exactly against the reference solution with a given mask.
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from autograder import expect, stats
+from autograder.checks import check, probe
+
+
+# ----------------------------------------------------------------------------------------------
+# grader-side helpers (never sent to the student's process)
+# ----------------------------------------------------------------------------------------------
+def binary_mask(got, shape, name):
+    """The student's mask as a float64 0/1 array of ``shape``, or a failure saying what is wrong."""
+    arr = expect.shape(got, shape, name=name)
+    if arr.dtype != np.float64:
+        expect.fail(f"`{name}`: dtype이 다릅니다 — 기대 float64 (1.0 = 유지, 0.0 = 버림), 학생 {arr.dtype}. "
+                    "불리언 비교 결과는 `.astype(np.float64)`로 바꾸세요.")
+    bad = ~np.isin(arr, (0.0, 1.0))
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        expect.fail(f"`{name}`: 마스크에는 0.0과 1.0만 있어야 하는데 {int(bad.sum())}개 원소가 아닙니다 "
+                    f"(첫 위치 {idx}: {arr[idx]!r}). 마스크는 1/(1-p) 스케일을 곱하기 전의 값입니다.")
+    return arr
+
+
+def block_orphans(dropped, bs):
+    """Dropped pixels that no whole, in-image bs x bs dropped block covers (empty for a DropBlock mask)."""
+    full = sliding_window_view(dropped, (bs, bs), axis=(2, 3)).all(axis=(-2, -1))  # block with top-left here
+    padded = np.pad(full, ((0, 0), (0, 0), (bs - 1, bs - 1), (bs - 1, bs - 1)))
+    covered = sliding_window_view(padded, (bs, bs), axis=(2, 3)).any(axis=(-2, -1))
+    return dropped & ~covered
+
+
+def dropblock_gamma(p, bs, H, W):
+    return p * H * W / (bs ** 2 * (H - bs + 1) * (W - bs + 1))
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.1 sample_dropout_mask
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropout_mask_draw(ns, seed, p, shape):
+    rng = np.random.default_rng(seed)
+    return {"mask": ns.sample_dropout_mask(tuple(shape), p, rng)}
+
+
+@check("sample_dropout_mask", points=1)
+def test_mask_is_float64_zero_one_with_given_shape(student, seed):
+    """마스크는 주어진 shape의 float64 0/1 배열 (The mask is a float64 0/1 array of the given shape)."""
+    binary_mask(student(dropout_mask_draw, seed=seed, p=0.2, shape=[30, 7, 4])["mask"], (30, 7, 4), "mask")
+
+
+@check("sample_dropout_mask", points=1)
+def test_drop_fraction_is_p(student, seed):
+    """버려지는 비율이 p=0.2 (drop probability, not keep probability)."""
+    m = expect.shape(student(dropout_mask_draw, seed=seed, p=0.2, shape=[20000])["mask"], (20000,), name="mask")
+    stats.proportion(int(np.sum(m == 0)), m.size, 0.2, name="mask에서 0(버림)의 비율, p=0.2")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.2 dropout_forward
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropout_train(ns, seed, p, shape):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(shape))
+    x_in = x.copy()
+    out, cache = ns.dropout_forward(x_in, p, "train", np.random.default_rng(seed + 1))
+    mask = None
+    if isinstance(cache, (tuple, list)) and len(cache) > 0 and cache[0] is not None:
+        try:
+            mask = np.asarray(cache[0])
+        except Exception:
+            mask = None
+    return {"x": x, "x_after": x_in, "out": out, "mask": mask}
+
+
+@check("dropout_forward", points=1)
+def test_kept_values_are_scaled_by_inverse_keep_probability(student, seed):
+    """학습 모드에서 살아남은 값은 x/(1-p), 버린 값은 정확히 0 (p=0.2)."""
+    r = student(dropout_train, seed=seed, p=0.2, shape=[50, 40])
+    out = expect.shape(r["out"], (50, 40), name="out")
+    kept = out != 0
+    if np.allclose(out[kept], r["x"][kept] / 0.2):
+        expect.fail("`out`: 살아남은 값이 x/p입니다. 여기서 p는 버릴 확률이므로 x/(1-p)로 나눠야 합니다 (keep 확률 관례와 혼동).")
+    if np.allclose(out[kept], r["x"][kept]):
+        expect.fail("`out`: 살아남은 값이 x 그대로입니다. inverted dropout은 학습 때 x/(1-p)로 스케일합니다.")
+    expect.allclose(out[kept], r["x"][kept] / 0.8, name="out (0이 아닌 원소)")
+
+
+@check("dropout_forward", points=1)
+def test_forward_drop_fraction_is_p(student, seed):
+    """학습 모드 출력에서 0이 된 비율이 p=0.2."""
+    r = student(dropout_train, seed=seed, p=0.2, shape=[200, 100])
+    out = expect.shape(r["out"], (200, 100), name="out")
+    stats.proportion(int(np.sum(out == 0)), out.size, 0.2, name="out에서 0의 비율, p=0.2")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.3 dropout_backward
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropout_backward_given_cache(ns, seed, p, mode):
+    rng = np.random.default_rng(seed)
+    dout = rng.standard_normal((30, 20))
+    mask = (rng.random((30, 20)) >= p).astype(np.float64) if mode == "train" else None
+    return {"dx": ns.dropout_backward(dout, (mask, p, mode))}
+
+
+@check("dropout_backward", points=1)
+def test_backward_scales_upstream_gradient_by_the_mask(student, reference, seed):
+    """학습 모드 역전파: dx = dout * mask / (1-p), 주어진 cache=(mask, p, "train")로 (p=0.2)."""
+    kw = dict(seed=seed, p=0.2, mode="train")
+    expect.allclose(student(dropout_backward_given_cache, **kw)["dx"], reference(dropout_backward_given_cache, **kw)["dx"],
+                    name="dx")
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. weight scaling inference rule
+# ----------------------------------------------------------------------------------------------
+@probe
+def linear_mask_average(ns, seed, p, inverted):
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.standard_normal((5, 6)), rng.standard_normal((6, 4)), rng.standard_normal(4)
+    return {"y": ns.mask_average_linear(x, W, b, p, inverted=inverted)}
+
+
+@probe
+def linear_weight_scaling(ns, seed, p):
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.standard_normal((5, 6)), rng.standard_normal((6, 4)), rng.standard_normal(4)
+    return {"y": ns.weight_scaling_predict(x, W, b, p)}
+
+
+@check("weight_scaling_rule", points=1)
+def test_weight_scaling_multiplies_weights_by_keep_probability(student, reference, seed):
+    """weight_scaling_predict = x @ ((1-p) W) + b (p=0.3은 drop 확률)."""
+    expect.allclose(student(linear_weight_scaling, seed=seed, p=0.3)["y"], reference(linear_weight_scaling, seed=seed, p=0.3)["y"],
+                    name="weight_scaling_predict")
+
+
+@check("weight_scaling_rule", points=1)
+def test_mask_average_weights_each_mask_by_its_probability(student, reference, seed):
+    """2^D개 마스크의 확률 가중 평균 (vanilla dropout, p=0.3): P(r) = prod (1-p)^r p^(1-r)."""
+    kw = dict(seed=seed, p=0.3, inverted=False)
+    got, want = student(linear_mask_average, **kw)["y"], reference(linear_mask_average, **kw)["y"]
+    expect.shape(got, want.shape, name="mask_average_linear")
+    expect.allclose(got, want, name="mask_average_linear (inverted=False)")
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. DropConnect
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropconnect_mask_draw(ns, seed, p, shape):
+    return {"mask": ns.sample_dropconnect_mask(tuple(shape), p, np.random.default_rng(seed))}
+
+
+@check("sample_dropconnect_mask", points=1)
+def test_dropconnect_mask_has_weight_shape(student, seed):
+    """마스크는 가중치 shape (D_in, D_out)의 float64 0/1 배열 (배치 차원 없음)."""
+    binary_mask(student(dropconnect_mask_draw, seed=seed, p=0.2, shape=[37, 23])["mask"], (37, 23), "mask")
+
+
+@check("sample_dropconnect_mask", points=1)
+def test_dropconnect_drop_fraction_is_p(student, seed):
+    """가중치가 버려지는 비율이 p=0.2."""
+    m = expect.shape(student(dropconnect_mask_draw, seed=seed, p=0.2, shape=[1, 20000])["mask"], (1, 20000), name="mask")
+    stats.proportion(int(np.sum(m == 0)), m.size, 0.2, name="mask에서 0(버림)의 비율, p=0.2")
+
+
+@probe
+def dropconnect_apply(ns, seed, p, mask_kind):
+    rng = np.random.default_rng(seed)
+    x, W, b = rng.standard_normal((8, 6)), rng.standard_normal((6, 5)), rng.standard_normal(5)
+    mask = (rng.random((6, 5)) >= p).astype(np.float64) if mask_kind == "random" else np.zeros((6, 5))
+    return {"y": ns.dropconnect_linear(x, W, b, mask, p)}
+
+
+@check("dropconnect_linear", points=1)
+def test_masked_weights_are_rescaled_by_inverse_keep_probability(student, reference, seed):
+    """y = x @ (W * mask) / (1-p) + b, 주어진 마스크로 (p=0.2)."""
+    kw = dict(seed=seed, p=0.2, mask_kind="random")
+    expect.allclose(student(dropconnect_apply, **kw)["y"], reference(dropconnect_apply, **kw)["y"], name="y")
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. Spatial dropout
+# ----------------------------------------------------------------------------------------------
+@probe
+def spatial_draw(ns, seed, p, shape):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(shape))
+    x_in = x.copy()
+    out = ns.spatial_dropout(x_in, p, np.random.default_rng(seed + 1))
+    return {"x": x, "x_after": x_in, "out": out}
+
+
+def channel_zero(out):
+    """(N, C) booleans: channel map entirely zero."""
+    return (out == 0).reshape(out.shape[0], out.shape[1], -1).all(axis=-1)
+
+
+@check("spatial_dropout", points=1)
+def test_whole_channel_maps_are_dropped_or_scaled(student, seed):
+    """각 채널 맵 x[n, c]는 통째로 0이거나 통째로 x[n, c]/(1-p) (p=0.2)."""
+    shape = (6, 8, 5, 5)
+    r = student(spatial_draw, seed=seed, p=0.2, shape=list(shape))
+    out = expect.shape(r["out"], shape, name="out")
+    x = r["x"]
+    zero = (out == 0).reshape(6, 8, -1)
+    partial = zero.any(-1) & ~zero.all(-1)
+    expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 채널 맵이 일부 픽셀만 0입니다. Spatial Dropout은 "
+                                   "원소가 아니라 (n, c) 채널 맵 전체를 끕니다: 마스크 shape을 (N, C, 1, 1)로 뽑으세요.")
+    dropped = channel_zero(out)
+    expect.allclose(out[~dropped], x[~dropped] / 0.8, name="out (살아남은 채널)")
+
+
+@check("spatial_dropout", points=1)
+def test_channel_drop_fraction_is_p(student, seed):
+    """통째로 0이 된 채널 맵의 비율이 p=0.2."""
+    shape = (10000, 2, 2, 2)
+    out = expect.shape(student(spatial_draw, seed=seed, p=0.2, shape=list(shape))["out"], shape, name="out")
+    z = channel_zero(out)
+    stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 채널 맵의 비율, p=0.2")
+
+
+# ----------------------------------------------------------------------------------------------
+# 5. DropBlock
+# ----------------------------------------------------------------------------------------------
+@probe
+def dropblock_mask_draw(ns, seed, shape, block_size, p):
+    return {"mask": ns.sample_dropblock_mask(tuple(shape), block_size, p, np.random.default_rng(seed))}
+
+
+@probe
+def dropblock_pixels(ns, seed, shape, block_size, p, pixel):
+    m = np.asarray(ns.sample_dropblock_mask(tuple(shape), block_size, p, np.random.default_rng(seed)))
+    if m.ndim != 4:
+        return {"shape": list(m.shape), "pix": None}
+    return {"shape": list(m.shape), "pix": m[:, :, pixel[0], pixel[1]]}
+
+
+@check("sample_dropblock_mask", points=1)
+def test_dropblock_mask_is_float64_zero_one(student, seed):
+    """DropBlock 마스크는 (N, C, H, W) float64 0/1 배열 (1 = 유지)."""
+    binary_mask(student(dropblock_mask_draw, seed=seed, shape=[2, 3, 9, 11], block_size=3, p=0.3)["mask"],
+                (2, 3, 9, 11), "mask")
+
+
+@check("sample_dropblock_mask", points=1)
+def test_dropped_pixels_are_whole_blocks_inside_the_image(student, seed):
+    """버려진 픽셀은 이미지 안에 완전히 들어가는 bs x bs 블록들의 합집합 (bs = 3, 5)."""
+    for bs in (3, 5):
+        shape = (6, 4, 12, 16)
+        m = expect.shape(student(dropblock_mask_draw, seed=seed + bs, shape=list(shape), block_size=bs, p=0.3)["mask"],
+                         shape, name=f"mask (block_size={bs})")
+        dropped = m == 0
+        orphans = block_orphans(dropped, bs)
+        if orphans.any():
+            idx = tuple(int(i) for i in np.argwhere(orphans)[0])
+            expect.fail(
+                f"`mask` (block_size={bs}): 버려진 픽셀 {int(orphans.sum())}/{int(dropped.sum())}개가 이미지 안에 완전히 들어가는 "
+                f"{bs}x{bs} 버려진 블록에 속하지 않습니다 (첫 위치 (n, c, h, w) = {idx}). 씨앗은 블록이 이미지 안에 들어가는 "
+                f"(H-bs+1) x (W-bs+1) 위치에서만 뽑고, 각 씨앗의 {bs}x{bs} 블록 전체를 0으로 만드세요 "
+                "(마스크가 1=유지, 0=버림인지도 확인하세요)."
+            )
+
+
+@check("sample_dropblock_mask", points=1)
+def test_interior_pixel_drop_rate_matches_gamma(student, seed):
+    """안쪽 픽셀이 버려질 확률 = 1 - (1 - gamma)^(bs^2), gamma = p H W / (bs^2 (H-bs+1)(W-bs+1)) (bs=5, p=0.2)."""
+    N, C, H, W, bs, p = 2048, 2, 12, 16, 5, 0.2
+    r = student(dropblock_pixels, seed=seed, shape=[N, C, H, W], block_size=bs, p=p, pixel=[5, 8])
+    expect.true(tuple(r["shape"]) == (N, C, H, W), f"`mask`: shape이 다릅니다 — 기대 {(N, C, H, W)}, 학생 {tuple(r['shape'])}.")
+    pix = expect.shape(r["pix"], (N, C), name="mask[:, :, 5, 8]")
+    gamma = dropblock_gamma(p, bs, H, W)
+    q = 1 - (1 - gamma) ** (bs * bs)
+    stats.proportion(int(np.sum(pix == 0)), pix.size, q,
+                     name=f"픽셀 (5, 8)이 버려진 비율 (gamma={gamma:.4g}, 기대 1-(1-gamma)^25={q:.4f})")
+
+
+@probe
+def dropblock_apply(ns, seed, kind):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 2, 6, 6))
+    if kind == "same_count":
+        mask = np.broadcast_to((rng.random((6, 6)) >= 0.3).astype(np.float64), x.shape).copy()
+    elif kind == "uneven":
+        rates = np.array([0.1, 0.5, 0.9])[:, None, None, None]
+        mask = (rng.random(x.shape) >= rates).astype(np.float64)
+        mask[0, 0, 0, 0] = 1.0
+    else:
+        mask = np.zeros(x.shape)
+    return {"out": ns.dropblock(x, mask)}
+
+
+@check("dropblock", points=1)
+def test_dropblock_rescales_by_numel_over_kept(student, reference, seed):
+    """out = x * mask * numel(mask) / sum(mask) (모든 샘플/채널이 같은 수를 유지하는 마스크)."""
+    expect.allclose(student(dropblock_apply, seed=seed, kind="same_count")["out"],
+                    reference(dropblock_apply, seed=seed, kind="same_count")["out"], name="out")
+
+
+# ----------------------------------------------------------------------------------------------
+# 6. drop path / stochastic depth
+# ----------------------------------------------------------------------------------------------
+@probe
+def drop_path_draw(ns, seed, p, shape, training):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(tuple(shape))
+    x_in = x.copy()
+    out = ns.drop_path(x_in, p, training, np.random.default_rng(seed + 1))
+    return {"x": x, "x_after": x_in, "out": out}
+
+
+def sample_zero(out):
+    return (out == 0).reshape(out.shape[0], -1).all(axis=1)
+
+
+@check("drop_path", points=1)
+def test_each_sample_is_dropped_or_scaled_as_a_whole(student, seed):
+    """샘플 n 전체가 0이거나 전체가 x[n]/(1-p) (p=0.2, 샘플마다 한 번만 뽑기)."""
+    shape = (64, 3, 4)
+    r = student(drop_path_draw, seed=seed, p=0.2, shape=list(shape), training=True)
+    out = expect.shape(r["out"], shape, name="out")
+    zero = (out == 0).reshape(64, -1)
+    partial = zero.any(1) & ~zero.all(1)
+    expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 샘플이 일부 원소만 0입니다. DropPath는 샘플 하나의 잔차 "
+                                   "가지 전체를 끕니다: 마스크 shape을 (N, 1, 1, ...)로 뽑으세요.")
+    dropped = sample_zero(out)
+    expect.allclose(out[~dropped], r["x"][~dropped] / 0.8, name="out (살아남은 샘플)")
+
+
+@check("drop_path", points=1)
+def test_sample_drop_fraction_is_p(student, seed):
+    """통째로 0이 된 샘플의 비율이 p=0.2 (배치 전체에 한 번 뽑는 것이 아님)."""
+    shape = (20000, 3)
+    out = expect.shape(student(drop_path_draw, seed=seed, p=0.2, shape=list(shape), training=True)["out"], shape, name="out")
+    z = sample_zero(out)
+    stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 샘플의 비율, p=0.2")
+
+
+@probe
+def sd_rates(ns, num_blocks, final_rate):
+    return {"rates": ns.stochastic_depth_rates(num_blocks, final_rate)}
+
+
+@check("stochastic_depth_rates", points=1)
+def test_rates_grow_linearly_to_the_final_rate(student, reference):
+    """L=12, p_L=0.2: 블록 l(1부터)의 drop 확률 = p_L * l / L."""
+    got = student(sd_rates, num_blocks=12, final_rate=0.2)["rates"]
+    want = reference(sd_rates, num_blocks=12, final_rate=0.2)["rates"]
+    g = expect.shape(got, want.shape, name="rates")
+    if np.allclose(g, 1 - want):
+        expect.fail("`rates`: 생존 확률(1 - drop 확률)을 반환했습니다. 이 함수는 drop 확률을 반환합니다.")
+    expect.allclose(g, want, name="rates")
+
+
+# ----------------------------------------------------------------------------------------------
+# 7. MC dropout
+# ----------------------------------------------------------------------------------------------
+@probe
+def mc_scripted(ns, seed, num_samples, start_mode):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    scales = torch.randn(num_samples, 1, 3, generator=g, dtype=torch.float64)
+
+    class Scripted(torch.nn.Module):
+        """Returns a scripted output per call and records the modes it was called in."""
+
+        def __init__(self):
+            super().__init__()
+            self.drop = torch.nn.Dropout(0.3)
+            self.bn = torch.nn.BatchNorm1d(3, dtype=torch.float64)
+            self.calls = 0
+            self.flags = []
+
+        def forward(self, inp):
+            self.flags.append([bool(self.drop.training), bool(self.bn.training)])
+            k = self.calls % num_samples
+            self.calls += 1
+            return inp * scales[k] + float(k)
+
+    model = Scripted()
+    model.train(start_mode == "train")
+    mean, var = ns.mc_dropout_predict(model, x, num_samples)
+    return {"mean": mean, "var": var, "calls": model.calls, "flags": model.flags,
+            "after": [bool(model.training), bool(model.drop.training), bool(model.bn.training)]}
+
+
+@check("mc_dropout_predict", points=1)
+def test_predictive_mean_is_average_of_passes(student, reference, seed):
+    """model(x)를 정확히 T번 부르고 그 평균을 반환 (T=7)."""
+    kw = dict(seed=seed, num_samples=7, start_mode="eval")
+    r, ref = student(mc_scripted, **kw), reference(mc_scripted, **kw)
+    expect.equal(r["calls"], 7, name="model(x) 호출 횟수")
+    expect.allclose(r["mean"], ref["mean"], name="mean")
+
+
+@check("mc_dropout_predict", points=1)
+def test_predictive_variance_divides_by_num_samples(student, reference, seed):
+    """분산은 T로 나눈 모분산 (torch.var(..., correction=0)), T=7."""
+    kw = dict(seed=seed, num_samples=7, start_mode="eval")
+    got, want = student(mc_scripted, **kw)["var"], reference(mc_scripted, **kw)["var"]
+    g = expect.shape(got, want.shape, name="var")
+    if np.allclose(g, want * 7 / 6, rtol=1e-9, atol=0):
+        expect.fail("`var`: T-1로 나눈 (불편) 분산입니다. 이 과제는 T로 나눕니다: torch.var(..., correction=0) 또는 unbiased=False.")
+    if np.allclose(g, np.sqrt(want), rtol=1e-9, atol=0):
+        expect.fail("`var`: 표준편차를 반환했습니다. 분산(제곱)을 반환하세요.")
+    expect.allclose(g, want, name="var")
+
+
+@check("mc_dropout_predict", points=1)
+def test_only_dropout_modules_are_in_training_mode(student, seed):
+    """T번의 호출 모두 Dropout은 train 모드, BatchNorm(그 밖의 모듈)은 eval 모드."""
+    r = student(mc_scripted, seed=seed, num_samples=7, start_mode="eval")
+    flags = r["flags"]
+    expect.true(isinstance(flags, list) and len(flags) > 0, "model(x)가 한 번도 호출되지 않았습니다.")
+    for i, f in enumerate(flags):
+        drop_on, bn_on = bool(f[0]), bool(f[1])
+        expect.true(drop_on, f"{i + 1}번째 호출에서 Dropout이 eval 모드였습니다: MC dropout은 추론 때도 dropout을 켜야 합니다 "
+                             "(model.eval() 후 dropout 모듈만 .train()).")
+        expect.true(not bn_on, f"{i + 1}번째 호출에서 BatchNorm이 train 모드였습니다: model.train()은 BatchNorm까지 켜서 배치 "
+                               "통계를 쓰고 running 통계를 바꿉니다. Dropout 모듈만 train 모드로 두세요.")
