@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import wire
+from .sandbox import SandboxUnavailable
 from .checks import Probe
 from .extract import Program
 
@@ -36,6 +37,17 @@ WORKER = Path(__file__).with_name("worker.py")
 MAX_LINE = 64 * 2**20  # largest single response we read from the worker
 LOG_LIMIT = 8 * 2**20  # RLIMIT_FSIZE for the worker's files (its output log included)
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
+# AUTOGRADER_SANDBOX: "auto" (default: every layer that works here), "strict" (refuse to grade
+# unless protected paths are verified invisible to student code), "userns" (force an
+# unprivileged user namespace, for testing), "off" (limits only; what --no-sandbox gives).
+SANDBOX_MODES = ("auto", "strict", "userns", "off")
+
+
+def sandbox_mode() -> str:
+    mode = os.environ.get("AUTOGRADER_SANDBOX", "auto").strip().lower() or "auto"
+    if mode not in SANDBOX_MODES:
+        raise SandboxUnavailable(f"AUTOGRADER_SANDBOX={mode!r}: expected one of {', '.join(SANDBOX_MODES)}")
+    return mode
 
 
 class StudentError(Exception):
@@ -56,7 +68,7 @@ class Limits:
     setup_timeout_s: float = 60.0
     time_limit_s: float = 300.0
     memory_limit_mb: int = 4096
-    max_processes: int = 256
+    max_processes: int = 64
     max_open_files: int = 256
 
     @classmethod
@@ -111,10 +123,15 @@ def _preexec(limits: Limits):
 class _Worker:
     """One running worker process and a thread that reads its protocol lines."""
 
-    def __init__(self, limits: Limits, sandbox: bool):
+    def __init__(self, limits: Limits, sandbox: bool, protect=()):
         self.home = tempfile.mkdtemp(prefix="autograder-")
         self.log = os.path.join(self.home, "output.log")
-        cmd = [sys.executable, "-I", str(WORKER), self.log]
+        cfg = {"log": self.log}
+        if sandbox:
+            mode = sandbox_mode()
+            cfg["sandbox"] = {"home": self.home, "protect": [str(p) for p in protect], "nproc": limits.max_processes,
+                              "home_mb": 256, "mode": "auto" if mode == "strict" else mode}
+        cmd = [sys.executable, "-I", str(WORKER), json.dumps(cfg)]
         self.proc = subprocess.Popen(
             cmd,
             stdin=subprocess.PIPE,
@@ -165,7 +182,9 @@ class _Worker:
         except queue.Empty:
             raise TimeoutError from None
 
-    def kill(self):
+    def kill_process(self):
+        """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
+        the kernel kills every process inside, including any that left the group (setsid)."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -175,6 +194,9 @@ class _Worker:
         except OSError:
             pass
         self.proc.wait()
+
+    def kill(self):
+        self.kill_process()
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 f.close()
@@ -206,9 +228,11 @@ def _died(where: str) -> dict:
 class ProcessSession:
     """Notebook programs loaded into a separate worker process; probes called over a pipe."""
 
-    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True):
+    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True, protect=()):
         self.limits = limits or Limits()
         self.sandbox = sandbox
+        self.protect = tuple(protect)  # paths student code must not see (verified by the worker)
+        self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
         self.programs: dict[str, Program] = {}
         self.cell_errors: dict[str, dict[str, dict | None]] = {}
         self.skip: dict[str, set] = {}
@@ -227,12 +251,39 @@ class ProcessSession:
 
     def start(self):
         """Start the worker now (it imports and runs cells while the grader does other work)."""
-        if self._worker is None:
-            self._worker = _Worker(self.limits, self.sandbox)
+        fresh = self._worker is None
+        if fresh:
+            self._worker = _Worker(self.limits, self.sandbox, self.protect)
             self._loaded = set()
         for key in self.programs:
             if key not in self._loaded:
                 self._send_load(key)
+        if fresh:
+            self._await_ready()
+
+    def _await_ready(self):
+        """The worker's first line says which sandbox layers took effect (sent before any student code runs)."""
+        w = self._worker
+        try:
+            msg = w.next(time.monotonic() + max(self.limits.setup_timeout_s, 30))
+        except TimeoutError:
+            msg = None
+            w.kill_process()  # its reader then reports EOF: the pending loads fail as usual
+        if msg is None:
+            w.lines.put(None)  # keep the EOF for whoever reads next
+        info = msg.get("sandbox") if isinstance(msg, dict) and msg.get("event") == "ready" else None
+        if not isinstance(info, dict):
+            info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
+        self.sandbox_info = info
+        if self.sandbox and sandbox_mode() == "strict":
+            exposed = [p for p, hidden in (info.get("hidden") or {}).items() if not hidden]
+            missing = [p for p in self.protect if p not in (info.get("hidden") or {})]
+            if exposed or missing or "view" not in info.get("layers", []):
+                self._kill()
+                why = "; ".join(info.get("notes") or []) or "no private view"
+                raise SandboxUnavailable(
+                    f"AUTOGRADER_SANDBOX=strict: student code could see {', '.join(exposed + missing) or 'the file system'} "
+                    f"({why})")
 
     def close(self):
         if self._worker is not None:
