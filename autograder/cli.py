@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import errors
 from .errors import CourseError, InputError
+from .sandbox import SandboxUnavailable
 
 EPILOG = """\
 exit status:
@@ -33,10 +34,18 @@ def cmd_grade(args, visibilities=("public", "hidden")) -> int:
     from .report import print_table, to_json, write_json_atomic
 
     tree = _course(args)
-    results = grade_paths(tree, args.paths, visibilities=visibilities, sandbox=not args.no_sandbox)
+    from .sandbox import describe, summary
+
+    info: dict = {}
+    results = grade_paths(tree, args.paths, visibilities=visibilities, sandbox=not args.no_sandbox, info=info)
     print_table(results, details=not args.quiet)
+    if getattr(args, "verbose", False):
+        print(describe(info.get("sandbox")), file=sys.stderr)
     if args.json:
-        write_json_atomic(args.json, to_json(results))
+        data = to_json(results)
+        if "sandbox" in info:
+            data["sandbox"] = summary(info["sandbox"])
+        write_json_atomic(args.json, data)
     unreadable = [r.problem for r in results if r.problem and not r.problem.startswith("제출하지")]
     for problem in unreadable:
         print(f"error: {problem}", file=sys.stderr)
@@ -77,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("paths", nargs="+", metavar="PATH", help="a notebook, or a folder holding <id>/<id>.ipynb")
     g.add_argument("--json", metavar="FILE", help="write the result as JSON")
     g.add_argument("-q", "--quiet", action="store_true", help="only the table, no failure details")
+    g.add_argument("-v", "--verbose", action="store_true", help="also print which sandbox layers were active")
     g.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     g.set_defaults(func=cmd_grade)
 
@@ -85,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", metavar="NOTEBOOK")
     c.add_argument("--json", metavar="FILE")
     c.add_argument("-q", "--quiet", action="store_true")
+    c.add_argument("-v", "--verbose", action="store_true", help="also print which sandbox layers were active")
     c.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_check)
 
@@ -107,6 +118,9 @@ def main(argv=None) -> int:
         print(str(exc), file=sys.stderr)
         return errors.EXIT_USAGE
     except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return errors.EXIT_USAGE
+    except SandboxUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return errors.EXIT_USAGE
     except KeyboardInterrupt:
