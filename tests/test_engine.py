@@ -348,3 +348,17 @@ def test_checks_inside_a_kernel_report_partial_credit_and_never_raise(course):
     assert not any(o.output_type == "error" or o.get("name") == "stderr" for os_ in outs.values() for o in os_)
     coin_out = [o for o in outs["test_sample_coin"] if o.output_type == "execute_result"]
     assert coin_out[0].data["text/plain"] == "2"
+
+
+def test_check_files_run_under_pytest_itself(course, tmp_path):
+    import shutil
+
+    shutil.copy(Path(__file__).resolve().parent.parent / "checks" / "conftest.py", course.root / "checks" / "conftest.py")
+    files = [str(course.root / "checks" / "00_tiny" / f) for f in ("public.py", "hidden.py")]
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib", *files]
+    ok = subprocess.run(args, cwd=course.root, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0 and "4 passed" in ok.stdout, ok.stdout + ok.stderr
+    bad = T.submission(course.root, "pytest-bad", {"scale": "def scale(x, a):\n    return 2 * np.asarray(x, float)\n",
+                                                          "sample_coin": T.COIN})
+    res = subprocess.run([*args, "--notebook", str(bad)], cwd=course.root, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and "2 failed" in res.stdout and "허용 오차" in res.stdout, res.stdout
