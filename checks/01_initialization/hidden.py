@@ -1,0 +1,420 @@
+"""Hidden checks of 01_initialization. Never shipped to students.
+
+Helpers and probes shared with the public checks are taken from public.py (loaded by path under a private
+module name, so its checks are not registered twice).
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from autograder import expect, stats
+from autograder.checks import check, load_module, probe
+
+_pub = load_module(Path(__file__).with_name("public.py"), "autograder_checks_01_initialization_public_helpers")
+_float64, _uniform, _normal, _raised = _pub._float64, _pub._uniform, _pub._normal, _pub._raised
+_orthonormal, _two_layer_matches, _as_bool, _stats_match = (
+    _pub._orthonormal, _pub._two_layer_matches, _pub._as_bool, _pub._stats_match)
+_unit_variance, _gains = _pub._unit_variance, _pub._gains
+fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
+    _pub.fans_of, _pub.init_samples, _pub.two_layer_run, _pub.lsuv_mlp, _pub.fixup_resnet, _pub.fixup_scales)
+
+
+# ------------------------------------------------------------------------------------------------
+# probes only the hidden checks use
+# ------------------------------------------------------------------------------------------------
+@probe
+def fans_error(ns, shapes):
+    out = {}
+    for i, s in enumerate(shapes):
+        try:
+            ns.compute_fans(tuple(s))
+            out[f"case{i}"] = {"raised": None}
+        except Exception as e:  # noqa: BLE001 - raising is the expected behaviour
+            out[f"case{i}"] = {"raised": type(e).__name__}
+    return out
+
+
+@probe
+def gain_error(ns, name):
+    try:
+        ns.calculate_gain(name)
+    except Exception as e:  # noqa: BLE001
+        return {"raised": type(e).__name__}
+    return {"raised": None}
+
+
+@probe
+def init_rng_use(ns, seed, fn, shape, kwargs):
+    f = getattr(ns, fn)
+    return {
+        "a": f(tuple(shape), rng=np.random.default_rng(seed), **kwargs),
+        "b": f(tuple(shape), rng=np.random.default_rng(seed), **kwargs),
+        "c": f(tuple(shape), rng=np.random.default_rng(seed + 1), **kwargs),
+    }
+
+
+@probe
+def orthogonal_corners(ns, seed, shape, n_draws):
+    rng = np.random.default_rng(seed)
+    return {"corner": np.array([np.asarray(ns.orthogonal(tuple(shape), rng=rng)).reshape(shape[0], -1)[0, 0]
+                                for _ in range(n_draws)])}
+
+
+@probe
+def identical_more_cases(ns, seed):
+    rng = np.random.default_rng(seed)
+    H, D, K = 5, 4, 3
+    W1 = np.tile(rng.standard_normal(D), (H, 1))
+    b1 = np.full(H, rng.standard_normal())
+    W2 = np.tile(rng.standard_normal((K, 1)), (1, H))
+    b1_diff = b1.copy()
+    b1_diff[2] += 0.5
+    W2_diff = W2.copy()
+    W2_diff[1, 3] += 0.5
+    W1_off = W1.copy()
+    W1_off[4, 1] += 1e-6
+
+    def noise(a):
+        return a + 1e-13 * rng.standard_normal(a.shape)
+
+    return {
+        "bias differs": ns.hidden_units_identical(W1, b1_diff, W2),
+        "outgoing weights differ": ns.hidden_units_identical(W1, b1, W2_diff),
+        "rounding noise 1e-13": ns.hidden_units_identical(noise(W1), noise(b1), noise(W2)),
+        "one weight off by 1e-6": ns.hidden_units_identical(W1_off, b1, W2),
+        "one weight off by 1e-6, atol=1e-3": ns.hidden_units_identical(W1_off, b1, W2, atol=1e-3),
+    }
+
+
+@probe
+def fixup_scale_error(ns):
+    try:
+        ns.fixup_scale(8, 1)
+    except Exception as e:  # noqa: BLE001
+        return {"raised": type(e).__name__}
+    return {"raised": None}
+
+
+def _rng_is_used(student, seed, fn, shape, kwargs=None):
+    r = student(init_rng_use, seed=seed, fn=fn, shape=shape, kwargs=kwargs or {})
+    a = _float64(r["a"], tuple(shape), f"{fn} (첫 호출)")
+    b = expect.shape(r["b"], tuple(shape), name=f"{fn} (같은 seed로 두 번째 호출)")
+    c = expect.shape(r["c"], tuple(shape), name=f"{fn} (다른 seed)")
+    expect.true(bool(np.array_equal(a, b)),
+                f"`{fn}`: 같은 seed의 rng를 넘겼는데 결과가 다릅니다 — 인자로 받은 rng만 쓰고 "
+                "전역 np.random.* 나 새 default_rng()를 쓰지 마세요.")
+    expect.true(not np.array_equal(a, c), f"`{fn}`: 다른 seed의 rng인데 결과가 같습니다 — rng에서 값을 뽑아야 합니다.")
+
+
+# ------------------------------------------------------------------------------------------------
+# compute_fans
+# ------------------------------------------------------------------------------------------------
+@check("compute_fans", points=1)
+def test_conv_fans_include_receptive_field(student, reference):
+    """Conv 가중치 (out, in, *kernel): fan에 커널 크기(receptive field)를 곱함 (1D/2D/3D, 1x1)."""
+    shapes = [[16, 32, 3, 3], [8, 3, 5], [4, 2, 3, 3, 3], [32, 16, 1, 1]]
+    got, want = student(fans_of, shapes=shapes)["fans"], reference(fans_of, shapes=shapes)["fans"]
+    for s, g, w in zip(shapes, got, want):
+        expect.equal(g, w, name=f"compute_fans({tuple(s)}) (receptive field = prod(shape[2:]))")
+
+
+@check("compute_fans", points=0.5)
+def test_below_two_dims_raises_value_error(student):
+    """2차원 미만 shape ((5,), ())에는 ValueError."""
+    r = student(fans_error, shapes=[[5], []])
+    for key, s in (("case0", (5,)), ("case1", ())):
+        _raised(r[key], "ValueError", f"compute_fans({s})",
+                "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 (IndexError가 아니라).")
+
+
+# ------------------------------------------------------------------------------------------------
+# calculate_gain
+# ------------------------------------------------------------------------------------------------
+@check("calculate_gain", points=0.5)
+def test_leaky_relu_gain_uses_slope_default_001(student, reference):
+    """leaky_relu: sqrt(2 / (1 + slope^2)), param=None이면 slope 0.01 (0.0, 0.2, sqrt(5)도)."""
+    _gains(student, reference, [["leaky_relu", None], ["leaky_relu", 0.0], ["leaky_relu", 0.2],
+                                ["leaky_relu", math.sqrt(5.0)]])
+
+
+@check("calculate_gain", points=0.25)
+def test_selu_gain_is_three_quarters(student, reference):
+    """selu의 gain은 3/4 (PyTorch의 경험적 값)."""
+    _gains(student, reference, [["selu", None]])
+
+
+@check("calculate_gain", points=0.25)
+def test_unknown_nonlinearity_raises_value_error(student):
+    """모르는 이름('gelu2')에는 ValueError."""
+    _raised(student(gain_error, name="gelu2"), "ValueError", "calculate_gain('gelu2')",
+            "지원하지 않는 이름에 조용히 1을 돌려주면 잘못된 초기화를 알아챌 수 없습니다.")
+
+
+# ------------------------------------------------------------------------------------------------
+# xavier
+# ------------------------------------------------------------------------------------------------
+@check("xavier_uniform", points=0.75)
+def test_xavier_uniform_conv_kernel_and_gain(student, seed):
+    """Conv (32, 16, 5, 5), gain 5/3: fan_in = 400, fan_out = 800, a = gain * sqrt(6 / 1200)."""
+    g = 5.0 / 3.0
+    w = student(init_samples, seed=seed, fn="xavier_uniform", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
+    _uniform(w, (32, 16, 5, 5), g * math.sqrt(6.0 / 1200), "xavier_uniform((32, 16, 5, 5), gain=5/3)",
+             "fan_in=16*25, fan_out=32*25, gain=5/3")
+
+
+@check("xavier_uniform", points=0.25)
+def test_xavier_uniform_uses_given_rng(student, seed):
+    """인자로 받은 rng만 사용 (같은 seed → 같은 결과, 다른 seed → 다른 결과)."""
+    _rng_is_used(student, seed, "xavier_uniform", [20, 10])
+
+
+@check("xavier_normal", points=0.75)
+def test_xavier_normal_conv_kernel_and_gain(student, seed):
+    """Conv (32, 16, 5, 5), gain 5/3: std = gain * sqrt(2 / (400 + 800))."""
+    g = 5.0 / 3.0
+    w = student(init_samples, seed=seed, fn="xavier_normal", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
+    _normal(w, (32, 16, 5, 5), g * math.sqrt(2.0 / 1200), "xavier_normal((32, 16, 5, 5), gain=5/3)",
+            "fan_in=16*25, fan_out=32*25, gain=5/3")
+
+
+@check("xavier_normal", points=0.25)
+def test_xavier_normal_uses_given_rng(student, seed):
+    """인자로 받은 rng만 사용."""
+    _rng_is_used(student, seed, "xavier_normal", [20, 10])
+
+
+# ------------------------------------------------------------------------------------------------
+# kaiming
+# ------------------------------------------------------------------------------------------------
+@check("kaiming_uniform", points=0.75)
+def test_kaiming_uniform_fan_out_mode_on_conv(student, seed):
+    """Conv (16, 32, 3, 3), mode='fan_out', relu: fan_out = 16*9 = 144, b = sqrt(2) * sqrt(3 / 144)."""
+    w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[16, 32, 3, 3],
+                kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
+    _uniform(w, (16, 32, 3, 3), math.sqrt(2.0) * math.sqrt(3.0 / 144), "kaiming_uniform((16, 32, 3, 3), mode='fan_out')",
+             "fan_out = 16*3*3 = 144 (fan_in은 288)")
+
+
+@check("kaiming_uniform", points=0.75)
+def test_kaiming_uniform_leaky_slope_a_sets_gain(student, seed):
+    """a = sqrt(5) (nn.Linear의 기본값): gain = sqrt(2/6), 즉 b = 1/sqrt(fan_in), (64, 128)."""
+    w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[64, 128], kwargs={"a": math.sqrt(5.0)})["w"]
+    _uniform(w, (64, 128), 1.0 / math.sqrt(128), "kaiming_uniform((64, 128), a=sqrt(5))",
+             "gain = calculate_gain('leaky_relu', a) = sqrt(1/3)")
+
+
+@check("kaiming_uniform", points=0.5)
+def test_kaiming_uniform_uses_given_rng(student, seed):
+    """인자로 받은 rng만 사용."""
+    _rng_is_used(student, seed, "kaiming_uniform", [20, 10])
+
+
+@check("kaiming_normal", points=0.75)
+def test_kaiming_normal_fan_out_mode_on_conv(student, seed):
+    """Conv (16, 32, 3, 3), mode='fan_out', relu: std = sqrt(2 / 144)."""
+    w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[16, 32, 3, 3],
+                kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
+    _normal(w, (16, 32, 3, 3), math.sqrt(2.0 / 144), "kaiming_normal((16, 32, 3, 3), mode='fan_out')",
+            "fan_out = 16*3*3 = 144 (fan_in은 288)")
+
+
+@check("kaiming_normal", points=0.75)
+def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
+    """nonlinearity='tanh': std = (5/3) / sqrt(fan_in), (128, 256)."""
+    w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[128, 256], kwargs={"nonlinearity": "tanh"})["w"]
+    _normal(w, (128, 256), (5.0 / 3.0) / math.sqrt(256), "kaiming_normal((128, 256), nonlinearity='tanh')",
+            "gain = calculate_gain('tanh') = 5/3, fan_in = 256")
+
+
+@check("kaiming_normal", points=0.5)
+def test_kaiming_normal_uses_given_rng(student, seed):
+    """인자로 받은 rng만 사용."""
+    _rng_is_used(student, seed, "kaiming_normal", [20, 10])
+
+
+# ------------------------------------------------------------------------------------------------
+# orthogonal
+# ------------------------------------------------------------------------------------------------
+@check("orthogonal", points=0.75)
+def test_tall_matrix_has_orthonormal_columns_times_gain(student, seed):
+    """세로로 긴 (120, 50), gain 1.5: W.T @ W = 2.25 I."""
+    w = student(init_samples, seed=seed, fn="orthogonal", shape=[120, 50], kwargs={"gain": 1.5})["w"]
+    _orthonormal(w, (120, 50), 1.5, "orthogonal((120, 50), gain=1.5)")
+
+
+@check("orthogonal", points=0.5)
+def test_conv_weight_flattens_trailing_dims(student, seed):
+    """Conv 가중치는 (shape[0], prod(shape[1:]))로 펼쳐서 직교: (8, 4, 3, 3) → 넓은 (8, 36), (40, 2, 3) → 긴 (40, 6)."""
+    for shape in ([8, 4, 3, 3], [40, 2, 3]):
+        w = student(init_samples, seed=seed, fn="orthogonal", shape=shape, kwargs={})["w"]
+        _orthonormal(w, tuple(shape), 1.0, f"orthogonal({tuple(shape)})")
+
+
+@check("orthogonal", points=0.5)
+def test_haar_corner_sign_is_symmetric(student, seed):
+    """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2 (1000번 뽑아 이항 검정; diag(R) 부호 보정 확인)."""
+    c = expect.shape(student(orthogonal_corners, seed=seed, shape=[6, 10], n_draws=1000)["corner"], (1000,),
+                     name="W[0, 0] (1000번)")
+    k = int(np.sum(c > 0))
+    if k in (0, 1000):
+        expect.fail(f"orthogonal((6, 10))의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 부호에 "
+                    "따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다.")
+    stats.proportion(k, 1000, 0.5, name="W[0, 0] > 0의 비율")
+
+
+@check("orthogonal", points=0.25)
+def test_orthogonal_uses_given_rng(student, seed):
+    """인자로 받은 rng만 사용."""
+    _rng_is_used(student, seed, "orthogonal", [12, 7])
+
+
+# ------------------------------------------------------------------------------------------------
+# symmetry
+# ------------------------------------------------------------------------------------------------
+@check("train_two_layer", points=0.75)
+def test_many_steps_match_reference(student, reference, seed):
+    """무작위 초기화에서 25 step 후의 파라미터가 기준 해답과 같음 (매 step마다 순전파를 새로 계산)."""
+    _two_layer_matches(student, reference, seed, "random", 25)
+
+
+@check("train_two_layer", points=0.75)
+def test_constant_init_keeps_hidden_units_identical(student, reference, seed):
+    """상수 초기화로 20 step 학습해도 모든 은닉 유닛이 같고(대칭 유지), 값은 기준 해답과 같음."""
+    out = student(two_layer_run, seed=seed, init="constant", steps=20, lr=0.3)["out"]
+    expect.true(isinstance(out, list) and len(out) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다.")
+    W1 = np.asarray(expect.finite(out[0], name="W1"), dtype=np.float64)
+    b1 = np.asarray(expect.finite(out[1], name="b1"), dtype=np.float64)
+    W2 = np.asarray(expect.finite(out[2], name="W2"), dtype=np.float64)
+    spread = max(float(np.ptp(W1, axis=0).max()), float(np.ptp(b1)), float(np.ptp(W2, axis=1).max()))
+    expect.true(spread <= 1e-12, f"상수 초기화인데 20 step 후 은닉 유닛들이 달라졌습니다 (최대 차이 {spread:.3g}). "
+                                 "같은 유닛은 같은 기울기를 받아야 합니다: 기울기 식에서 축이나 전치를 확인하세요.")
+    _two_layer_matches(student, reference, seed, "constant", 20)
+
+
+@check("train_two_layer", points=0.5)
+def test_inputs_are_not_modified(student, seed):
+    """train_two_layer는 인자 배열(W1, b1, W2, b2, X, y)을 바꾸지 않음 (새 배열 반환)."""
+    r = student(two_layer_run, seed=seed, init="random", steps=3, lr=0.3)
+    for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), r["before"], r["after"]):
+        if not np.array_equal(np.asarray(before), np.asarray(after)):
+            expect.fail(f"인자 `{name}`가 함수 호출 뒤 바뀌었습니다. `W1 -= lr * dW1`은 호출한 쪽의 배열을 제자리에서 "
+                        "바꿉니다: 시작할 때 복사(np.array(W1, copy=True))한 뒤 갱신하세요.")
+
+
+@check("hidden_units_identical", points=0.25)
+def test_outgoing_weights_and_biases_count(student, seed):
+    """b1[j]나 W2[:, j]만 달라도 False (유닛은 들어오는 가중치, 편향, 나가는 가중치 전부)."""
+    r = student(identical_more_cases, seed=seed)
+    for case in ("bias differs", "outgoing weights differ"):
+        got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
+        expect.true(got is False, f"경우 '{case}': False여야 하는데 {got}입니다. W1의 행만이 아니라 b1과 W2의 열도 비교하세요.")
+
+
+@check("hidden_units_identical", points=0.25)
+def test_tolerance_for_rounding(student, seed):
+    """atol 이하의 차이(1e-13)는 같다고 보고, 1e-6 차이는 다르다고 봄 (atol 인자 존중)."""
+    r = student(identical_more_cases, seed=seed)
+    for case, want in (("rounding noise 1e-13", True), ("one weight off by 1e-6", False),
+                       ("one weight off by 1e-6, atol=1e-3", True)):
+        got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
+        expect.true(got == want, f"경우 '{case}': {want}여야 하는데 {got}입니다. 부동소수점 비교는 == 대신 "
+                                 "|a - b| <= atol로 하고, atol 인자를 쓰세요.")
+
+
+# ------------------------------------------------------------------------------------------------
+# activation_stats
+# ------------------------------------------------------------------------------------------------
+@check("activation_stats", points=0.5)
+def test_relu_activations_per_layer_match_reference(student, reference, seed):
+    """ReLU MLP (6→10→3→8→5→4): 층별 활성값 hs와 평균/표준편차가 기준 해답과 같음."""
+    _stats_match(student, reference, seed, "relu", [6, 10, 3, 8, 5, 4], 30, ["hs", "means", "stds"])
+
+
+@check("activation_stats", points=0.5)
+def test_sigmoid_and_linear_match_reference(student, reference, seed):
+    """sigmoid와 linear 활성에서도 층별 평균/표준편차가 기준 해답과 같음."""
+    for act in ("sigmoid", "linear"):
+        _stats_match(student, reference, seed, act, [5, 8, 3, 6], 25, ["means", "stds"])
+
+
+# ------------------------------------------------------------------------------------------------
+# LSUV
+# ------------------------------------------------------------------------------------------------
+LSUV_HIDDEN = dict(sizes=[32, 100, 50, 80, 10], activation="relu", tol=0.02, bias_std=0.5)
+
+
+@check("lsuv_init", points=1)
+def test_tight_tolerance_needs_iteration(student, seed):
+    """편향이 큰(std 0.5) ReLU MLP, tol = 0.02: 한 번 나누는 것으로는 부족해 반복해야 1 ± tol에 들어감."""
+    _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_HIDDEN), 0.02)
+
+
+@check("lsuv_init", points=0.75)
+def test_weights_are_scaled_orthogonal(student, seed):
+    """LSUV 후 각 가중치 = c * (반)직교 행렬: W W^T (또는 W^T W)가 c^2 I (orthogonal 시작 + 스칼라 배율)."""
+    r = student(lsuv_mlp, seed=seed, **LSUV_HIDDEN)
+    for i, w in enumerate(r["weights"]):
+        w = np.asarray(w, dtype=np.float64)
+        gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+        c2 = float(np.trace(gram)) / gram.shape[0]
+        expect.allclose(gram, c2 * np.eye(gram.shape[0]), rtol=0, atol=1e-4 * c2,
+                        name=f"층 {i}의 Gram 행렬 (기대: {c2:.4g} * I; orthogonal_로 시작했나요?)")
+
+
+# ------------------------------------------------------------------------------------------------
+# Fixup
+# ------------------------------------------------------------------------------------------------
+@check("fixup_scale", points=0.25)
+def test_scale_for_deeper_branches(student, reference):
+    """m >= 3: fixup_scale(16, 3) = 16^(-1/4), fixup_scale(10, 4) = 10^(-1/6), L = 1이면 1."""
+    cases = [[16, 3], [10, 4], [1, 2]]
+    got, want = student(fixup_scales, cases=cases)["scales"], reference(fixup_scales, cases=cases)["scales"]
+    for (L, m), g, w in zip(cases, got, want):
+        expect.allclose(g, w, name=f"fixup_scale({L}, {m}) (L = branch 수, m = branch당 층 수)", check_dtype=False)
+
+
+@check("fixup_scale", points=0.25)
+def test_single_layer_branch_raises_value_error(student):
+    """m = 1이면 지수 -1/(2m-2)가 정의되지 않으므로 ValueError."""
+    _raised(student(fixup_scale_error), "ValueError", "fixup_scale(8, 1)",
+            "m < 2를 직접 검사하세요 (0으로 나누기 오류가 아니라 ValueError).")
+
+
+@check("fixup_init", points=0.5)
+def test_classifier_is_zero(student, seed):
+    """분류층의 가중치와 편향이 0이어서 초기화 직후 logit이 모두 0."""
+    r = student(fixup_resnet, seed=seed, num_blocks=4, layers_per_branch=2)
+    w, b = r["classifier"]
+    expect.equal(w, np.zeros((10, 32)), name="classifier.weight")
+    expect.equal(b, np.zeros(10), name="classifier.bias")
+    expect.equal(r["logits"], np.zeros((128, 10)), name="model(x) (초기화 직후 logit)")
+
+
+@check("fixup_init", points=0.5)
+def test_branch_last_layers_are_zero(student, seed):
+    """각 branch의 마지막 층(가중치와 편향)이 0 (block 8개, branch 3층)."""
+    r = student(fixup_resnet, seed=seed, num_blocks=8, layers_per_branch=3)
+    expect.true(len(r["branches"]) == 8, "block 8개의 층이 있어야 합니다.")
+    for j, block in enumerate(r["branches"]):
+        w, b = block[-1]
+        expect.equal(w, np.zeros((32, 64)), name=f"blocks[{j}].layers[-1].weight (마지막 층)")
+        expect.equal(b, np.zeros(32), name=f"blocks[{j}].layers[-1].bias (마지막 층)")
+
+
+@check("fixup_init", points=1)
+def test_other_branch_layers_are_scaled_he(student, seed):
+    """나머지 branch 층: N(0, (sqrt(2/fan_in) * L^(-1/(2m-2)))^2), 편향 0 (L = 8, m = 3; DKW + 카이제곱)."""
+    r = student(fixup_resnet, seed=seed, num_blocks=8, layers_per_branch=3)
+    scale = 8.0 ** (-1.0 / 4.0)
+    zs = []
+    for j, block in enumerate(r["branches"]):
+        for i, (w, b) in enumerate(block[:-1]):
+            w = np.asarray(w, dtype=np.float64)
+            expect.equal(b, np.zeros(len(np.asarray(b))), name=f"blocks[{j}].layers[{i}].bias")
+            zs.append((w / (math.sqrt(2.0 / w.shape[1]) * scale)).ravel())
+    z = np.concatenate(zs)
+    what = "표준화한 가중치 w / (sqrt(2/fan_in) * 8^(-1/4))"
+    stats.variance_normal(z, 1.0, known_mean=0.0, fail_prob=5e-8, name=what)
+    stats.dkw(z, stats.normal_cdf(0.0, 1.0), fail_prob=5e-8, name=what, what="N(0, 1)")
