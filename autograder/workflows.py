@@ -1,7 +1,120 @@
-"""Instructor and Classroom commands (release, batch, classroom-template)."""
+"""Instructor and Classroom commands (release, batch, classroom-template, classroom-report).
+
+Only argument parsing and wiring live here; the work is done in :mod:`autograder.release`,
+:mod:`autograder.batch` and :mod:`autograder.classroom`.
+"""
 
 from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import errors
+
+
+def _course(args):
+    from .cli import _course as load
+
+    return load(args)
+
+
+def cmd_release(args) -> int:
+    from .release import ReleaseError, check_release, release
+
+    tree = _course(args)
+    log = (lambda msg: print(msg, file=sys.stderr)) if args.verbose else None
+    try:
+        if args.check:
+            problems = check_release(tree, assignments=args.assignment or None, log=log)
+            for p in problems:
+                print(p)
+            if problems:
+                return errors.EXIT_USAGE
+            print("assignments/ and checks/*/public_reference.json are up to date with solutions/")
+            return errors.EXIT_OK
+        written = release(tree, assignments=args.assignment or None, log=log)
+    except ReleaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return errors.EXIT_USAGE
+    n = len({p.parts[1] for p in written if p.parts[0] == "assignments"})
+    print(f"released {n} assignment(s) into {tree.release_dir} and wrote their public reference outputs")
+    return errors.EXIT_OK
+
+
+def cmd_batch(args) -> int:
+    from .batch import run_batch
+
+    tree = _course(args)
+    return run_batch(tree, Path(args.submissions), out=Path(args.out), jobs=args.jobs,
+                     feedback_dir=Path(args.feedback) if args.feedback else None,
+                     progress=not args.no_progress, sandbox=not args.no_sandbox,
+                     force=args.force)
+
+
+def cmd_classroom_template(args) -> int:
+    from .classroom import build_template
+
+    tree = _course(args)
+    files = build_template(tree, Path(args.out_dir), force=args.force)
+    print(f"wrote the student template ({len(files)} files) to {args.out_dir}")
+    return errors.EXIT_OK
+
+
+def cmd_classroom_report(args) -> int:
+    from .classroom import classroom_report
+
+    tree = _course(args)
+    return classroom_report(tree, [Path(p) for p in args.paths], output=args.github_output,
+                            hidden=args.hidden, sandbox=not args.no_sandbox)
 
 
 def add_commands(sub, epilog: str) -> None:
     """Register the workflow sub-commands on the CLI's sub-parser."""
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    r = sub.add_parser(
+        "release", help="regenerate assignments/ from solutions/ (nbgrader generate_assignment) and the public reference outputs",
+        description="Runs `nbgrader generate_assignment` for every assignment of course.yaml (source solutions/, "
+        "release assignments/, gradebook in a temporary folder) and writes checks/<id>/public_reference.json. "
+        "With --check nothing is written: one line per file that differs, exit 2.",
+        epilog=epilog, formatter_class=fmt)
+    r.add_argument("--check", action="store_true", help="fail (exit 2) if the committed release differs from a fresh one")
+    r.add_argument("--assignment", action="append", metavar="ID", help="only this assignment (repeatable)")
+    r.add_argument("-v", "--verbose", action="store_true", help="say what is being done")
+    r.set_defaults(func=cmd_release)
+
+    b = sub.add_parser(
+        "batch", help="grade a class: one folder per student; resumable, parallel, CSV + per-student feedback",
+        description="SUBMISSIONS_DIR holds one folder per student: a GitHub Classroom clone "
+        "(<student>/assignments/<id>/<id>.ipynb or <student>/<id>/<id>.ipynb) or nbgrader's submitted/ layout "
+        "(<student>/<id>/<id>.ipynb). Results are kept per student next to the CSV (<out>.d/), keyed by a hash of "
+        "the notebooks and of the checks and solutions, so an interrupted run resumes and a rerun grades only what "
+        "is new or changed.",
+        epilog=epilog, formatter_class=fmt)
+    b.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    b.add_argument("--out", default="grades.csv", help="the grades CSV (written atomically; default grades.csv)")
+    b.add_argument("-j", "--jobs", type=int, default=2, help="students graded in parallel (default 2)")
+    b.add_argument("--feedback", metavar="DIR", help="per-student feedback folder (default <out>.d/feedback)")
+    b.add_argument("--force", action="store_true", help="regrade everyone, ignoring kept results")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
+    b.set_defaults(func=cmd_batch)
+
+    t = sub.add_parser(
+        "classroom-template", help="build the GitHub Classroom student template repository (no solutions, no hidden checks)",
+        epilog=epilog, formatter_class=fmt)
+    t.add_argument("out_dir", metavar="OUT_DIR")
+    t.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
+    t.set_defaults(func=cmd_classroom_template)
+
+    c = sub.add_parser(
+        "classroom-report", help="grade and write the result in the format of classroom-resources/autograding-grading-reporter",
+        description="Used by .github/workflows/classroom.yml: grades the notebooks and writes one step output per "
+        "assignment (base64 JSON, partial credit per check) to $GITHUB_OUTPUT.",
+        epilog=epilog, formatter_class=fmt)
+    c.add_argument("paths", nargs="+", metavar="PATH")
+    c.add_argument("--github-output", metavar="FILE", help="append outputs here (default: $GITHUB_OUTPUT, else stdout)")
+    c.add_argument("--hidden", action="store_true", help="also run hidden checks (needs the instructor course as --root)")
+    c.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
+    c.set_defaults(func=cmd_classroom_report)

@@ -1,0 +1,249 @@
+"""nbgrader, as instructors use it, gives the same scores as `autograder grade`.
+
+Runs the real nbgrader command line (generate_assignment through `autograder release`, then
+autograde, generate_feedback, export) on a class, with the repository's nbgrader_config.py,
+and compares nbgrader's per-test-cell scores and exported totals with the engine's
+per-exercise scores on the same submissions. Also pins nbgrader's known traps:
+
+- a warning on stderr (Python warning, print to sys.stderr, C-level write to fd 2) in the
+  student's code does not zero a test cell;
+- the feedback HTML does not show the hidden tests' source;
+- untouched test cells with hidden tests give no "checksum has changed" warning.
+
+The tiny course always runs; the real course runs on the sample class (samples/submitted)
+when it exists.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import tiny_course
+from autograder.course import load_course
+from autograder.pipeline import grade_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+NBGRADER = Path(sys.executable).with_name("nbgrader")
+
+pytestmark = pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed (pip install -e .[instructor])")
+
+SOL_SCALE = "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n"
+SOL_COIN = "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n"
+TINY_STUDENTS = {
+    "full": {"scale": SOL_SCALE, "sample_coin": SOL_COIN},
+    # public scale check passes, hidden one raises (list * float); coin rate wrong, values fine
+    "partial": {"scale": "def scale(x, a):\n    return a * x\n",
+                "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n"},
+    # correct, but noisy on stderr in every way a library can be
+    "warns": {"scale": (
+        "import os, sys, warnings\n"
+        "warnings.warn('deprecated thing (at definition)')\n"
+        "def scale(x, a):\n"
+        "    warnings.warn('UserWarning from the student code', UserWarning)\n"
+        "    warnings.warn('deprecated', DeprecationWarning)\n"
+        "    print('to sys.stderr', file=sys.stderr)\n"
+        "    os.write(2, b'C-level write to fd 2\\n')\n"
+        "    return a * np.asarray(x, dtype=np.float64)\n"), "sample_coin": SOL_COIN},
+    "blank": {},
+}
+
+
+def nbgrader(args, cwd, timeout=1800):
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
+    env["JUPYTER_CONFIG_DIR"] = str(Path(cwd) / ".jupyter")
+    proc = subprocess.run([str(NBGRADER), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
+    return proc.stdout + proc.stderr
+
+
+def autograder_cli(args, cwd):
+    proc = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def student_notebook(release_nb: Path, answers: dict, dest: Path) -> None:
+    nb = nbformat.read(str(release_nb), as_version=4)
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(dest))
+
+
+def run_class(course: Path, assignment_ids: list[str]) -> dict:
+    """autograde, generate_feedback and export every assignment; returns logs and the CSV rows."""
+    logs = {}
+    for aid in assignment_ids:
+        logs[aid] = nbgrader(["autograde", aid, "--force"], course)
+        nbgrader(["generate_feedback", aid, "--force"], course)
+    nbgrader(["export", "--to", str(course / "export.csv")], course)
+    with open(course / "export.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {"logs": logs, "rows": rows}
+
+
+def nbgrader_cell_scores(course: Path, student: str, aid: str, exercises) -> dict[str, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / '.cache' / 'nbgrader' / 'gradebook.db'}") as gb:
+        return {ex: float(gb.find_grade(f"test_{ex}", aid, aid, student).score) for ex in exercises}
+
+
+def compare(course: Path, result: dict) -> list:
+    """nbgrader's scores vs the engine's, per test cell and per notebook total."""
+    tree = load_course(course)
+    rows = {(r["student_id"], r["assignment"]): r for r in result["rows"]}
+    compared = []
+    for student_dir in sorted((course / "submitted").iterdir()):
+        ours = {r.id: r for r in grade_paths(tree, [student_dir])}
+        for aid, res in ours.items():
+            if res.problem:
+                continue
+            a = tree.model.assignment(aid)
+            exercises = [e.id for e in a.auto_exercises]
+            theirs = nbgrader_cell_scores(course, student_dir.name, aid, exercises)
+            mine = {ex: s for ex, (s, _m) in res.exercise_scores().items()}
+            assert theirs == pytest.approx(mine), (student_dir.name, aid, theirs, mine)
+            row = rows[(student_dir.name, aid)]
+            assert float(row["raw_score"]) == pytest.approx(res.score), (student_dir.name, aid, row, res.score)
+            compared.append((student_dir.name, aid, res.score))
+    return compared
+
+
+def feedback_text(path: Path) -> str:
+    page = path.read_text(encoding="utf-8")
+    return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body"):]))
+
+
+def assert_traps_handled(course: Path, result: dict, hidden_sources: dict[str, list[str]]) -> None:
+    for aid, log in result["logs"].items():
+        # untouched test cells: no checksum warning (nbgrader logs it for every hidden-test cell by default)
+        assert "Attribute 'checksum'" not in log, log[-3000:]
+        assert "has changed" not in log, log[-3000:]
+    for page in (course / "feedback").glob("*/*/*.html"):
+        text = feedback_text(page)
+        aid = page.parent.name
+        assert "HIDDEN TESTS" not in text, page
+        assert "hidden=True" not in text, page
+        for line in hidden_sources.get(aid, []):
+            assert line not in text, (page, line)
+        assert "checks.run(" in text, page  # the public part of the test cell is still shown
+
+
+# ------------------------------------------------------------------------------------------
+# tiny course: always runs
+# ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny_class(tmp_path_factory):
+    course = tmp_path_factory.mktemp("nbgrader-tiny")
+    tiny_course.write_course(course)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    autograder_cli(["--root", str(course), "release"], course)
+    release_nb = course / "assignments" / "00_tiny" / "00_tiny.ipynb"
+    for name, answers in TINY_STUDENTS.items():
+        student_notebook(release_nb, answers, course / "submitted" / name / "00_tiny" / "00_tiny.ipynb")
+    return course, run_class(course, ["00_tiny"])
+
+
+def test_tiny_nbgrader_scores_equal_autograder_grade(tiny_class):
+    course, result = tiny_class
+    compared = compare(course, result)
+    scores = {s: score for s, _a, score in compared}
+    assert scores == {"full": 5, "partial": 3, "warns": 5, "blank": 0}
+
+
+def test_tiny_nbgrader_traps(tiny_class):
+    course, result = tiny_class
+    hidden = [line.strip() for line in tiny_course.HIDDEN.splitlines() if line.strip().startswith(("def ", "expect."))]
+    assert_traps_handled(course, result, {"00_tiny": hidden})
+    # the warning student's noise really reached nbgrader, and still scored full marks
+    nb = nbformat.read(str(course / "autograded" / "warns" / "00_tiny" / "00_tiny.ipynb"), as_version=4)
+    cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    assert any(o.get("name") == "stderr" for o in cells["scale"].outputs), "the answer cell's warning was not emitted"
+    for gid in ("test_scale", "test_sample_coin"):
+        assert not [o for o in cells[gid].outputs if o.get("name") == "stderr" or o.output_type == "error"], gid
+
+
+def test_tiny_traps_exist_without_the_fixes(tiny_class):
+    """The fixes are needed: the autograded notebook holds the hidden tests (nbgrader's default
+    feedback would render them), and the released test cell's checksum differs from the one
+    the gradebook recorded (OverwriteCells would warn)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import compute_checksum
+
+    course, _ = tiny_class
+    autograded = (course / "autograded" / "full" / "00_tiny" / "00_tiny.ipynb").read_text()
+    assert "BEGIN HIDDEN TESTS" in autograded
+    released = nbformat.read(str(course / "assignments" / "00_tiny" / "00_tiny.ipynb"), as_version=4)
+    cell = next(c for c in released.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_scale")
+    with Gradebook(f"sqlite:///{course / '.cache' / 'nbgrader' / 'gradebook.db'}") as gb:
+        assert gb.find_source_cell("test_scale", "00_tiny", "00_tiny").checksum != compute_checksum(cell)
+
+
+def test_nbgrader_config_reads_course_yaml(tiny_class):
+    from nbgrader.api import Gradebook
+
+    course, _ = tiny_class
+    with Gradebook(f"sqlite:///{course / '.cache' / 'nbgrader' / 'gradebook.db'}") as gb:
+        a = gb.find_assignment("00_tiny")
+        assert a.duedate.isoformat().startswith("2026-12-01T14:59")  # 23:59 KST in UTC
+
+
+# ------------------------------------------------------------------------------------------
+# the real course on the bundled sample class
+# ------------------------------------------------------------------------------------------
+def _real_assignments():
+    tree = load_course(ROOT)
+    sample = ROOT / "samples" / "submitted"
+    ids = []
+    for a in tree.model.assignments:
+        if not (tree.source_notebook(a).exists() and (tree.checks_dir / a.id / "public.py").exists()):
+            continue
+        if any((d / a.id / f"{a.id}.ipynb").exists() for d in sample.glob("*")):
+            ids.append(a.id)
+    return ids
+
+
+REAL = _real_assignments() if (ROOT / "samples" / "submitted").is_dir() else []
+
+
+@pytest.mark.skipif(not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)")
+def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(ROOT / "course.yaml", course)
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    for sub in ("solutions", "checks"):
+        shutil.copytree(ROOT / sub, course / sub, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    for student in sorted((ROOT / "samples" / "submitted").iterdir()):
+        for aid in REAL:
+            src = student / aid / f"{aid}.ipynb"
+            if src.exists():
+                (course / "submitted" / student.name / aid).mkdir(parents=True, exist_ok=True)
+                shutil.copy(src, course / "submitted" / student.name / aid / src.name)
+    args = ["--root", str(course), "release"]
+    for aid in REAL:
+        args += ["--assignment", aid]
+    autograder_cli(args, course)
+    result = run_class(course, REAL)
+    compared = compare(course, result)
+    assert compared
+    hidden = {}
+    for aid in REAL:
+        path = ROOT / "checks" / aid / "hidden.py"
+        if path.exists():
+            hidden[aid] = [ln.strip() for ln in path.read_text().splitlines() if ln.strip().startswith("def ")]
+    assert_traps_handled(course, result, hidden)
