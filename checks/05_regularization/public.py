@@ -1,0 +1,398 @@
+"""Public checks of assignment 05_regularization: students see and run these.
+
+Deterministic exercises are compared with the reference solution (float64, rtol 1e-10);
+random ones (bootstrap, correlated errors, noise) are graded by distribution with a stated
+false-failure probability (<= 1e-7 per check).
+"""
+
+import numpy as np
+
+from autograder import expect, stats
+from autograder.checks import check, probe
+
+
+# ------------------------------------------------------------------------------------------
+# helpers (run in the grader)
+# ------------------------------------------------------------------------------------------
+def _array_list(got, want, name):
+    """Compare a list of arrays (e.g. gradients of [W1, b1, ...]) element by element."""
+    expect.true(isinstance(got, list), f"`{name}`: 배열의 리스트를 반환해야 합니다 (params와 같은 순서).")
+    expect.true(len(got) == len(want), f"`{name}`: 길이 {len(want)}인 리스트여야 하는데 길이가 {len(got)}입니다. "
+                                       "params의 모든 배열에 대해 하나씩 반환하세요.")
+    for i, (g, w) in enumerate(zip(got, want)):
+        expect.allclose(g, w, name=f"{name}[{i}]")
+
+
+def _trajectory(r, name="w"):
+    if "bad" in r:
+        expect.fail(f"`{name}`: 새 numpy 배열을 반환해야 하는데 {r['bad']}을(를) 반환했습니다.")
+    return r["traj"]
+
+
+# ------------------------------------------------------------------------------------------
+# probes (run in the student's process)
+# ------------------------------------------------------------------------------------------
+@probe
+def penalty_call(ns, seed, fn, shapes, lam, zeros):
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal(s) for s in shapes]
+    if zeros:
+        for p in params:
+            p[rng.random(p.shape) < 0.3] = 0.0
+    out = getattr(ns, fn)(params, lam)
+    if isinstance(out, (list, tuple)):
+        out = [np.asarray(o) for o in out]
+    return {"out": out}
+
+
+@probe
+def optimizer_run(ns, seed, opt, steps, dim, kwargs):
+    rng = np.random.default_rng(seed)
+    Q = rng.standard_normal((dim, dim))
+    A = Q @ Q.T / dim + 0.5 * np.eye(dim)
+    b = rng.standard_normal(dim)
+    w = rng.standard_normal(dim)
+    fn = getattr(ns, opt)
+    state = {}
+    traj = [w.copy()]
+    for _ in range(steps):
+        g = A @ w - b
+        w = fn(w, g, state, **kwargs)
+        if not isinstance(w, np.ndarray):
+            return {"bad": type(w).__name__}
+        w = w.copy()
+        traj.append(w)
+    kept = {k: state[k] for k in ("momentum_buffer", "t", "m", "v") if k in state}
+    return {"traj": np.stack(traj), "state": kept}
+
+
+@probe
+def schedule_scalars(ns, fn, ts, args):
+    f = getattr(ns, fn)
+    return {"lr": [float(f(int(t), *args)) for t in ts]}
+
+
+@probe
+def early_stopping_run(ns, metrics, patience, min_delta, mode):
+    es = ns.EarlyStopping(patience, min_delta, mode)
+    state = {"w": np.zeros(3), "epoch": -1}
+    out = {"stops": [], "best": [], "best_epoch": [], "num_bad_epochs": []}
+    missing = set()
+    for i, m in enumerate(metrics):
+        state["w"] += 1.0  # a training loop updates its weights in place
+        state["epoch"] = i
+        out["stops"].append(bool(es.step(m, state)))
+        for a in ("best", "best_epoch", "num_bad_epochs"):
+            if hasattr(es, a):
+                out[a].append(float(getattr(es, a)))
+            else:
+                missing.add(a)
+    bs = getattr(es, "best_state", None)
+    if not hasattr(es, "best_state"):
+        missing.add("best_state")
+    out["best_state_w"] = np.array(bs["w"], dtype=np.float64) if isinstance(bs, dict) else np.full(3, np.nan)
+    out["best_state_epoch"] = int(bs["epoch"]) if isinstance(bs, dict) else -99
+    out["missing"] = sorted(missing)
+    return out
+
+
+@probe
+def bootstrap_draws(ns, seed, n, reps):
+    rng = np.random.default_rng(seed)
+    draws = [np.asarray(ns.bootstrap_indices(n, rng)) for _ in range(reps)]
+    if all(d.shape == draws[0].shape for d in draws):
+        return {"idx": np.stack(draws)}  # one array on the wire, not reps of them
+    return {"idx": draws}
+
+
+@probe
+def vote_call(ns, preds):
+    return {"vote": ns.majority_vote(np.asarray(preds, dtype=np.int64))}
+
+
+@probe
+def vote_random(ns, seed, k, n, c):
+    rng = np.random.default_rng(seed)
+    preds = rng.integers(0, c, size=(k, n))
+    preds[0, 0] = c - 1
+    return {"vote": ns.majority_vote(preds)}
+
+
+@probe
+def ensemble_variance_call(ns, seed, m):
+    rng = np.random.default_rng(seed)
+    v = rng.uniform(0.5, 2.0, m)
+    c = v * rng.uniform(0.0, 1.0, m)
+    k = rng.integers(1, 30, m)
+    return {"var": ns.ensemble_error_variance(v, c, k), "v": v, "c": c, "k": k}
+
+
+@probe
+def correlated_errors(ns, seed, v, c, k, n):
+    return {"e": ns.sample_correlated_errors(v, c, k, n, np.random.default_rng(seed))}
+
+
+@probe
+def ema_run(ns, seed, decay, steps):
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal(s) for s in [(3, 4), (4,), (2, 2, 2)]]
+    ema = [p.copy() for p in params]
+    hist = []
+    for _ in range(steps):
+        params = [p + 0.1 * rng.standard_normal(p.shape) for p in params]
+        ema = ns.ema_update(ema, params, decay)
+        ema = [np.array(e, dtype=np.float64, copy=True) for e in ema]
+        hist.append(np.concatenate([e.ravel() for e in ema]))
+    return {"hist": np.stack(hist)}
+
+
+@probe
+def noise_call(ns, seed, shape, sigma):
+    x = np.random.default_rng(seed).standard_normal(shape) * 3.0
+    x0 = x.copy()
+    out = ns.add_gaussian_noise(x, sigma, np.random.default_rng(seed + 1))
+    return {"x": x0, "out": out, "x_mutated": bool(not np.array_equal(x, x0)), "same_object": out is x}
+
+
+# ------------------------------------------------------------------------------------------
+# 1. weight decay
+# ------------------------------------------------------------------------------------------
+@check("l2_penalty", points=1)
+def test_l2_penalty_is_half_lambda_squared_norm(student, reference, seed):
+    """L2 패널티 = lam/2 * sum(w**2) (lambda/2 형태)."""
+    kw = dict(seed=seed, fn="l2_penalty", shapes=[[6, 5]], lam=0.3, zeros=False)
+    got, want = student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"]
+    if np.ndim(got) == 0 and np.isclose(float(got), 2 * float(want), rtol=1e-9):
+        expect.fail("`l2_penalty`: 기대값의 정확히 2배입니다. 이 과제는 lam/2 * ||w||^2 형태를 씁니다 (gradient가 lam * w).")
+    expect.allclose(got, want, name="l2_penalty(params, lam)")
+
+
+@check("l2_penalty", points=1)
+def test_l2_gradient_is_lambda_w(student, reference, seed):
+    """L2 패널티의 gradient = lam * w (torch weight_decay와 같은 값)."""
+    kw = dict(seed=seed, fn="l2_penalty_grad", shapes=[[6, 5]], lam=0.3, zeros=False)
+    _array_list(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l2_penalty_grad")
+
+
+@check("l1_penalty", points=1)
+def test_l1_penalty_is_lambda_abs_sum(student, reference, seed):
+    """L1 패널티 = lam * sum(|w|) (1/2 없음)."""
+    kw = dict(seed=seed, fn="l1_penalty", shapes=[[6, 5]], lam=0.3, zeros=False)
+    expect.allclose(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"],
+                    name="l1_penalty(params, lam)")
+
+
+@check("l1_penalty", points=1)
+def test_l1_gradient_is_lambda_sign_w(student, reference, seed):
+    """L1 패널티의 subgradient = lam * sign(w) (0이 없는 입력)."""
+    kw = dict(seed=seed, fn="l1_penalty_grad", shapes=[[6, 5]], lam=0.3, zeros=False)
+    _array_list(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l1_penalty_grad")
+
+
+# ------------------------------------------------------------------------------------------
+# 2. optimizers
+# ------------------------------------------------------------------------------------------
+@check("sgd_step", points=1)
+def test_plain_sgd_with_weight_decay_matches_torch(student, reference, seed):
+    """momentum 없는 SGD + weight_decay의 50 step 궤적이 torch.optim.SGD와 같다."""
+    kw = dict(seed=seed, opt="sgd_step", steps=50, dim=6, kwargs={"lr": 0.1, "weight_decay": 0.05})
+    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
+                    name="w 궤적 (step, 좌표)")
+
+
+@check("sgd_step", points=1)
+def test_momentum_trajectory_matches_torch(student, reference, seed):
+    """momentum=0.9 SGD의 50 step 궤적 (첫 step buffer = grad, dampening 0)."""
+    kw = dict(seed=seed, opt="sgd_step", steps=50, dim=6, kwargs={"lr": 0.05, "momentum": 0.9})
+    got = _trajectory(student(optimizer_run, **kw))
+    want = reference(optimizer_run, **kw)["traj"]
+    if got.shape == want.shape and not np.allclose(got[1], want[1], rtol=1e-10, atol=1e-12):
+        expect.fail("`w` 궤적: 첫 step부터 다릅니다. torch는 첫 step에서 buffer = grad (dampening 0)이고 "
+                    "w - lr * buffer로 업데이트합니다 ((1 - momentum)을 곱하지 않습니다).")
+    expect.allclose(got, want, name="w 궤적 (step, 좌표)")
+
+
+@check("adam_step", points=1)
+def test_adam_trajectory_matches_torch(student, reference, seed):
+    """기본 betas/eps의 Adam 50 step 궤적이 torch.optim.Adam과 같다 (bias correction 포함)."""
+    kw = dict(seed=seed, opt="adam_step", steps=50, dim=6, kwargs={"lr": 0.05})
+    got = _trajectory(student(optimizer_run, **kw))
+    want = reference(optimizer_run, **kw)["traj"]
+    if got.shape == want.shape and not np.allclose(got[1], want[1], rtol=1e-10, atol=1e-12):
+        expect.fail("`w` 궤적: 첫 step부터 다릅니다. bias correction 후 첫 step의 크기는 좌표마다 거의 정확히 lr입니다 "
+                    "(t는 1부터, m_hat = m/(1-b1^t), v_hat = v/(1-b2^t), eps는 sqrt 밖).")
+    expect.allclose(got, want, name="w 궤적 (step, 좌표)")
+
+
+@check("adamw_step", points=1)
+def test_adamw_trajectory_matches_torch(student, reference, seed):
+    """weight_decay=0.1인 AdamW 50 step 궤적이 torch.optim.AdamW와 같다 (decoupled decay)."""
+    kw = dict(seed=seed, opt="adamw_step", steps=50, dim=6, kwargs={"lr": 0.05, "weight_decay": 0.1})
+    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
+                    name="w 궤적 (step, 좌표)")
+
+
+# ------------------------------------------------------------------------------------------
+# 3. learning-rate schedules (scalar t)
+# ------------------------------------------------------------------------------------------
+def _schedule(student, reference, fn, ts, args, what):
+    got = student(schedule_scalars, fn=fn, ts=ts, args=args)["lr"]
+    want = reference(schedule_scalars, fn=fn, ts=ts, args=args)["lr"]
+    g, w = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    bad = np.flatnonzero(~np.isclose(g, w, rtol=1e-10, atol=1e-12))
+    if bad.size:
+        i = int(bad[0])
+        expect.fail(f"`{fn}`: {what} t = {ts[i]}에서 기대 {w[i]:.10g}, 학생 {g[i]:.10g} "
+                    f"({bad.size}/{len(ts)}개의 t에서 다름).")
+
+
+@check("exponential_decay", points=1)
+def test_exponential_decay_is_lr0_gamma_pow_t(student, reference):
+    """lr_t = lr0 * gamma**t, t = 0에서 lr0 (torch ExponentialLR)."""
+    _schedule(student, reference, "exponential_decay", list(range(0, 41)), [0.1, 0.9], "lr0=0.1, gamma=0.9,")
+
+
+@check("inverse_sqrt_decay", points=1)
+def test_inverse_sqrt_decay_is_k_over_sqrt_t(student, reference):
+    """lr_t = k / sqrt(t), t = 1, 2, ..."""
+    _schedule(student, reference, "inverse_sqrt_decay", list(range(1, 41)), [0.5], "k=0.5,")
+
+
+@check("step_decay", points=1)
+def test_step_decay_drops_by_factor_every_step_size(student, reference):
+    """lr_t = lr0 * factor**floor(t / step_size) (torch StepLR): 첫 감소는 t = step_size에서."""
+    _schedule(student, reference, "step_decay", list(range(0, 41)), [0.1, 10, 0.5], "lr0=0.1, step_size=10, factor=0.5,")
+
+
+@check("triangular_cyclic", points=1)
+def test_triangular_first_cycle_matches_torch_cyclic_lr(student, reference):
+    """첫 주기 (0 <= t <= 2*step_size): base_lr -> max_lr -> base_lr 선형 (torch CyclicLR triangular)."""
+    _schedule(student, reference, "triangular_cyclic", list(range(0, 17)), [0.01, 0.1, 8],
+              "base_lr=0.01, max_lr=0.1, step_size=8,")
+
+
+@check("cosine_annealing", points=1)
+def test_cosine_without_warmup_matches_torch(student, reference):
+    """warmup=0이면 eta_min + (lr0-eta_min)(1+cos(pi t/T))/2 (torch CosineAnnealingLR)."""
+    _schedule(student, reference, "cosine_annealing", list(range(0, 31)), [0.1, 30, 0.01],
+              "lr0=0.1, T=30, eta_min=0.01 (warmup 없음),")
+
+
+# ------------------------------------------------------------------------------------------
+# 4. early stopping
+# ------------------------------------------------------------------------------------------
+PATIENCE_METRICS = [1.0, 0.8, 0.7, 0.75, 0.72, 0.71, 0.65, 0.66, 0.67, 0.68, 0.69, 0.64, 0.70, 0.71, 0.72]
+TRACK_METRICS = [2.0, 1.5, 1.6, 1.2, 1.3, 1.25, 0.9, 0.95, 0.91, 0.8, 0.85]
+
+
+def _missing(r):
+    if r["missing"]:
+        expect.fail(f"EarlyStopping에 속성 {', '.join(r['missing'])}이(가) 없습니다 (docstring의 속성 이름을 쓰세요).")
+
+
+@check("early_stopping", points=1)
+def test_stops_after_patience_epochs_without_improvement(student, reference):
+    """step()은 개선 없는 epoch가 patience번(>=) 쌓인 호출에서 True를 반환한다."""
+    kw = dict(metrics=PATIENCE_METRICS, patience=3, min_delta=0.0, mode="min")
+    got = student(early_stopping_run, **kw)["stops"]
+    want = reference(early_stopping_run, **kw)["stops"]
+    if got != want:
+        i = next(j for j in range(len(want)) if got[j] != want[j])
+        expect.fail(f"step()의 반환값: 검증 손실 {PATIENCE_METRICS[: i + 1]}까지 넣은 epoch {i}에서 기대 {want[i]}, 학생 {got[i]} "
+                    f"(patience=3). 개선 없는 epoch 수가 patience 이상(>=)이면 True입니다.")
+
+
+@check("early_stopping", points=1)
+def test_tracks_best_metric_and_epoch(student, reference):
+    """best와 best_epoch(첫 호출 = 0)가 매 epoch 뒤 올바르다."""
+    kw = dict(metrics=TRACK_METRICS, patience=100, min_delta=0.0, mode="min")
+    s, r = student(early_stopping_run, **kw), reference(early_stopping_run, **kw)
+    _missing(s)
+    expect.allclose(np.array(s["best"]), np.array(r["best"]), name="epoch마다의 best")
+    expect.equal(np.array(s["best_epoch"]), np.array(r["best_epoch"]), name="epoch마다의 best_epoch (0부터)")
+
+
+# ------------------------------------------------------------------------------------------
+# 5. bagging
+# ------------------------------------------------------------------------------------------
+@check("bootstrap_indices", points=1)
+def test_bootstrap_shape_dtype_and_range(student, seed):
+    """길이 n의 정수 배열이고 모든 값이 0..n-1 안에 있다."""
+    r = student(bootstrap_draws, seed=seed, n=37, reps=5)
+    for idx in r["idx"]:
+        idx = expect.shape(idx, (37,), name="bootstrap_indices(37, rng)")
+        expect.true(idx.dtype.kind in "iu", f"`bootstrap_indices`: 정수 배열이어야 하는데 dtype이 {idx.dtype}입니다.")
+        expect.true(bool(idx.min() >= 0 and idx.max() <= 36),
+                    f"`bootstrap_indices`: 값이 0..36 밖에 있습니다 (min {idx.min()}, max {idx.max()}). 0부터 n-1까지입니다.")
+
+
+@check("bootstrap_indices", points=1)
+def test_each_bootstrap_index_is_uniform(student, seed):
+    """각 원소가 {0,...,n-1}에서 균등하다 (DKW, 실패 확률 <= 1e-7)."""
+    n, reps = 10, 3000
+    idx = np.concatenate([np.asarray(i).ravel() for i in student(bootstrap_draws, seed=seed, n=n, reps=reps)["idx"]])
+    expect.true(idx.size == n * reps, f"`bootstrap_indices`: 원소 수가 n = {n}이어야 합니다.")
+    # (i + U) / n is exactly Uniform(0, 1) when i is uniform on {0..n-1} and U ~ U(0, 1) is independent
+    u = np.random.default_rng(seed).random(idx.size)
+    stats.dkw((idx.astype(np.float64) + u) / n, stats.uniform_cdf(0.0, 1.0), name="bootstrap 인덱스",
+              what="{0,...,n-1} 위의 균등분포")
+
+
+@check("majority_vote", points=1)
+def test_majority_vote_matches_reference(student, reference, seed):
+    """모델 5개 × 샘플 400개의 투표 (축 0 = 모델, 동점이면 작은 레이블)."""
+    kw = dict(seed=seed, k=5, n=400, c=4)
+    got = expect.shape(student(vote_random, **kw)["vote"], (400,), name="majority_vote(predictions)")
+    expect.equal(got, reference(vote_random, **kw)["vote"], name="majority_vote(predictions)")
+
+
+@check("ensemble_error_variance", points=1)
+def test_ensemble_variance_formula(student, reference, seed):
+    """v/k + (k-1)c/k (배열 입력, 브로드캐스트)."""
+    kw = dict(seed=seed, m=12)
+    expect.allclose(student(ensemble_variance_call, **kw)["var"], reference(ensemble_variance_call, **kw)["var"],
+                    name="ensemble_error_variance(v, c, k)")
+
+
+@check("sample_correlated_errors", points=1)
+def test_each_error_has_variance_v(student, seed):
+    """각 모델의 오차는 N(0, v)이다 (DKW + 카이제곱, 합쳐서 실패 확률 <= 1e-7)."""
+    n, k, v, c = 25000, 4, 2.0, 0.5
+    e = expect.shape(student(correlated_errors, seed=seed, v=v, c=c, k=k, n=n)["e"], (n, k),
+                     name="sample_correlated_errors(v, c, k, n, rng)")
+    expect.finite(e, name="errors")
+    stats.variance_normal(e[:, 0], v, known_mean=0.0, fail_prob=5e-8, name="모델 0 오차의 분산")
+    stats.dkw(e[:, 0], stats.normal_cdf(0.0, np.sqrt(v)), fail_prob=5e-8, name="모델 0 오차", what="N(0, v)")
+
+
+# ------------------------------------------------------------------------------------------
+# 6. EMA and noise
+# ------------------------------------------------------------------------------------------
+@check("ema_update", points=1)
+def test_ema_matches_torch_over_many_updates(student, reference, seed):
+    """decay=0.9로 30번 갱신한 EMA가 torch get_ema_multi_avg_fn과 같다 (모양이 다른 배열 3개)."""
+    kw = dict(seed=seed, decay=0.9, steps=30)
+    expect.allclose(student(ema_run, **kw)["hist"], reference(ema_run, **kw)["hist"],
+                    name="EMA 값 (갱신 번호, 펼친 파라미터)")
+
+
+@check("add_gaussian_noise", points=1)
+def test_noise_has_mean_zero_and_std_sigma(student, seed):
+    """잡음 out - x의 평균 0, 표준편차 sigma (z-구간 + 카이제곱, 합쳐서 실패 확률 <= 1e-7)."""
+    sigma, n = 0.5, 20000
+    r = student(noise_call, seed=seed, shape=[n], sigma=sigma)
+    out = expect.shape(r["out"], (n,), name="add_gaussian_noise(x, sigma, rng)")
+    x = np.random.default_rng(seed).standard_normal(n) * 3.0  # the probe's input, rebuilt here
+    noise = out.astype(np.float64) - x
+    stats.mean(noise, 0.0, sigma, fail_prob=5e-8, name="잡음의 평균")
+    stats.variance_normal(noise, sigma ** 2, known_mean=0.0, fail_prob=5e-8, name="잡음의 분산 (sigma = 표준편차)")
+
+
+@check("add_gaussian_noise", points=1)
+def test_noise_keeps_shape_dtype_and_does_not_mutate_x(student, seed):
+    """출력은 x와 같은 모양의 float64 새 배열이고 x는 바뀌지 않는다."""
+    r = student(noise_call, seed=seed, shape=[30, 7], sigma=0.1)
+    out = expect.shape(r["out"], (30, 7), name="add_gaussian_noise(x, sigma, rng)")
+    expect.true(out.dtype == np.float64, f"`add_gaussian_noise`: dtype이 float64여야 하는데 {out.dtype}입니다.")
+    expect.true(not r["x_mutated"] and not r["same_object"],
+                "`add_gaussian_noise`: 입력 x를 제자리에서 바꿨습니다 (x += ...). 새 배열 x + sigma * eps를 반환하세요.")
