@@ -1,0 +1,559 @@
+"""Hidden checks of 04_augmentation (never shipped to students).
+
+Distribution checks state their false-failure probability (<= 1e-7 per check); discrete uniform
+draws are jittered by independent Uniform(0, 1) noise in the grader before the DKW test.
+"""
+
+import math
+
+import numpy as np
+
+from autograder import expect, stats
+from autograder.checks import check, probe
+
+RA_NAMES = ["Identity", "ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color",
+            "Contrast", "Sharpness", "Posterize", "Solarize", "AutoContrast", "Equalize"]
+SIGNED = {"ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color", "Contrast", "Sharpness"}
+
+
+def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
+    k = np.asarray(index, dtype=np.float64).ravel()
+    expect.true(bool(np.all((k >= 0) & (k < n_cells) & (k == np.round(k)))),
+                f"`{name}`: 값이 0..{n_cells - 1} 범위의 정수가 아닙니다 (최솟값 {k.min():g}, 최댓값 {k.max():g}).")
+    u = np.random.default_rng(seed ^ 0x5EED).random(k.size)
+    stats.dkw(k + u, stats.uniform_cdf(0.0, float(n_cells)), fail_prob=fail_prob, name=name, what=what)
+
+
+def _same_as_reference(student, reference, probe_fn, key, name, **kw):
+    expect.allclose(student(probe_fn, **kw)[key], reference(probe_fn, **kw)[key], name=name)
+
+
+# ------------------------------------------------------------------ random_horizontal_flip
+@probe
+def hflip_draws(ns, seed, n, p):
+    g = torch.Generator().manual_seed(seed)
+    return {"flips": np.array([bool(ns.sample_hflip(p, g)) for _ in range(n)])}
+
+
+@check("random_horizontal_flip", points=0.5)
+def test_flip_probability_is_p(student, seed):
+    """sample_hflip(p)는 확률 p로 True (torch.rand(1) < p) — 정확한 이항 구간."""
+    f = expect.shape(student(hflip_draws, seed=seed, n=4000, p=0.3)["flips"], (4000,), name="sample_hflip 4000회")
+    stats.proportion(int(np.sum(f)), 4000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
+
+
+@probe
+def random_flip_outputs(ns, seed, n, p):
+    g = torch.Generator().manual_seed(seed)
+    img = torch.tensor(np.random.default_rng(seed).random((1, 3, 4)))
+    return {"out": torch.stack([ns.random_horizontal_flip(img, p, g) for _ in range(n)])}
+
+
+@check("random_horizontal_flip", points=0.5)
+def test_random_flip_returns_image_or_its_mirror(student, seed):
+    """random_horizontal_flip의 출력은 원본 또는 좌우 반전이고, 반전 비율은 p."""
+    out = expect.shape(student(random_flip_outputs, seed=seed, n=400, p=0.7)["out"], (400, 1, 3, 4),
+                       name="random_horizontal_flip 400회")
+    img = np.random.default_rng(seed).random((1, 3, 4))
+    same = np.all(out == img, axis=(1, 2, 3))
+    mirrored = np.all(out == img[..., ::-1], axis=(1, 2, 3))
+    expect.true(bool(np.all(same | mirrored)), "출력이 원본도 좌우 반전(너비 축)도 아닌 경우가 있습니다.")
+    stats.proportion(int(mirrored.sum()), 400, 0.7, name="random_horizontal_flip(img, 0.7)이 뒤집은 비율")
+
+
+# ------------------------------------------------------------------ random_crop
+@probe
+def crop_param_draws(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    return {"ij": np.array([list(ns.sample_crop_params((1, 6, 8), (5, 6), 1, g)) for _ in range(n)], dtype=np.int64)}
+
+
+@check("random_crop", points=1)
+def test_crop_offsets_are_uniform_over_valid_positions(student, seed):
+    """i ~ U{0..H+2p-th}, j ~ U{0..W+2p-tw} 독립 (모든 창 위치가 같은 확률; DKW)."""
+    ij = expect.shape(student(crop_param_draws, seed=seed, n=3000)["ij"], (3000, 2),
+                      name="sample_crop_params((1, 6, 8), (5, 6), 1) 3000회")
+    ni, nj = 6 + 2 - 5 + 1, 8 + 2 - 6 + 1
+    ok = (ij[:, 0] >= 0) & (ij[:, 0] < ni) & (ij[:, 1] >= 0) & (ij[:, 1] < nj)
+    expect.true(bool(ok.all()), f"i는 0..{ni - 1}, j는 0..{nj - 1} 범위여야 합니다 "
+                                f"(나온 범위 i {ij[:, 0].min()}..{ij[:, 0].max()}, j {ij[:, 1].min()}..{ij[:, 1].max()}).")
+    _jittered_uniform(ij[:, 0] * nj + ij[:, 1], ni * nj, seed, "창 위치 i * nj + j", f"{ni}x{nj}개 위치의 균등 분포")
+
+
+@probe
+def random_crop_outputs(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    img = torch.tensor(np.random.default_rng(seed).random((1, 4, 5)))
+    return {"out": torch.stack([ns.random_crop(img, 3, 1, g) for _ in range(n)])}
+
+
+@check("random_crop", points=1)
+def test_random_crop_is_a_window_of_the_padded_image(student, seed):
+    """random_crop(img, 3, padding=1)의 출력은 항상 0으로 padding한 이미지의 3x3 창 중 하나."""
+    out = expect.shape(student(random_crop_outputs, seed=seed, n=200)["out"], (200, 1, 3, 3),
+                       name="random_crop(img (1, 4, 5), 3, 1) 200회")
+    img = np.random.default_rng(seed).random((1, 4, 5))
+    padded = np.pad(img, ((0, 0), (1, 1), (1, 1)))
+    windows = np.stack([padded[:, i:i + 3, j:j + 3] for i in range(4) for j in range(5)])  # (20, 1, 3, 3)
+    match = np.all(out[:, None] == windows[None], axis=(2, 3, 4)).any(axis=1)
+    expect.true(bool(match.all()), f"{int((~match).sum())}/200개의 출력이 padding한 이미지의 어느 3x3 창과도 같지 않습니다.")
+
+
+# ------------------------------------------------------------------ color_jitter
+@probe
+def jitter_apply_h(ns, seed, cases, channels):
+    rng = np.random.default_rng(seed)
+    img = torch.tensor(rng.random((channels, 5, 6)))
+    return {"out": [ns.apply_color_jitter(img, list(order), list(factors)) for order, factors in cases]}
+
+
+def _compare_jitter(student, reference, seed, cases, channels):
+    s = student(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
+    r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
+    for got, want, (order, factors) in zip(s, r, cases):
+        expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
+
+
+@check("color_jitter", points=0.5)
+def test_saturation_blends_with_grayscale(student, reference, seed):
+    """채도: clamp(s img + (1 - s) gray(img), 0, 1); 1채널 이미지는 그대로."""
+    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.2]], [[2, 0, 1], [1.0, 1.0, 1.9]]], 3)
+    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.3]]], 1)
+
+
+@check("color_jitter", points=0.5)
+def test_ops_are_applied_in_the_sampled_order(student, reference, seed):
+    """order 순서대로 적용합니다 (순서가 바뀌면 clamp와 평균 때문에 결과가 달라집니다)."""
+    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.4, 0.5, 1.7]], [[1, 2, 0], [1.8, 0.4, 1.5]]], 3)
+
+
+@probe
+def jitter_draws(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    orders, factors = [], []
+    for _ in range(n):
+        o, f = ns.sample_color_jitter(0.4, 1.5, 0.8, g)
+        orders.append([int(v) for v in o])
+        factors.append([float(v) for v in f])
+    return {"orders": np.array(orders, dtype=np.int64), "factors": np.array(factors)}
+
+
+@check("color_jitter", points=1)
+def test_factors_are_uniform_on_clipped_ranges(student, seed):
+    """계수 ~ U[max(0, 1 - v), 1 + v] (contrast 1.5 -> [0, 2.5]); 세 DKW 검정, 각 실패 확률 1e-7/3."""
+    f = expect.shape(student(jitter_draws, seed=seed, n=1500)["factors"], (1500, 3),
+                     name="sample_color_jitter(0.4, 1.5, 0.8) 1500회의 factors")
+    for col, (v, nm) in enumerate([(0.4, "brightness"), (1.5, "contrast"), (0.8, "saturation")]):
+        lo, hi = max(0.0, 1 - v), 1 + v
+        stats.dkw(f[:, col], stats.uniform_cdf(lo, hi), fail_prob=1e-7 / 3, name=f"{nm} 계수",
+                  what=f"U[{lo:g}, {hi:g}] (= U[max(0, 1 - {v}), 1 + {v}])")
+
+
+@check("color_jitter", points=0.5)
+def test_order_is_a_uniform_permutation(student, seed):
+    """순서는 [0, 1, 2]의 6개 순열 중 균등 (torch.randperm; DKW)."""
+    o = expect.shape(student(jitter_draws, seed=seed, n=1500)["orders"], (1500, 3), name="orders")
+    perms = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
+    rows = [tuple(int(v) for v in row) for row in o]
+    bad = [r for r in rows if r not in perms]
+    expect.true(not bad, f"order가 [0, 1, 2]의 순열이 아닙니다: {list(bad[0]) if bad else ''}")
+    _jittered_uniform([perms.index(r) for r in rows], 6, seed, "순열 번호", "6개 순열의 균등 분포")
+
+
+# ------------------------------------------------------------------ cutout
+@probe
+def cutout_inplace(ns, seed):
+    img = torch.tensor(np.random.default_rng(seed).random((2, 5, 5)))
+    ns.cutout(img, (2, 2), 3)
+    return {"after": img}
+
+
+@check("cutout", points=0.5)
+def test_cutout_does_not_modify_input(student, reference, seed):
+    """cutout은 새 텐서를 반환하고 입력 이미지는 그대로 둡니다."""
+    _same_as_reference(student, reference, cutout_inplace, "after", "cutout 호출 뒤의 입력 img", seed=seed)
+
+
+@probe
+def cutout_center_draws(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    return {"c": np.array([list(ns.sample_cutout_center(7, 9, g)) for _ in range(n)], dtype=np.int64)}
+
+
+@check("cutout", points=0.5)
+def test_cutout_center_is_uniform_over_pixels(student, seed):
+    """중심 (cy, cx)는 H x W 픽셀 전체에서 균등 (cy ~ U{0..H-1}, cx ~ U{0..W-1}; DKW)."""
+    c = expect.shape(student(cutout_center_draws, seed=seed, n=3000)["c"], (3000, 2),
+                     name="sample_cutout_center(7, 9) 3000회")
+    expect.true(bool(np.all((c[:, 0] >= 0) & (c[:, 0] < 7) & (c[:, 1] >= 0) & (c[:, 1] < 9))),
+                "cy는 0..6, cx는 0..8 범위여야 합니다 (H=7, W=9).")
+    _jittered_uniform(c[:, 0] * 9 + c[:, 1], 63, seed, "중심 픽셀 번호 cy * W + cx", "7x9 픽셀의 균등 분포")
+
+
+# ------------------------------------------------------------------ random_erasing
+@probe
+def erase_inplace(ns, seed):
+    img = torch.tensor(np.random.default_rng(seed).random((3, 6, 7)))
+    ns.erase(img, 1, 2, 3, 4, 0.5)
+    return {"after": img}
+
+
+@check("random_erasing", points=0.5)
+def test_erase_does_not_modify_input(student, reference, seed):
+    """erase는 복사본을 반환하고 입력은 그대로 둡니다 (torchvision F.erase(inplace=False))."""
+    _same_as_reference(student, reference, erase_inplace, "after", "erase 호출 뒤의 입력 img", seed=seed)
+
+
+@probe
+def erasing_draws_h(ns, seed, n, shape, scale, ratio):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(n):
+        p = ns.sample_erasing_params(tuple(shape), tuple(scale), tuple(ratio), g)
+        out.append([-1, -1, -1, -1] if p is None else [int(v) for v in p])
+    return {"params": np.array(out, dtype=np.int64)}
+
+
+@check("random_erasing", points=0.5)
+def test_erasing_position_is_uniform_given_size(student, seed):
+    """크기 (h, w)가 정해지면 i ~ U{0..H-h}, j ~ U{0..W-w} (PIT + DKW, 각 실패 확률 5e-8)."""
+    H, W = 10, 12
+    p = expect.shape(student(erasing_draws_h, seed=seed, n=2000, shape=[1, H, W], scale=[0.3, 0.5],
+                             ratio=[0.8, 1.25])["params"], (2000, 4), name="sample_erasing_params 2000회")
+    expect.true(bool(np.all(p[:, 0] >= 0)), "이 설정(10x12, scale (0.3, 0.5), ratio (0.8, 1.25))에서는 항상 맞아야 하는데 None이 나왔습니다.")
+    i, j, h, w = p.T
+    expect.true(bool(np.all((h < H) & (w < W) & (i >= 0) & (j >= 0) & (i <= H - h) & (j <= W - w))),
+                "0 <= i <= H - h, 0 <= j <= W - w, h < H, w < W를 만족하지 않는 결과가 있습니다.")
+    u = np.random.default_rng(seed ^ 0x5EED)
+    stats.dkw((i + u.random(len(i))) / (H - h + 1), stats.uniform_cdf(0, 1), fail_prob=5e-8,
+              name="(i + U) / (H - h + 1)", what="U(0, 1) (i가 0..H-h에서 균등할 때)")
+    stats.dkw((j + u.random(len(j))) / (W - w + 1), stats.uniform_cdf(0, 1), fail_prob=5e-8,
+              name="(j + U) / (W - w + 1)", what="U(0, 1) (j가 0..W-w에서 균등할 때)")
+
+
+def _fit_probability(H, W, scale, ratio):
+    """P(one try fits) = P(round(sqrt(HW u r)) < H, round(sqrt(HW u / r)) < W)."""
+    s0, s1 = scale
+    l0, l1 = math.log(ratio[0]), math.log(ratio[1])
+    t = l0 + (np.arange(200000) + 0.5) / 200000 * (l1 - l0)
+    bound = np.minimum((H - 0.5) ** 2 * np.exp(-t), (W - 0.5) ** 2 * np.exp(t)) / (H * W)
+    return float(np.clip((bound - s0) / (s1 - s0), 0, 1).mean())
+
+
+@check("random_erasing", points=1)
+def test_erasing_gives_up_after_ten_tries(student, seed):
+    """최대 10번 시도: 한 번도 맞지 않으면 None. P(None) = (1 - q)^10 (정확한 이항 구간)."""
+    never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
+    never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
+    expect.true(bool(np.all(never[:, 0] == -1)),
+                "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
+    H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
+    q = _fit_probability(H, W, scale, ratio)
+    p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
+                     (n, 4), name="sample_erasing_params 1500회")
+    none = int(np.sum(p[:, 0] == -1))
+    stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
+                     name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
+
+
+# ------------------------------------------------------------------ mixup
+@probe
+def mixup_lambda_draws(ns, seed, n, alpha):
+    g = torch.Generator().manual_seed(seed)
+    return {"lam": np.array([float(ns.sample_mixup_lambda(alpha, g)) for _ in range(n)])}
+
+
+@check("mixup", points=1)
+def test_lambda_follows_beta_alpha_alpha(student, seed):
+    """lam ~ Beta(alpha, alpha) (alpha = 0.4, 2.0; 각 DKW 실패 확률 5e-8)."""
+    from scipy.stats import beta
+
+    for alpha in (0.4, 2.0):
+        lam = expect.shape(student(mixup_lambda_draws, seed=seed, n=1500, alpha=alpha)["lam"], (1500,),
+                           name=f"sample_mixup_lambda({alpha}) 1500회")
+        stats.dkw(lam, lambda x, a=alpha: beta.cdf(x, a, a), fail_prob=5e-8, name=f"lambda (alpha={alpha})",
+                  what=f"Beta({alpha}, {alpha})")
+
+
+# ------------------------------------------------------------------ cutmix
+@probe
+def cutmix_inplace(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.random((3, 1, 4, 5)))
+    y = torch.eye(3, dtype=torch.float64)
+    ns.cutmix(x, y, (1, 1, 4, 3))
+    return {"x": x, "y": y}
+
+
+@check("cutmix", points=0.5)
+def test_cutmix_does_not_modify_inputs(student, reference, seed):
+    """cutmix는 새 배치를 반환하고 x와 y는 그대로 둡니다."""
+    _same_as_reference(student, reference, cutmix_inplace, "x", "cutmix 호출 뒤의 입력 x", seed=seed)
+    _same_as_reference(student, reference, cutmix_inplace, "y", "cutmix 호출 뒤의 입력 y", seed=seed)
+
+
+@probe
+def cutmix_box_draws(ns, seed, n, H, W, lam):
+    g = torch.Generator().manual_seed(seed)
+    return {"boxes": np.array([[int(v) for v in ns.sample_cutmix_box(H, W, lam, g)] for _ in range(n)], dtype=np.int64)}
+
+
+@check("cutmix", points=1)
+def test_box_is_clipped_around_uniform_center(student, seed):
+    """상자 = 균등한 중심 (cx, cy) ± (int(sqrt(1-lam) W / 2), int(sqrt(1-lam) H / 2))를 경계에서 자른 것 (DKW)."""
+    H, W, lam, n = 12, 20, 0.6, 3000
+    b = expect.shape(student(cutmix_box_draws, seed=seed, n=n, H=H, W=W, lam=lam)["boxes"], (n, 4),
+                     name="sample_cutmix_box(12, 20, 0.6) 3000회")
+    r = 0.5 * math.sqrt(1 - lam)
+    rw, rh = int(r * W), int(r * H)
+    x1, y1, x2, y2 = b.T
+    cx = np.where(x1 > 0, x1 + rw, x2 - rw)
+    cy = np.where(y1 > 0, y1 + rh, y2 - rh)
+    ok = ((x1 == np.maximum(cx - rw, 0)) & (x2 == np.minimum(cx + rw, W)) & (y1 == np.maximum(cy - rh, 0))
+          & (y2 == np.minimum(cy + rh, H)) & (cx >= 0) & (cx < W) & (cy >= 0) & (cy < H))
+    if not ok.all():
+        k = int(np.flatnonzero(~ok)[0])
+        expect.fail(f"상자 {tuple(int(v) for v in b[k])}는 (max(cx - {rw}, 0), max(cy - {rh}, 0), min(cx + {rw}, {W}), "
+                    f"min(cy + {rh}, {H})) 꼴이 아닙니다 (x = 열은 W, y = 행은 H; 반폭 = int(0.5 sqrt(1 - lam) W)).")
+    _jittered_uniform(cy * W + cx, H * W, seed, "중심 cy * W + cx", f"{H}x{W} 픽셀의 균등 분포 (중심은 이미지 어디든)")
+
+
+# ------------------------------------------------------------------ apply_op
+@probe
+def ops_on_images_h(ns, seed, ops, kind, batch=0):
+    rng = np.random.default_rng(seed)
+    shape_rgb = (batch, 3, 9, 11) if batch else (3, 9, 11)
+    shape_gray = (batch, 1, 9, 11) if batch else (1, 9, 11)
+
+    def make(shape):
+        if kind == "levels":
+            a = rng.integers(0, 20, shape) / 19
+        elif kind == "narrow":
+            a = 0.3 + 0.2 * rng.random(shape)
+            if shape[-3] == 3:
+                a[..., 1, :, :] = 0.5
+        elif kind == "flat":
+            a = np.full(shape, 0.25)
+            a[..., 0, 0] = 0.75
+        else:
+            a = rng.random(shape)
+            a[..., 0, 0] = 1.0
+            a[..., 0, 1] = 0.0
+        return torch.tensor(a)
+
+    imgs = [make(shape_rgb), make(shape_gray)]
+    out = []
+    for name, m in ops:
+        for img in imgs:
+            out.append(ns.apply_op(img, name, m))
+    return {"out": out}
+
+
+def compare_ops(student, reference, seed, ops, kind, batch=0):
+    s = student(ops_on_images_h, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
+    r = reference(ops_on_images_h, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
+    expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
+    shp = f"({batch}, C, 9, 11)" if batch else "(C, 9, 11)"
+    for k, (got, want) in enumerate(zip(s, r)):
+        name, m = ops[k // 2]
+        expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m}) [{kind}]')
+
+
+@check("apply_op", points=1)
+def test_color_and_sharpness_blend_with_grayscale_and_blur(student, reference, seed):
+    """Color: 픽셀별 회색조와 섞기; Sharpness: 3x3 [[1,1,1],[1,5,1],[1,1,1]]/13 blur와 섞기 (테두리 그대로)."""
+    ops = [["Color", 0.7], ["Color", -0.9], ["Sharpness", 0.9], ["Sharpness", -0.6]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=1)
+def test_shear_is_about_the_top_left_corner(student, reference, seed):
+    """ShearX: u = j + m (i + 0.5), ShearY: v = i + m (j + 0.5) (왼쪽 위 모서리 기준, nearest, 0 채움)."""
+    ops = [["ShearX", 0.23], ["ShearX", -0.37], ["ShearY", 0.29], ["ShearY", -0.13]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_translate_moves_by_truncated_whole_pixels(student, reference, seed):
+    """TranslateX/Y: int(m) 픽셀 이동 (0 쪽으로 버림), 빈 곳은 0."""
+    ops = [["TranslateX", 3.7], ["TranslateX", -2.6], ["TranslateY", 4.2], ["TranslateY", -1.9]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_posterize_keeps_the_top_bits(student, reference, seed):
+    """Posterize: L = 2^int(m) 단계로 floor(img L).clamp(0, L-1) / L (값 1.0 포함)."""
+    ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_autocontrast_stretches_each_channel(student, reference, seed):
+    """AutoContrast: 이미지·채널마다 (img - min) / (max - min); 상수 채널은 그대로."""
+    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "narrow")
+    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "rand")
+
+
+@check("apply_op", points=1)
+def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
+    """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255)."""
+    for kind in ("levels", "rand", "narrow", "flat"):
+        compare_ops(student, reference, seed, [["Equalize", 0.0]], kind)
+
+
+@check("apply_op", points=0.5)
+def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
+    """(N, C, H, W) 입력: 같은 연산을 이미지마다, 통계(평균, 최소/최대, 히스토그램)도 이미지마다."""
+    ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
+    compare_ops(student, reference, seed, ops, "rand", batch=3)
+
+
+# ------------------------------------------------------------------ rand_augment_ops
+@probe
+def ra_draws_h(ns, seed, calls, num_ops, magnitude):
+    g = torch.Generator().manual_seed(seed)
+    names, mags, lens = [], [], []
+    for _ in range(calls):
+        ops = ns.rand_augment_ops(num_ops, magnitude, g, image_size=(32, 32))
+        lens.append(len(ops))
+        for name, m in ops:
+            names.append(str(name))
+            mags.append(float(m))
+    return {"names": names, "mags": np.array(mags), "lens": np.array(lens, dtype=np.int64)}
+
+
+def _signs(names, mags, what, seed):
+    known = [n in RA_NAMES for n in names]
+    expect.true(all(known), f"`{what}`: torchvision 표에 없는 연산 이름이 있습니다.")
+    mags = expect.finite(mags, name="magnitudes")
+    signed = np.array([n in SIGNED for n in names], dtype=bool)
+    unsigned_neg = [(n, float(m)) for n, m, s in zip(names, mags, signed) if not s and m < 0]
+    expect.true(not unsigned_neg, f"부호가 없는 연산 {unsigned_neg[0][0] if unsigned_neg else ''}에 음수 강도 "
+                                  f"{unsigned_neg[0][1] if unsigned_neg else ''}: Posterize/Solarize/AutoContrast/"
+                                  "Equalize/Identity는 부호를 바꾸지 않습니다.")
+    sel = signed & (mags != 0)
+    stats.proportion(int(np.sum(mags[sel] < 0)), int(sel.sum()), 0.5,
+                     name=f"`{what}`: 부호가 있는 연산에서 음수 강도의 비율")
+
+
+@check("rand_augment_ops", points=1)
+def test_signed_ops_get_a_random_sign(student, seed):
+    """부호 있는 연산은 확률 1/2로 음수, 부호 없는 연산은 >= 0 (이항 구간)."""
+    r = student(ra_draws_h, seed=seed, calls=1500, num_ops=2, magnitude=9)
+    _signs(r["names"], r["mags"], "rand_augment_ops", seed)
+
+
+@check("rand_augment_ops", points=0.5)
+def test_ops_are_drawn_with_replacement(student, seed):
+    """num_ops개의 연산은 독립(복원추출): 두 연산이 같을 확률 1/14 (이항 구간)."""
+    n = 2000
+    r = student(ra_draws_h, seed=seed, calls=n, num_ops=2, magnitude=5)
+    expect.equal(r["lens"], np.full(n, 2, dtype=np.int64), name="len(rand_augment_ops(2, 5, rng))")
+    names = r["names"]
+    same = sum(names[2 * k] == names[2 * k + 1] for k in range(n))
+    stats.proportion(same, n, 1 / 14, name="두 연산이 같은 비율")
+
+
+# ------------------------------------------------------------------ trivial_augment_op
+@probe
+def ta_draws_h(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    names, mags = [], []
+    for _ in range(n):
+        name, m = ns.trivial_augment_op(g)
+        names.append(str(name))
+        mags.append(float(m))
+    return {"names": names, "mags": np.array(mags)}
+
+
+@check("trivial_augment_op", points=1)
+def test_wide_table_values_and_signs(student, seed):
+    """Posterize 비트 = 8 - round(k/5), 강도 없는 연산은 0, 부호 있는 연산은 확률 1/2로 음수."""
+    r = student(ta_draws_h, seed=seed, n=3000)
+    names, mags = r["names"], expect.finite(r["mags"], name="magnitudes")
+    allowed = {"Posterize": set(float(v) for v in 8 - np.round(np.arange(31) / 5)),
+               "Identity": {0.0}, "AutoContrast": {0.0}, "Equalize": {0.0}}
+    for name, m in zip(names, mags):
+        if name in allowed and abs(float(m)) not in allowed[name]:
+            expect.fail(f"`{name}`의 강도 {float(m):g}는 TrivialAugmentWide 표 {sorted(allowed[name])}에 없습니다.")
+    _signs(names, mags, "trivial_augment_op", seed)
+
+
+# ------------------------------------------------------------------ label_smoothing
+@probe
+def soft_ce_case_h(ns, seed, scale):
+    rng = np.random.default_rng(seed)
+    z = torch.tensor(rng.standard_normal((6, 5)) * scale, requires_grad=True)
+    t = torch.tensor(rng.dirichlet(np.ones(5), size=6))
+    loss = ns.soft_cross_entropy(z, t)
+    loss.backward()
+    return {"loss": loss, "grad": z.grad}
+
+
+@check("label_smoothing", points=0.5)
+def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed):
+    """로짓이 1000배 커도 유한하고 정확합니다 (log_softmax / logsumexp)."""
+    _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
+                       seed=seed, scale=1000.0)
+
+
+@check("label_smoothing", points=0.5)
+def test_gradient_is_softmax_minus_targets_over_batch(student, reference, seed):
+    """autograd 기울기 dL/dz = (softmax(z) - t) / N (배치 평균, 미분 가능해야 함)."""
+    _same_as_reference(student, reference, soft_ce_case_h, "grad", "soft_cross_entropy의 z.grad",
+                       seed=seed, scale=2.0)
+
+
+# ------------------------------------------------------------------ fgsm
+@probe
+def fgsm_case_h(ns, seed, eps, interior):
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed % 100000)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
+                                torch.nn.Linear(12, 5)).double()
+    x = 0.2 + 0.6 * rng.random((6, 1, 4, 4)) if interior else rng.random((6, 1, 4, 4))
+    if not interior:
+        x[:, 0, 0, :2] = [0.0, 1.0]
+    x = torch.tensor(x)
+    y = torch.tensor(rng.integers(0, 5, 6))
+    adv = ns.fgsm(model, x, y, eps)
+    grad = sum(float(p.grad.abs().sum()) for p in model.parameters() if p.grad is not None)
+    return {"adv": adv, "x_after": x, "param_grad": float(grad)}
+
+
+@check("fgsm", points=0.5)
+def test_result_is_clamped_to_unit_interval(student, reference, seed):
+    """x_adv는 유효한 이미지 범위 [0, 1]로 clamp합니다 (eps = 0.3, 경계의 픽셀 포함)."""
+    _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
+                       interior=False)
+
+
+@check("fgsm", points=0.5)
+def test_leaves_input_and_parameter_gradients_untouched(student, reference, seed):
+    """x를 바꾸지 않고, 모델 파라미터의 .grad도 남기지 않습니다 (torch.autograd.grad 사용)."""
+    s = student(fgsm_case_h, seed=seed, eps=0.1, interior=True)
+    r = reference(fgsm_case_h, seed=seed, eps=0.1, interior=True)
+    expect.allclose(s["x_after"], r["x_after"], name="fgsm 호출 뒤의 입력 x")
+    if s["param_grad"] != r["param_grad"]:
+        expect.fail(f"fgsm 뒤에 모델 파라미터에 기울기가 남았습니다 (|grad| 합 {s['param_grad']:.3g}). "
+                    "loss.backward() 대신 torch.autograd.grad(loss, x)를 쓰세요: 훈련 루프의 기울기를 오염시킵니다.")
+
+
+# ------------------------------------------------------------------ worst_of_k
+@probe
+def worst_case_h(ns, seed):
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed % 100000)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
+                                torch.nn.Linear(12, 5)).double()
+    x = torch.tensor(rng.random((8, 1, 4, 4)))
+    y = torch.tensor(rng.integers(0, 5, 8))
+    augs = [lambda t: t, lambda t: t.flip(-1), lambda t: 0.5 * t, lambda t: t.roll(1, -2), lambda t: 1 - t]
+    xw, idx = ns.worst_of_k(model, x, y, augs)
+    return {"x": xw, "idx": idx}
+
+
+@check("worst_of_k", points=1)
+def test_returned_batch_is_the_chosen_augmentation(student, reference, seed):
+    """x_worst[n] = aug_{idx[n]}(x)[n] (샘플마다 고른 증강의 결과)."""
+    _same_as_reference(student, reference, worst_case_h, "x", "worst_of_k(...)[0]", seed=seed)

@@ -1,0 +1,488 @@
+"""Public checks of 04_augmentation (students see and run these).
+
+Apply functions are compared exactly (float64) with the reference solution on inputs the probe
+builds; samplers are graded by distribution (DKW band, exact binomial region), each with a
+false-failure probability <= 1e-7 per check. Discrete uniform draws are turned into continuous
+ones by adding independent Uniform(0, 1) jitter in the grader (k + U ~ Uniform(0, n) iff
+k ~ Uniform{0..n-1}), so the DKW bound applies exactly.
+"""
+
+import math
+
+import numpy as np
+
+from autograder import expect, stats
+from autograder.checks import check, probe
+
+RA_NAMES = ["Identity", "ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color",
+            "Contrast", "Sharpness", "Posterize", "Solarize", "AutoContrast", "Equalize"]
+
+
+def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
+    """index: ints that should be Uniform{0..n_cells-1}; DKW on index + U(0, 1)."""
+    k = np.asarray(index, dtype=np.float64).ravel()
+    expect.true(bool(np.all((k >= 0) & (k < n_cells) & (k == np.round(k)))),
+                f"`{name}`: 값이 0..{n_cells - 1} 범위의 정수가 아닙니다 (최솟값 {k.min():g}, 최댓값 {k.max():g}).")
+    u = np.random.default_rng(seed ^ 0x5EED).random(k.size)
+    stats.dkw(k + u, stats.uniform_cdf(0.0, float(n_cells)), fail_prob=fail_prob, name=name, what=what)
+
+
+# ------------------------------------------------------------------ random_horizontal_flip
+@probe
+def flip_images(ns, seed):
+    rng = np.random.default_rng(seed)
+    one = torch.tensor(rng.random((3, 4, 5)))
+    batch = torch.tensor(rng.random((2, 1, 3, 4)))
+    return {"one": ns.hflip(one), "batch": ns.hflip(batch)}
+
+
+@check("random_horizontal_flip", points=1)
+def test_hflip_reverses_width_axis(student, reference, seed):
+    """hflip는 너비 축(마지막 축)을 뒤집습니다: out[..., i, j] = img[..., i, W-1-j]."""
+    s, r = student(flip_images, seed=seed), reference(flip_images, seed=seed)
+    expect.allclose(s["one"], r["one"], name="hflip(img (3, 4, 5))")
+    expect.allclose(s["batch"], r["batch"], name="hflip(batch (2, 1, 3, 4))")
+
+
+# ------------------------------------------------------------------ random_crop
+@probe
+def crop_windows(ns, seed):
+    rng = np.random.default_rng(seed)
+    img = torch.tensor(rng.random((2, 5, 6)))
+    cases = [(0, 0, [5, 6], 2), (4, 3, [5, 6], 2), (1, 2, 4, 1), (0, 1, [5, 5], 0), (6, 7, 3, 2)]
+    return {"out": [ns.crop_with_padding(img, i, j, size if isinstance(size, int) else tuple(size), p)
+                    for i, j, size, p in cases]}
+
+
+@check("random_crop", points=1)
+def test_crop_takes_window_of_zero_padded_image(student, reference, seed):
+    """crop_with_padding: 0으로 padding한 뒤 (i, j)에서 시작하는 th x tw 창을 잘라냅니다."""
+    s, r = student(crop_windows, seed=seed)["out"], reference(crop_windows, seed=seed)["out"]
+    cases = ["(0, 0, (5, 6), 2)", "(4, 3, (5, 6), 2)", "(1, 2, 4, 1)", "(0, 1, (5, 5), 0)", "(6, 7, 3, 2)"]
+    expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
+    for got, want, c in zip(s, r, cases):
+        expect.allclose(got, want, name=f"crop_with_padding(img (2, 5, 6), i, j, size, padding) = {c}")
+
+
+# ------------------------------------------------------------------ color_jitter
+@probe
+def jitter_apply(ns, seed, cases, channels):
+    rng = np.random.default_rng(seed)
+    img = torch.tensor(rng.random((channels, 5, 6)))
+    return {"out": [ns.apply_color_jitter(img, list(order), list(factors)) for order, factors in cases]}
+
+
+def _compare_jitter(student, reference, seed, cases, channels):
+    s = student(jitter_apply, seed=seed, cases=cases, channels=channels)["out"]
+    r = reference(jitter_apply, seed=seed, cases=cases, channels=channels)["out"]
+    for got, want, (order, factors) in zip(s, r, cases):
+        expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
+
+
+@check("color_jitter", points=0.5)
+def test_brightness_multiplies_and_clamps(student, reference, seed):
+    """밝기: clamp(b * img, 0, 1)."""
+    _compare_jitter(student, reference, seed, [[[0, 1, 2], [1.7, 1.0, 1.0]], [[0, 1, 2], [0.4, 1.0, 1.0]]], 3)
+
+
+@check("color_jitter", points=1)
+def test_contrast_blends_with_mean_of_grayscale(student, reference, seed):
+    """대비: clamp(c * img + (1 - c) * mean(gray(img)), 0, 1), 평균은 회색조 이미지 전체의 평균."""
+    cases = [[[1, 0, 2], [1.0, 0.3, 1.0]], [[1, 0, 2], [1.0, 1.6, 1.0]]]
+    _compare_jitter(student, reference, seed, cases, 3)
+    _compare_jitter(student, reference, seed, cases, 1)
+
+
+# ------------------------------------------------------------------ cutout
+@probe
+def cutout_cases(ns, seed):
+    rng = np.random.default_rng(seed)
+    img = torch.tensor(rng.random((3, 7, 9)))
+    batch = torch.tensor(rng.random((2, 1, 7, 9)))
+    cases = [((3, 4), 3), ((0, 0), 4), ((6, 8), 4), ((1, 7), 5), ((5, 1), 2)]
+    out = [ns.cutout(img, c, s) for c, s in cases]
+    out.append(ns.cutout(batch, (2, 2), 3))
+    return {"out": out}
+
+
+@check("cutout", points=1)
+def test_cutout_zeroes_clipped_square_in_all_channels(student, reference, seed):
+    """Cutout은 (cy - s//2, cx - s//2)에서 시작하는 s x s 정사각형을 경계에서 잘라 모든 채널에서 0으로 만듭니다."""
+    s, r = student(cutout_cases, seed=seed)["out"], reference(cutout_cases, seed=seed)["out"]
+    names = ["center (3, 4), size 3", "center (0, 0), size 4 (모서리)", "center (6, 8), size 4 (모서리)",
+             "center (1, 7), size 5", "center (5, 1), size 2", "batch (2, 1, 7, 9), center (2, 2), size 3"]
+    expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
+    for got, want, n in zip(s, r, names):
+        expect.allclose(got, want, name=f"cutout: {n}")
+
+
+# ------------------------------------------------------------------ random_erasing
+@probe
+def erase_cases(ns, seed):
+    rng = np.random.default_rng(seed)
+    img = torch.tensor(rng.random((3, 6, 7)))
+    before = img.clone()
+    out = [ns.erase(img, 1, 2, 3, 4, 0.5),
+           ns.erase(img, 0, 0, 2, 2, torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64).view(3, 1, 1)),
+           ns.erase(img, 3, 5, 3, 2, 0.0)]
+    return {"out": out, "after": img, "before": before}
+
+
+@check("random_erasing", points=1)
+def test_erase_fills_region_with_value(student, reference, seed):
+    """erase: 행 i..i+h-1, 열 j..j+w-1을 value(실수 또는 채널별 텐서)로 채운 복사본."""
+    s, r = student(erase_cases, seed=seed)["out"], reference(erase_cases, seed=seed)["out"]
+    names = ["(i, j, h, w) = (1, 2, 3, 4), value 0.5", "(0, 0, 2, 2), value (3, 1, 1) 채널별",
+             "(3, 5, 3, 2), value 0.0"]
+    for got, want, n in zip(s, r, names):
+        expect.allclose(got, want, name=f"erase {n}")
+
+
+@probe
+def erasing_draws(ns, seed, n, shape, scale, ratio):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for _ in range(n):
+        p = ns.sample_erasing_params(tuple(shape), tuple(scale), tuple(ratio), g)
+        out.append([-1, -1, -1, -1] if p is None else [int(v) for v in p])
+    return {"params": np.array(out, dtype=np.int64)}
+
+
+def erase_side_pmf(HW, scale, ratio, sign, support):
+    """P(round(sqrt(HW * u * r^sign)) = a) for a in support; u ~ U(scale), log r ~ U(log ratio)."""
+    s0, s1 = scale
+    l0, l1 = math.log(ratio[0]), math.log(ratio[1])
+    t = l0 + (np.arange(20000) + 0.5) / 20000 * (l1 - l0)  # midpoint rule over log r
+    edges = (np.arange(-1, support + 1) + 0.5) ** 2 / HW  # P(u r^sign < edge)
+    cdf = np.clip((edges[:, None] * np.exp(-sign * t)[None, :] - s0) / (s1 - s0), 0, 1).mean(axis=1)
+    return np.diff(cdf)  # pmf of 0..support
+
+
+def jittered_discrete_cdf(pmf):
+    cum = np.concatenate([[0.0], np.cumsum(pmf)])
+
+    def cdf(x):
+        x = np.asarray(x, dtype=np.float64)
+        k = np.clip(np.floor(x).astype(int), 0, len(pmf) - 1)
+        return np.clip(cum[k] + (x - k) * pmf[k], 0, 1)
+
+    return cdf
+
+
+@check("random_erasing", points=1)
+def test_erasing_size_follows_area_and_log_uniform_ratio(student, seed):
+    """h = round(sqrt(A r)), w = round(sqrt(A / r)): 넓이 A ~ HW U(scale), 비율 r은 log-uniform (DKW)."""
+    shape, scale, ratio = [3, 32, 40], [0.02, 0.2], [0.5, 3.0]
+    p = expect.shape(student(erasing_draws, seed=seed, n=2000, shape=shape, scale=scale, ratio=ratio)["params"],
+                     (2000, 4), name="sample_erasing_params 2000회")
+    expect.true(bool(np.all(p[:, 0] >= 0)),
+                "이 설정(scale (0.02, 0.2), ratio (0.5, 3.0), 32x40)에서는 첫 시도에서 항상 맞아야 하는데 None이 나왔습니다.")
+    HW = 32 * 40
+    u = np.random.default_rng(seed ^ 0x5EED)
+    for col, sign, nm in [(2, 1, "h"), (3, -1, "w")]:
+        pmf = erase_side_pmf(HW, scale, ratio, sign, 40)
+        stats.dkw(p[:, col] + u.random(len(p)), jittered_discrete_cdf(pmf), fail_prob=5e-8, name=nm,
+                  what=f"{nm} = round(sqrt(A {'*' if sign > 0 else '/'} r)) 분포 (log-uniform 비율)")
+
+
+# ------------------------------------------------------------------ mixup
+@probe
+def mixup_case(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.random((5, 2, 3, 3)))
+    y = torch.nn.functional.one_hot(torch.tensor(rng.integers(0, 4, 5)), 4).double()
+    xm, ym = ns.mixup(x, y, 0.3)
+    return {"x": xm, "y": ym}
+
+
+@check("mixup", points=1)
+def test_mixup_blends_with_batch_rolled_by_one(student, reference, seed):
+    """x_mix = lam x + (1 - lam) roll(x, 1, 0): 짝은 배치를 한 칸 굴린 것."""
+    s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
+    expect.allclose(s["x"], r["x"], name="mixup(x, y, 0.3)[0]")
+
+
+@check("mixup", points=1)
+def test_labels_use_the_same_lambda(student, reference, seed):
+    """레이블도 같은 lam과 같은 짝으로 섞습니다: y_mix = lam y + (1 - lam) roll(y, 1, 0)."""
+    s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
+    expect.allclose(s["y"], r["y"], name="mixup(x, y, 0.3)[1]")
+
+
+# ------------------------------------------------------------------ cutmix
+@probe
+def cutmix_case(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = torch.tensor(rng.random((4, 2, 6, 8)))
+    y = torch.nn.functional.one_hot(torch.tensor(rng.integers(0, 3, 4)), 3).double()
+    before = x.clone()
+    xs, ys = [], []
+    for box in [(2, 1, 6, 4), (0, 0, 3, 6), (5, 2, 8, 6), (0, 0, 8, 6)]:
+        xm, ym = ns.cutmix(x, y, box)
+        xs.append(xm)
+        ys.append(ym)
+    return {"x": xs, "y": ys, "x_after": x, "x_before": before}
+
+
+@check("cutmix", points=1)
+def test_cutmix_pastes_partner_box(student, reference, seed):
+    """x_mix[..., y1:y2, x1:x2] = roll(x, 1, 0)[..., y1:y2, x1:x2], 나머지는 x 그대로."""
+    s, r = student(cutmix_case, seed=seed), reference(cutmix_case, seed=seed)
+    for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
+        expect.allclose(s["x"][k], r["x"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[0]")
+
+
+@check("cutmix", points=1)
+def test_label_weight_is_kept_area(student, reference, seed):
+    """레이블 가중치 = 실제로 남은 넓이 1 - (x2-x1)(y2-y1)/(HW)."""
+    s, r = student(cutmix_case, seed=seed), reference(cutmix_case, seed=seed)
+    for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
+        expect.allclose(s["y"][k], r["y"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[1]")
+
+
+# ------------------------------------------------------------------ apply_op
+@probe
+def ops_on_images(ns, seed, ops, kind, batch=0):
+    rng = np.random.default_rng(seed)
+    shape_rgb = (batch, 3, 9, 11) if batch else (3, 9, 11)
+    shape_gray = (batch, 1, 9, 11) if batch else (1, 9, 11)
+
+    def make(shape):
+        if kind == "levels":
+            a = rng.integers(0, 20, shape) / 19
+        elif kind == "narrow":
+            a = 0.3 + 0.2 * rng.random(shape)
+            if shape[-3] == 3:
+                a[..., 1, :, :] = 0.5
+        else:
+            a = rng.random(shape)
+            a[..., 0, 0] = 1.0
+            a[..., 0, 1] = 0.0
+        return torch.tensor(a)
+
+    imgs = [make(shape_rgb), make(shape_gray)]
+    out = []
+    for name, m in ops:
+        if name == "Solarize" and m == "12/19":
+            m = 12 / 19
+        for img in imgs:
+            out.append(ns.apply_op(img, name, m))
+    return {"out": out}
+
+
+def compare_ops(student, reference, seed, ops, kind, batch=0):
+    s = student(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
+    r = reference(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
+    expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
+    shp = f"({batch}, C, 9, 11)" if batch else "(C, 9, 11)"
+    for k, (got, want) in enumerate(zip(s, r)):
+        name, m = ops[k // 2]
+        expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m})')
+
+
+@check("apply_op", points=1)
+def test_brightness_and_contrast_blend_with_black_and_mean_gray(student, reference, seed):
+    """Identity, Brightness (1+m) img, Contrast: 회색조 평균과 섞기 (torchvision 공식, clamp)."""
+    ops = [["Identity", 0.0], ["Brightness", 0.5], ["Brightness", -0.4], ["Contrast", 0.6], ["Contrast", -0.7]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=1)
+def test_rotate_is_counterclockwise_about_the_centre(student, reference, seed):
+    """Rotate m도: 중심 기준 반시계 방향, nearest 보간(torch.round), 바깥은 0."""
+    ops = [["Rotate", 17.0], ["Rotate", -41.0], ["Rotate", 90.0], ["Rotate", 133.0]]
+    compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_solarize_inverts_pixels_at_or_above_threshold(student, reference, seed):
+    """Solarize: img >= m인 픽셀을 1 - img로 (임계값과 같은 픽셀도 반전)."""
+    ops = [["Solarize", "12/19"], ["Solarize", 1.0], ["Solarize", 0.0]]
+    compare_ops(student, reference, seed, ops, "levels")
+
+
+# ------------------------------------------------------------------ rand_augment_ops
+@probe
+def ra_draws(ns, seed, calls, num_ops, magnitude, image_size):
+    g = torch.Generator().manual_seed(seed)
+    names, mags, lens = [], [], []
+    for _ in range(calls):
+        ops = ns.rand_augment_ops(num_ops, magnitude, g, image_size=tuple(image_size))
+        lens.append(len(ops))
+        for name, m in ops:
+            names.append(str(name))
+            mags.append(float(m))
+    return {"names": names, "mags": np.array(mags), "lens": np.array(lens, dtype=np.int64)}
+
+
+def ra_table(name, H, W, bins=31):
+    lin = lambda a, b: np.linspace(a, b, bins)  # noqa: E731
+    return {
+        "ShearX": lin(0, 0.3), "ShearY": lin(0, 0.3), "TranslateX": lin(0, 150 / 331 * W),
+        "TranslateY": lin(0, 150 / 331 * H), "Rotate": lin(0, 30), "Brightness": lin(0, 0.9), "Color": lin(0, 0.9),
+        "Contrast": lin(0, 0.9), "Sharpness": lin(0, 0.9),
+        "Posterize": 8 - np.round(np.arange(bins) / ((bins - 1) / 4)), "Solarize": lin(1.0, 0.0),
+    }.get(name)
+
+
+def known_names(names, table_names, fn):
+    bad = sorted({n for n in names if n not in table_names})
+    expect.true(isinstance(names, list) and not bad,
+                f"`{fn}`: torchvision 표에 없는 연산 이름 {bad[:3]} — 이름은 {table_names} 중 하나여야 합니다.")
+
+
+@check("rand_augment_ops", points=1)
+def test_ops_are_uniform_over_the_14_ops(student, seed):
+    """연산은 14개(torchvision RandAugment 표) 중 균등하게 뽑습니다 (DKW)."""
+    r = student(ra_draws, seed=seed, calls=3000, num_ops=1, magnitude=9, image_size=[24, 40])
+    expect.equal(r["lens"], np.ones(3000, dtype=np.int64), name="len(rand_augment_ops(1, 9, rng))")
+    known_names(r["names"], RA_NAMES, "rand_augment_ops")
+    idx = [RA_NAMES.index(n) for n in r["names"]]
+    _jittered_uniform(idx, 14, seed, "연산 번호 (torchvision 표 순서)", "14개 연산의 균등 분포")
+
+
+@check("rand_augment_ops", points=1)
+def test_magnitude_is_the_table_value_at_bin_m(student, seed):
+    """|magnitude| = 그 연산 표의 M번째 값 (linspace(0, max, 31)[M]; TranslateX는 W, TranslateY는 H에 비례)."""
+    H, W, M = 24, 40, 13
+    r = student(ra_draws, seed=seed, calls=600, num_ops=2, magnitude=M, image_size=[H, W])
+    known_names(r["names"], RA_NAMES, "rand_augment_ops")
+    mags = expect.finite(r["mags"], name="magnitudes")
+    for name in RA_NAMES:
+        sel = np.array([n == name for n in r["names"]], dtype=bool)
+        if not sel.any():
+            continue
+        table = ra_table(name, H, W)
+        want = np.full(int(sel.sum()), 0.0 if table is None else float(table[M]))
+        expect.allclose(np.abs(mags[sel]), want, rtol=1e-6, atol=1e-6,
+                        name=f"|magnitude| of {name} (M={M}, image_size=({H}, {W}))")
+
+
+# ------------------------------------------------------------------ trivial_augment_op
+@probe
+def ta_draws(ns, seed, n):
+    g = torch.Generator().manual_seed(seed)
+    names, mags = [], []
+    for _ in range(n):
+        name, m = ns.trivial_augment_op(g)
+        names.append(str(name))
+        mags.append(float(m))
+    return {"names": names, "mags": np.array(mags)}
+
+
+TA_MAX = {"ShearX": 0.99, "ShearY": 0.99, "TranslateX": 32.0, "TranslateY": 32.0, "Rotate": 135.0,
+          "Brightness": 0.99, "Color": 0.99, "Contrast": 0.99, "Sharpness": 0.99}
+
+
+@check("trivial_augment_op", points=0.5)
+def test_op_is_uniform_over_the_14_ops(student, seed):
+    """TrivialAugmentWide: 연산 하나를 14개 중 균등하게 뽑습니다 (DKW)."""
+    r = student(ta_draws, seed=seed, n=3000)
+    known_names(r["names"], RA_NAMES, "trivial_augment_op")
+    _jittered_uniform([RA_NAMES.index(n) for n in r["names"]], 14, seed, "연산 번호", "14개 연산의 균등 분포")
+
+
+@check("trivial_augment_op", points=1)
+def test_magnitude_bin_is_uniform_over_31_bins(student, seed):
+    """강도 칸 k ~ U{0..30}을 매번 뽑고 |m| = wide 표[k] (DKW + 모든 칸이 나오는지)."""
+    n = 4000
+    r = student(ta_draws, seed=seed, n=n)
+    known_names(r["names"], RA_NAMES, "trivial_augment_op")
+    mags = expect.finite(r["mags"], name="magnitudes")
+    bins = []
+    for name, m in zip(r["names"], mags):
+        if name in TA_MAX:
+            k = round(abs(m) / TA_MAX[name] * 30)
+            ok = 0 <= k <= 30 and abs(abs(m) - TA_MAX[name] * k / 30) <= 1e-6 * max(1.0, TA_MAX[name])
+        elif name == "Solarize":
+            k = round((1 - m) * 30)
+            ok = 0 <= k <= 30 and abs(m - (1 - k / 30)) <= 1e-6
+        else:
+            continue
+        expect.true(bool(ok), f"`{name}`의 강도 {m:g}가 TrivialAugmentWide 표(linspace(0, max, 31))의 값이 아닙니다.")
+        bins.append(k)
+    # a correct sampler misses one of the 31 bins with probability <= 31 (30/31)^len(bins)
+    _jittered_uniform(bins, 31, seed, "강도 칸 k", "U{0..30} (칸마다 같은 확률)", fail_prob=5e-8)
+    missing = sorted(set(range(31)) - set(bins))
+    p_miss = 31 * (30 / 31) ** len(bins)
+    expect.true(not missing, f"강도 칸 {missing}이(가) {len(bins)}번 중 한 번도 나오지 않았습니다 "
+                             f"(올바른 구현이라면 확률 <= {p_miss:.1e}). torch.randint(high)는 high를 포함하지 않습니다.")
+
+
+# ------------------------------------------------------------------ label_smoothing
+@probe
+def smooth_case(ns, eps):
+    y = torch.tensor([0, 3, 1, 4, 4, 2])
+    return {"t": ns.smooth_labels(y, 5, eps)}
+
+
+@check("label_smoothing", points=1)
+def test_smoothed_targets_spread_eps_over_all_classes(student, reference):
+    """t = (1 - eps) onehot + eps / K (PyTorch 규약: 정답 1 - eps + eps/K, 나머지 eps/K)."""
+    for eps in (0.1, 0.3):
+        expect.allclose(student(smooth_case, eps=eps)["t"], reference(smooth_case, eps=eps)["t"],
+                        name=f"smooth_labels(y, 5, {eps})")
+
+
+@probe
+def soft_ce_case(ns, seed, scale):
+    rng = np.random.default_rng(seed)
+    z = torch.tensor(rng.standard_normal((6, 5)) * scale, requires_grad=True)
+    t = torch.tensor(rng.dirichlet(np.ones(5), size=6))
+    loss = ns.soft_cross_entropy(z, t)
+    loss.backward()
+    return {"loss": loss, "grad": z.grad}
+
+
+@check("label_smoothing", points=1)
+def test_soft_cross_entropy_matches_the_formula(student, reference, seed):
+    """L = mean_n( -sum_k t_nk log_softmax(z_n)_k )."""
+    expect.allclose(student(soft_ce_case, seed=seed, scale=2.0)["loss"],
+                    reference(soft_ce_case, seed=seed, scale=2.0)["loss"], name="soft_cross_entropy(z (6, 5), t)")
+
+
+# ------------------------------------------------------------------ fgsm
+@probe
+def fgsm_case(ns, seed, eps, interior):
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed % 100000)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
+                                torch.nn.Linear(12, 5)).double()
+    x = 0.2 + 0.6 * rng.random((6, 1, 4, 4)) if interior else rng.random((6, 1, 4, 4))
+    if not interior:
+        x[:, 0, 0, :2] = [0.0, 1.0]
+    x = torch.tensor(x)
+    before = x.clone()
+    y = torch.tensor(rng.integers(0, 5, 6))
+    adv = ns.fgsm(model, x, y, eps)
+    grad = sum(float(p.grad.abs().sum()) for p in model.parameters() if p.grad is not None)
+    return {"adv": adv, "x_after": x, "x_before": before, "param_grad": float(grad)}
+
+
+@check("fgsm", points=1)
+def test_step_is_eps_times_gradient_sign(student, reference, seed):
+    """x_adv = x + eps * sign(grad_x CE) (경계에서 먼 입력: clamp가 작동하지 않는 경우)."""
+    s = student(fgsm_case, seed=seed, eps=0.05, interior=True)
+    r = reference(fgsm_case, seed=seed, eps=0.05, interior=True)
+    expect.allclose(s["adv"], r["adv"], name="fgsm(model, x, y, 0.05)")
+
+
+# ------------------------------------------------------------------ worst_of_k
+@probe
+def worst_case(ns, seed):
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed % 100000)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
+                                torch.nn.Linear(12, 5)).double()
+    x = torch.tensor(rng.random((8, 1, 4, 4)))
+    y = torch.tensor(rng.integers(0, 5, 8))
+    augs = [lambda t: t, lambda t: t.flip(-1), lambda t: 0.5 * t, lambda t: t.roll(1, -2), lambda t: 1 - t]
+    xw, idx = ns.worst_of_k(model, x, y, augs)
+    return {"x": xw, "idx": idx}
+
+
+@check("worst_of_k", points=1)
+def test_chosen_index_maximizes_per_sample_loss(student, reference, seed):
+    """idx[n] = argmax_k CE(model(aug_k(x))[n], y[n]): 샘플마다 (배치 평균이 아님), 동점이면 작은 k."""
+    s, r = student(worst_case, seed=seed), reference(worst_case, seed=seed)
+    expect.equal(s["idx"], r["idx"], name="worst_of_k(...)[1] (고른 증강 번호)")
