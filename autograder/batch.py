@@ -1,0 +1,392 @@
+"""``autograder batch``: grade a whole class, the authoritative grade.
+
+    autograder batch SUBMISSIONS_DIR --out grades.csv [-j N]
+
+SUBMISSIONS_DIR holds one folder per student, in either layout the engine reads
+(:func:`autograder.pipeline.find_entries`): a GitHub Classroom clone
+(``<student>/assignments/<id>/<id>.ipynb``) or nbgrader's ``submitted/<student>/<id>/<id>.ipynb``.
+
+Safe and resumable:
+
+- every student's result is a file ``<out>.d/results/<student>.json``, written atomically
+  (temporary file + ``os.replace``) after the student's feedback, and holding a *key*: the
+  SHA-256 of the student's notebooks and of everything that decides a grade (course.yaml,
+  the check files, the reference solutions or public reference outputs, the engine's code).
+  A kill -9 loses at most the students being graded at that moment; a rerun reuses every
+  result whose key still matches and grades only new or changed submissions (or everyone,
+  when a check or solution changed).
+- the CSV is rebuilt from the result files and written atomically after each student, so it
+  is always a complete snapshot of what has been graded;
+- students are graded in a pool of ``-j`` grader processes (each student's code runs in its
+  own sandboxed worker started by :func:`autograder.pipeline.grade_entries`). A student's
+  timeout is a score of 0 on what hung; an unexpected crash of the grader on one student is
+  recorded as that student's error row and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
+from pathlib import Path
+
+from . import __version__, errors
+from .course import CourseTree
+
+RESULT_VERSION = "1"
+ENGINE_DIR = Path(__file__).resolve().parent
+
+
+# ------------------------------------------------------------------------------------------
+# keys
+# ------------------------------------------------------------------------------------------
+def _sha_file(h, path: Path) -> None:
+    try:
+        h.update(path.read_bytes())
+    except OSError:
+        h.update(b"<missing>")
+
+
+def course_fingerprint(tree: CourseTree) -> str:
+    """Everything besides the submission that decides a grade."""
+    h = hashlib.sha256(f"batch/{RESULT_VERSION}/{__version__}".encode())
+    h.update(b"course.yaml\0")
+    _sha_file(h, tree.path)
+    for folder, patterns in ((tree.checks_dir, ("*.py", "*.json")), (ENGINE_DIR, ("*.py",))):
+        files = sorted({p for pat in patterns for p in folder.rglob(pat) if "__pycache__" not in p.parts})
+        for p in files:
+            h.update(f"\0{p.relative_to(folder).as_posix()}\0".encode())
+            _sha_file(h, p)
+    for a in tree.model.assignments:
+        h.update(f"\0solution/{a.id}\0".encode())
+        if tree.has_solutions:
+            _sha_file(h, tree.source_notebook(a))
+        else:
+            _sha_file(h, tree.release_notebook(a))
+    return h.hexdigest()
+
+
+def submission_key(course_fp: str, entries) -> str:
+    h = hashlib.sha256(course_fp.encode())
+    for e in entries:
+        h.update(f"\0{e.assignment.id}\0".encode())
+        if e.path is not None:
+            _sha_file(h, Path(e.path))
+        else:
+            h.update(f"problem:{e.problem}".encode())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------------------
+# files
+# ------------------------------------------------------------------------------------------
+def atomic_write(path: Path, data: str | bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def state_dir(out: Path) -> Path:
+    return Path(str(out) + ".d")
+
+
+def safe_name(student: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in student)
+    return keep.lstrip(".") or "_"
+
+
+def find_students(submissions: Path) -> list[Path]:
+    return sorted(p for p in Path(submissions).iterdir()
+                  if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def load_result(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None  # a torn file cannot exist (atomic writes), but be safe: regrade
+    return data if isinstance(data, dict) and data.get("version") == RESULT_VERSION else None
+
+
+# ------------------------------------------------------------------------------------------
+# one student (runs in a pool process)
+# ------------------------------------------------------------------------------------------
+_TREE: dict = {}
+
+
+def _tree(root: str) -> CourseTree:
+    if root not in _TREE:
+        from . import expect
+        from .course import load_course
+
+        tree = load_course(Path(root))
+        expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
+        _TREE[root] = tree
+    return _TREE[root]
+
+
+def public_check_sources(tree: CourseTree) -> dict:
+    from .checks import load_checks
+
+    out = {}
+    for a in tree.model.assignments:
+        try:
+            for s in load_checks(tree.checks_dir, a.id, ("public",)):
+                out[(a.id, s.id)] = s.source
+        except Exception:  # noqa: BLE001 - feedback without source is still feedback
+            pass
+    return out
+
+
+def grade_student(job: dict) -> dict:
+    """Grade one student, write feedback then the result file (the commit point); return a summary."""
+    from .errors import InputError
+    from .pipeline import find_entries, grade_entries
+    from .report import feedback_html, feedback_markdown, to_json
+
+    tree = _tree(job["root"])
+    student, folder = job["student"], Path(job["folder"])
+    started = time.time()
+    record = {"version": RESULT_VERSION, "student": student, "folder": str(folder), "key": job["key"]}
+    try:
+        try:
+            entries = find_entries(tree, [folder])
+        except InputError as exc:
+            entries = None
+            record.update(status="no_submission", problem=str(exc), result={"score": 0, "max_score": tree_max(tree),
+                                                                            "assignments": []})
+        if entries is not None:
+            results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"])
+            for r in results:
+                for c in r.checks:
+                    if c.visibility != "public":
+                        c.message = hide_probe_frames(c.message)
+            md = feedback_markdown(results, student=student, check_sources=public_check_sources(tree))
+            fb = Path(job["feedback_dir"]) / safe_name(student)
+            atomic_write(fb / "feedback.md", md)
+            atomic_write(fb / "feedback.html", feedback_html(md, title=f"채점 피드백 — {student}"))
+            problems = [f"{r.id}: {r.problem}" for r in results if r.problem]
+            record.update(status="graded", problem="; ".join(problems), result=to_json(results))
+    except Exception as exc:  # noqa: BLE001 - one student's failure never stops the batch
+        record.update(status="error", problem=f"grader error: {type(exc).__name__}: {exc}",
+                      traceback=traceback.format_exc()[-4000:], result={"score": 0, "max_score": tree_max(tree),
+                                                                         "assignments": []})
+    record["seconds"] = round(time.time() - started, 3)
+    record["graded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    atomic_write(Path(job["result_path"]), json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    return record
+
+
+def hide_probe_frames(message: str) -> str:
+    """Drop the traceback frames of a hidden check's probe (its source lines would show the
+    hidden inputs); the student's own frames and the exception stay."""
+    out, skipping = [], False
+    for line in message.splitlines():
+        stripped = line.strip()
+        if stripped.startswith('File "<probe:'):
+            skipping = True
+            out.append(line[: len(line) - len(line.lstrip())] + 'File "<비공개 검사>"')
+            continue
+        if skipping:
+            if stripped.startswith('File "') or (line and not line[0].isspace()):
+                skipping = False
+            else:
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
+def tree_max(tree: CourseTree) -> float:
+    return sum(a.max_score for a in tree.model.assignments)
+
+
+# ------------------------------------------------------------------------------------------
+# CSV and summary
+# ------------------------------------------------------------------------------------------
+def csv_text(tree: CourseTree, records: list[dict]) -> str:
+    ids = [a.id for a in tree.model.assignments]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["student", *ids, "total", "max_score", "status", "problem", "key"])
+    for r in sorted(records, key=lambda r: r["student"]):
+        by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
+        cells = [f"{by_id[i]['score']:g}" if i in by_id else "0" for i in ids]
+        w.writerow([r["student"], *cells, f"{r['result']['score']:g}", f"{tree_max(tree):g}", r["status"],
+                    (r.get("problem") or "").replace("\n", " ")[:500], r["key"][:16]])
+    return buf.getvalue()
+
+
+def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded: int, seconds: float,
+                  console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(stderr=False, highlight=False)
+    ids = [a.id for a in tree.model.assignments]
+    maxes = {a.id: a.max_score for a in tree.model.assignments}
+    table = Table(title=f"일괄 채점 결과 (batch): {len(records)} students")
+    table.add_column("student")
+    for i in ids:
+        table.add_column(f"{i}\n/{maxes[i]:g}", justify="right")
+    table.add_column(f"total\n/{tree_max(tree):g}", justify="right")
+    table.add_column("status")
+    for r in sorted(records, key=lambda r: r["student"]):
+        by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
+        table.add_row(r["student"], *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
+                      f"{r['result']['score']:g}", r["status"] if r["status"] != "graded" else "ok")
+    if records:
+        mean = {i: sum(next((a["score"] for a in r["result"].get("assignments", []) if a["id"] == i), 0)
+                       for r in records) / len(records) for i in ids}
+        table.add_row("[b]mean[/b]", *[f"{mean[i]:.2f}" for i in ids],
+                      f"{sum(r['result']['score'] for r in records) / len(records):.2f}", "", end_section=True)
+    console.print(table)
+    errs = [r for r in records if r["status"] == "error"]
+    console.print(f"graded {graded}, reused {reused} unchanged result(s), {len(errs)} grader error(s) "
+                  f"in {seconds:.1f} s")
+    for r in errs:
+        console.print(f"[red]error[/] {r['student']}: {r['problem']}", markup=True)
+
+
+# ------------------------------------------------------------------------------------------
+# the batch
+# ------------------------------------------------------------------------------------------
+def _progress(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover
+        return None
+    return tqdm(total=total, initial=initial, unit="student", desc="grading", file=sys.stderr, dynamic_ncols=True)
+
+
+def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, feedback_dir: Path | None = None,
+              progress: bool = True, sandbox: bool = True, force: bool = False, console=None) -> int:
+    from .errors import InputError
+    from .pipeline import find_entries
+
+    started = time.time()
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise InputError(submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)")
+    students = find_students(submissions)
+    if not students:
+        raise InputError(submissions, "학생 폴더가 없습니다 (no student folders inside)")
+    out = Path(out).resolve()
+    sdir = state_dir(out)
+    results_dir = sdir / "results"
+    feedback_dir = Path(feedback_dir).resolve() if feedback_dir else sdir / "feedback"
+    visibilities = ("public", "hidden")
+    if not tree.has_solutions:
+        print("warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
+              file=sys.stderr)
+        visibilities = ("public",)
+    course_fp = course_fingerprint(tree)
+
+    records: dict[str, dict] = {}
+    todo: list[dict] = []
+    names = {}
+    for folder in students:
+        name = folder.name
+        fname = safe_name(name)
+        if fname in names:
+            fname = f"{fname}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+        names[fname] = name
+        try:
+            entries = find_entries(tree, [folder])
+        except InputError as exc:
+            entries = []
+            key = submission_key(course_fp, []) + ""
+            key = hashlib.sha256(f"{key}/none/{exc.problem}".encode()).hexdigest()
+        else:
+            key = submission_key(course_fp, entries)
+        rpath = results_dir / f"{fname}.json"
+        old = None if force else load_result(rpath)
+        if old is not None and old.get("key") == key and old.get("status") != "error":
+            records[name] = old
+            continue
+        todo.append({"root": str(tree.root), "student": name, "folder": str(folder.resolve()), "key": key,
+                     "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
+                     "sandbox": sandbox})
+    reused = len(records)
+
+    def write_csv():
+        atomic_write(out, csv_text(tree, list(records.values())))
+
+    bar = _progress(len(students), reused, progress)
+    if bar is not None and reused:
+        bar.set_postfix_str(f"{reused} unchanged")
+    write_csv()
+    graded = 0
+    attempts: dict[str, int] = {}
+    pending = list(todo)
+    jobs = max(1, int(jobs))
+    try:
+        while pending:
+            ctx = get_context("spawn")  # grader processes start fresh: no state inherited
+            with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+                futures = {pool.submit(grade_student, job): job for job in pending}
+                pending = []
+                broken = False
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        job = futures.pop(fut)
+                        try:
+                            rec = fut.result()
+                        except BrokenProcessPool:
+                            broken = True
+                            attempts[job["student"]] = attempts.get(job["student"], 0) + 1
+                            if attempts[job["student"]] < 2:
+                                pending.append(job)
+                                continue
+                            rec = _error_record(tree, job, "the grader process died (twice) on this submission")
+                        except Exception as exc:  # noqa: BLE001
+                            rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
+                        records[job["student"]] = rec
+                        graded += 1
+                        write_csv()
+                        if bar is not None:
+                            bar.update(1)
+                            bar.set_postfix_str(f"{job['student']}: {rec['result']['score']:g}")
+                    if broken:
+                        for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
+                            pending.append(job)
+                        futures.clear()
+    finally:
+        if bar is not None:
+            bar.close()
+        write_csv()
+    print_summary(tree, list(records.values()), reused=reused, graded=graded, seconds=time.time() - started,
+                  console=console)
+    print(f"wrote {out} and per-student feedback in {feedback_dir}")
+    return errors.EXIT_OK
+
+
+def _error_record(tree: CourseTree, job: dict, problem: str) -> dict:
+    rec = {"version": RESULT_VERSION, "student": job["student"], "folder": job["folder"], "key": job["key"],
+           "status": "error", "problem": f"grader error: {problem}",
+           "result": {"score": 0, "max_score": tree_max(tree), "assignments": []}}
+    atomic_write(Path(job["result_path"]), json.dumps(rec, ensure_ascii=False, indent=1) + "\n")
+    return rec
