@@ -288,8 +288,6 @@ def mc_real_model(ns, seed):
 def test_batchnorm_running_statistics_are_not_updated(student, seed):
     """실제 모델(Linear-BN-ReLU-Dropout-Linear)에서 BatchNorm의 running 통계가 바뀌지 않음."""
     r = student(mc_real_model, seed=seed)
-    expect.shape(r["mean"], (8, 3), name="mean")
-    expect.shape(r["var"], (8, 3), name="var")
     for key, want in (("running_mean", np.linspace(-1.0, 1.0, 16)), ("running_var", np.linspace(0.5, 2.0, 16))):
         got = expect.shape(r[key], (16,), name=key)
         if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
