@@ -82,7 +82,7 @@ def _compare_jitter(student, reference, seed, cases, channels):
 @check("color_jitter", points=0.5)
 def test_brightness_multiplies_and_clamps(student, reference, seed):
     """밝기: clamp(b * img, 0, 1)."""
-    _compare_jitter(student, reference, seed, [[[0, 1, 2], [1.7, 1.0, 1.0]], [[0, 1, 2], [0.4, 1.0, 1.0]]], 3)
+    _compare_jitter(student, reference, seed, [[[1, 2, 0], [1.7, 1.0, 1.0]], [[1, 2, 0], [0.4, 1.0, 1.0]]], 3)
 
 
 @check("color_jitter", points=1)
@@ -427,11 +427,9 @@ def test_smoothed_targets_spread_eps_over_all_classes(student, reference):
 @probe
 def soft_ce_case(ns, seed, scale):
     rng = np.random.default_rng(seed)
-    z = torch.tensor(rng.standard_normal((6, 5)) * scale, requires_grad=True)
+    z = torch.tensor(rng.standard_normal((6, 5)) * scale)
     t = torch.tensor(rng.dirichlet(np.ones(5), size=6))
-    loss = ns.soft_cross_entropy(z, t)
-    loss.backward()
-    return {"loss": loss, "grad": z.grad}
+    return {"loss": ns.soft_cross_entropy(z, t)}
 
 
 @check("label_smoothing", points=1)
