@@ -301,17 +301,30 @@ def workflow_text(tree: CourseTree) -> str:
     return WORKFLOW.format(env=env, runners=",".join(ids))
 
 
+def _public_corpus(tree: CourseTree) -> str:
+    """Text that is public anyway: the released notebooks, public checks and the engine."""
+    parts = []
+    for pattern_root, pattern in ((tree.release_dir, "*/*.ipynb"), (tree.checks_dir, "*/public.py"), (ENGINE_DIR, "*.py")):
+        for p in sorted(Path(pattern_root).glob(pattern)):
+            parts.append(p.read_text(encoding="utf-8", errors="replace"))
+    if tree.release_dir.is_dir():
+        import nbformat
+
+        for p in sorted(tree.release_dir.glob("*/*.ipynb")):  # cell sources as plain text, not JSON-escaped
+            parts += [c.source for c in nbformat.read(str(p), as_version=4).cells]
+    return "\n".join(parts)
+
+
 def _forbidden_texts(tree: CourseTree) -> list[tuple[str, str]]:
-    """(label, text) pairs that must not appear in any template file: hidden check code and
-    the reference solutions' code lines."""
-    out = []
+    """(label, line) pairs that must not appear in any template file: lines of the hidden checks
+    and of the reference solutions' regions (>= 25 characters, and not already public through
+    the release, the public checks or the engine)."""
+    candidates = []
     for a in tree.model.assignments:
         hidden = tree.checks_dir / a.id / "hidden.py"
         if hidden.exists():
             for line in hidden.read_text(encoding="utf-8").splitlines():
-                s = line.strip()
-                if len(s) >= 25 and not s.startswith(("import ", "from ", "#", '"""')) and s not in _common_lines(tree, a):
-                    out.append((f"checks/{a.id}/hidden.py", s))
+                candidates.append((f"checks/{a.id}/hidden.py", line.strip()))
         src = tree.source_notebook(a)
         if src.exists():
             from .extract import index_cells
@@ -327,15 +340,16 @@ def _forbidden_texts(tree: CourseTree) -> list[tuple[str, str]]:
                         inside = True
                     elif s == "### END SOLUTION":
                         inside = False
-                    elif inside and len(s) >= 25 and not s.startswith("#"):
-                        out.append((f"solutions/{a.notebook} ({gid})", s))
+                    elif inside:
+                        candidates.append((f"solutions/{a.notebook} ({gid})", s))
+    public = _public_corpus(tree)
+    out, seen = [], set()
+    for label, s in candidates:
+        if len(s) < 25 or s.startswith(("#", '"""', "import ", "from ")) or s in public or s in seen:
+            continue
+        seen.add(s)
+        out.append((label, s))
     return out
-
-
-def _common_lines(tree: CourseTree, a) -> set[str]:
-    """Lines a hidden check shares with the public one (helpers, imports) are not secrets."""
-    pub = tree.checks_dir / a.id / "public.py"
-    return {ln.strip() for ln in pub.read_text(encoding="utf-8").splitlines()} if pub.exists() else set()
 
 
 def leaks(root: Path, forbidden: list[tuple[str, str]]) -> list[str]:

@@ -71,6 +71,34 @@ def run_nbgrader(args: list[str], *, cwd: Path, what: str) -> subprocess.Complet
     return proc
 
 
+def preflight(tree: CourseTree, chosen) -> list[str]:
+    """Problems nbgrader would fail on with a long traceback, as one line each: a marker
+    (``BEGIN SOLUTION``, ``BEGIN HIDDEN TESTS``...) in a cell that is not the right kind of
+    cell (e.g. prose quoting it), or a region that is not closed."""
+    from .load import load_notebook
+
+    problems = []
+    for a in chosen:
+        path = tree.source_notebook(a)
+        nb = load_notebook(path)
+        rel = os.path.relpath(path, tree.root)
+        for i, cell in enumerate(nb.cells):
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            where = f"{rel}: cell {i} ({cell.cell_type}, grade_id {meta.get('grade_id')!r})"
+            src = cell.source
+            for begin, end, ok, kind in (("BEGIN SOLUTION", "END SOLUTION", meta.get("solution"), "a solution cell"),
+                                         ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", meta.get("grade") and not meta.get("solution"),
+                                          "a graded test cell")):
+                if begin not in src and end not in src:
+                    continue
+                if not ok:
+                    problems.append(f"{where}: mentions '{begin if begin in src else end}' but is not {kind}; nbgrader "
+                                    "treats every such line as a marker (reword it, e.g. 'the solution region')")
+                elif src.count(begin) != src.count(end):
+                    problems.append(f"{where}: '{begin}' and '{end}' do not pair up")
+    return problems
+
+
 def course_gradebook(tree: CourseTree) -> Path:
     """nbgrader's gradebook for this course: under .cache/ (git-ignored), never committed."""
     return Path(tree.root).resolve() / ".cache" / "nbgrader" / "gradebook.db"
@@ -205,6 +233,9 @@ def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=Non
     missing = [a.id for a in chosen if not tree.source_notebook(a).exists()]
     if missing:
         raise ReleaseError(f"no source notebook for {', '.join(missing)} (solutions/<id>/<id>.ipynb)")
+    problems = preflight(tree, chosen)
+    if problems:
+        raise ReleaseError("\n".join(problems))
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as work:
         work = Path(work)
@@ -226,7 +257,14 @@ def _atomic_write_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
+    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a committed file is 0644
     os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _files(folder: Path) -> set[Path]:
