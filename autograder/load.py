@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -45,8 +46,10 @@ def load_notebook(path) -> nbformat.NotebookNode:
     if major > 4:
         raise InputError(path, f"알 수 없는 nbformat {major} 입니다 (nbformat 4 required)")
     try:
-        nb = nbformat.reads(text, as_version=4)  # joins multi-line sources, as Jupyter does
-        nbformat.validate(nb)
+        with warnings.catch_warnings():  # e.g. MissingIDFieldWarning: noise for a student, not a problem
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(text, as_version=4)  # joins multi-line sources, as Jupyter does
+            nbformat.validate(nb)
     except nbformat.ValidationError as exc:
         msg = str(exc.message).splitlines()[0][:200]
         raise InputError(path, f"노트북 형식이 올바르지 않습니다 (invalid nbformat 4: {msg})") from None

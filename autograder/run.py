@@ -143,6 +143,7 @@ class _Worker:
             preexec_fn=_preexec(limits) if sandbox else None,
             close_fds=True,
         )
+        self.pidns = False  # set from the worker's ready message
         self.lines: queue.Queue = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -184,7 +185,14 @@ class _Worker:
 
     def kill_process(self):
         """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
-        the kernel kills every process inside, including any that left the group (setsid)."""
+        the kernel kills every process inside, including any that left the group (setsid);
+        the outer process is asked first (SIGTERM) so that it reaps that init itself."""
+        if self.pidns and self.proc.poll() is None:
+            try:
+                self.proc.send_signal(signal.SIGTERM)
+                self.proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -275,6 +283,7 @@ class ProcessSession:
         if not isinstance(info, dict):
             info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
         self.sandbox_info = info
+        w.pidns = "pidns" in (info.get("layers") or [])
         if self.sandbox and sandbox_mode() == "strict":
             exposed = [p for p, hidden in (info.get("hidden") or {}).items() if not hidden]
             missing = [p for p in self.protect if p not in (info.get("hidden") or {})]
@@ -287,7 +296,11 @@ class ProcessSession:
 
     def close(self):
         if self._worker is not None:
-            self._worker.send({"op": "exit"})
+            if self._worker.send({"op": "exit"}):
+                try:
+                    self._worker.proc.wait(timeout=1)  # a clean exit: the namespace's init is reaped
+                except subprocess.TimeoutExpired:
+                    pass
             self._worker.kill()
             self._worker = None
 

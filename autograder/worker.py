@@ -29,6 +29,7 @@ import sys
 import traceback
 
 PROTOCOL_VERSION = 1
+MAX_ARRAY_BYTES = 32 * 2**20  # one output array; the grader also caps a whole reply at 64 MiB
 CELL_PREFIXES = ("<answer:", "<setup:", "<probe:")
 
 
@@ -64,6 +65,8 @@ def encode(value, _depth=0):
         arr = np.array(value, copy=True, subok=False)
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"unsupported array dtype {arr.dtype} (numbers and booleans only)")
+        if arr.nbytes > MAX_ARRAY_BYTES:
+            raise TypeError(f"output array too large ({arr.nbytes / 2**20:.0f} MiB > {MAX_ARRAY_BYTES >> 20} MiB)")
         buf = io.BytesIO()
         np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
         return {"__ndarray__": base64.b64encode(buf.getvalue()).decode("ascii")}
