@@ -241,3 +241,20 @@ def test_mc_dropout_predict_matches_a_manual_torch_loop(ns):
     close(var, outs.var(0, unbiased=False))
     close(var, ((outs - outs.mean(0)) ** 2).mean(0))
     assert mean.dtype == torch.float64 and var.shape == (9, 4)
+
+
+# ----------------------------------------------------------------------------------------------
+# the hidden checks' scipy-free Fisher exact test
+# ----------------------------------------------------------------------------------------------
+def test_hidden_checks_fisher_test_matches_scipy():
+    from scipy.stats import fisher_exact
+
+    from autograder.checks import load_module
+    from helpers import ROOT
+
+    hidden = load_module(ROOT / "checks" / "03_dropout" / "hidden.py", "_test_03_dropout_hidden")
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        table = rng.multinomial(int(rng.integers(5, 3000)), rng.dirichlet([1, 1, 1, 1])).reshape(2, 2).tolist()
+        want = fisher_exact(table)[1]
+        assert hidden.fisher_exact_pvalue(table) == pytest.approx(want, rel=1e-9, abs=1e-12), table
