@@ -296,12 +296,8 @@ class ProcessSession:
 
     def close(self):
         if self._worker is not None:
-            if self._worker.send({"op": "exit"}):
-                try:
-                    self._worker.proc.wait(timeout=1)  # a clean exit: the namespace's init is reaped
-                except subprocess.TimeoutExpired:
-                    pass
-            self._worker.kill()
+            self._worker.send({"op": "exit"})
+            self._worker.kill()  # no waiting for interpreter shutdown; the namespace's init is reaped
             self._worker = None
 
     def __enter__(self):

@@ -298,6 +298,9 @@ def enter(cfg: dict) -> dict:
     ``cfg``: ``home`` (writable private folder, also the cwd), ``protect`` (paths that must
     not be visible, verified at the end), ``expose`` (extra read-only paths), ``nproc``,
     ``home_mb``, ``mode`` ("auto", "userns" to force a user namespace, "off")."""
+    import time
+
+    t0 = time.perf_counter()
     layers: list[str] = []
     notes: list[str] = []
     home = os.path.realpath(cfg["home"])
@@ -381,7 +384,8 @@ def enter(cfg: dict) -> dict:
         except (ValueError, OSError) as exc:
             notes.append(f"RLIMIT_NPROC: {exc}")
     layers.append("rlimits")
-    return {"layers": layers, "notes": notes, "hidden": _verify(cfg)}
+    hidden = _verify(cfg)
+    return {"layers": layers, "notes": notes, "hidden": hidden, "ms": round((time.perf_counter() - t0) * 1000, 1)}
 
 
 def _verify(cfg) -> dict:
