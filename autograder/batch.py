@@ -181,10 +181,6 @@ def grade_student(job: dict) -> dict:
                                                                             "assignments": []})
         if entries is not None:
             results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"])
-            for r in results:
-                for c in r.checks:
-                    if c.visibility != "public":
-                        c.message = hide_probe_frames(c.message)
             md = feedback_markdown(results, student=student, check_sources=public_check_sources(tree))
             fb = Path(job["feedback_dir"]) / safe_name(student)
             atomic_write(fb / "feedback.md", md)
@@ -199,25 +195,6 @@ def grade_student(job: dict) -> dict:
     record["graded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     atomic_write(Path(job["result_path"]), json.dumps(record, ensure_ascii=False, indent=1) + "\n")
     return record
-
-
-def hide_probe_frames(message: str) -> str:
-    """Drop the traceback frames of a hidden check's probe (its source lines would show the
-    hidden inputs); the student's own frames and the exception stay."""
-    out, skipping = [], False
-    for line in message.splitlines():
-        stripped = line.strip()
-        if stripped.startswith('File "<probe:'):
-            skipping = True
-            out.append(line[: len(line) - len(line.lstrip())] + 'File "<비공개 검사>"')
-            continue
-        if skipping:
-            if stripped.startswith('File "') or (line and not line[0].isspace()):
-                skipping = False
-            else:
-                continue
-        out.append(line)
-    return "\n".join(out)
 
 
 def tree_max(tree: CourseTree) -> float:

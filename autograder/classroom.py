@@ -58,7 +58,7 @@ def runner_id(assignment_id: str) -> str:
 # ------------------------------------------------------------------------------------------
 def runner_result(result, *, assignment_path: str = "") -> dict:
     """One runner's result object (see module docstring) for one assignment."""
-    from .batch import hide_probe_frames
+    from .verdict import hide_probe_frames
 
     tests = []
     for c in result.checks:
@@ -116,7 +116,7 @@ def classroom_report(tree: CourseTree, paths, *, output: str | None = None, hidd
         for r in results:
             for c in r.checks:
                 if c.visibility != "public":
-                    from .batch import hide_probe_frames
+                    from .verdict import hide_probe_frames
 
                     c.message = hide_probe_frames(c.message)
         with open(summary, "a", encoding="utf-8") as f:

@@ -95,6 +95,25 @@ def describe_student_error(info: dict, exercise: str) -> str:
     return head
 
 
+def hide_probe_frames(message: str) -> str:
+    """Drop the traceback frames of a hidden check's probe (its source lines would show the
+    hidden inputs); the student's own frames and the exception stay."""
+    out, skipping = [], False
+    for line in message.splitlines():
+        stripped = line.strip()
+        if stripped.startswith('File "<probe:'):
+            skipping = True
+            out.append(line[: len(line) - len(line.lstrip())] + 'File "<비공개 검사>"')
+            continue
+        if skipping:
+            if stripped.startswith('File "') or (line and not line[0].isspace()):
+                skipping = False
+            else:
+                continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference, seed_base: int = 0,
                problems: dict[str, str] | None = None, cell_error=None, exercises=None) -> list[CheckResult]:
     """Run ``specs`` and return one result per check.
@@ -132,6 +151,8 @@ def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference
             results.append(CheckResult(score=0.0, status="timeout", message=describe_student_error(exc.info, spec.exercise), **base))
         except StudentError as exc:
             msg = describe_student_error(exc.info, spec.exercise)
+            if spec.visibility != "public":  # a hidden probe's source lines would show its inputs
+                msg = hide_probe_frames(msg)
             cerr = cell_error(spec.exercise) if cell_error else None
             if cerr and exc.info.get("missing"):
                 msg += "\n답안 셀을 실행할 때 난 오류: " + describe_student_error(cerr, spec.exercise)

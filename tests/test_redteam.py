@@ -225,17 +225,30 @@ CASES = {
                 pass
         """), GOOD_COIN, expect_scale("failed")),
     # -- writing the grader's files ------------------------------------------------------
-    "write_results_feedback_checks_and_engine": (WRONG_SCALE + textwrap.dedent("""
+    "write_results_feedback_checks_and_engine": (textwrap.dedent("""
         import os, glob
+        # The course tree is a temporary copy: overwrite it for real.
         targets = ["{root}/results/grades.json", "{root}/checks/00_tiny/hidden.py", "{root}/checks/00_tiny/public.py",
-                   "{root}/course.yaml", "{root}/subs/bob/00_tiny/00_tiny.ipynb", "{pkg}/verdict.py", "{pkg}/expect.py",
+                   "{root}/course.yaml", "{root}/subs/bob/00_tiny/00_tiny.ipynb",
                    "{root}/results/feedback_bob.html", "/tmp/pwned-by-student"]
-        for t in targets + glob.glob(os.path.dirname(np.__file__) + "/testing/*.py"):
+        for t in targets:
             try:
                 with open(t, "w") as f:
                     f.write("import builtins\\nPASS = True  # written by student code\\n")
             except OSError:
                 pass
+        # The engine and numpy are the real installation: only open them for appending (writes
+        # nothing), so a broken sandbox cannot damage the machine; the answer is right only if
+        # one of them was writable, which a sandbox must prevent.
+        engine_writable = False
+        for t in ["{pkg}/verdict.py", "{pkg}/expect.py"] + glob.glob(os.path.dirname(np.__file__) + "/testing/*.py"):
+            try:
+                with open(t, "a"):
+                    engine_writable = True
+            except OSError:
+                pass
+        def scale(x, a):
+            return a * np.asarray(x, dtype=np.float64) * (1.0 if engine_writable else 0.5)
         """), GOOD_COIN, expect_scale("failed")),
     # -- reading secrets (answers that are right only if the secret can be read) -------
     "answer_depends_on_reading_solutions": (textwrap.dedent("""
