@@ -45,7 +45,28 @@ def l1_penalty(params, lam):
 def l1_penalty_grad(params, lam):
     return [lam * np.where(w >= 0, 1.0, -1.0) for w in params]
 ''', fails={"l1_subgradient_of_zero_is_zero"}, why="takes sign(0) = +1 instead of 0"),
+    Bug("l1_grad_without_lambda", "l1_penalty", '''
+def l1_penalty(params, lam):
+    return lam * sum(np.sum(np.abs(w)) for w in params)
+
+
+def l1_penalty_grad(params, lam):
+    return [np.sign(w) for w in params]
+''', fails={"l1_gradient_is_lambda_sign_w", "l1_subgradient_of_zero_is_zero"},
+        why="forgets lam in the subgradient"),
     # ------------------------------------------------------------------ sgd_step
+    Bug("sgd_decay_without_lr", "sgd_step", '''
+def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
+    g = grad
+    if momentum != 0:
+        buf = state.get("momentum_buffer")
+        buf = grad.copy() if buf is None else momentum * buf + grad
+        state["momentum_buffer"] = buf
+        g = buf
+    return w * (1 - weight_decay) - lr * g
+''', fails={"plain_sgd_with_weight_decay_matches_torch", "momentum_with_weight_decay_matches_torch",
+            "momentum_buffer_is_stored_in_state"},
+        why="shrinks w by (1 - wd) per step: the decay is not multiplied by the learning rate"),
     Bug("sgd_dampened_momentum", "sgd_step", '''
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     g = grad + weight_decay * w
