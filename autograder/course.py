@@ -48,15 +48,20 @@ class Assignment(_Strict):
             raise ValueError("due date needs a time zone, e.g. 2026-12-04T23:59:00+09:00")
         return v
 
+    @field_validator("exercises")
+    @classmethod
+    def _unique_exercises(cls, v: list[Exercise]) -> list[Exercise]:
+        ids = [e.id for e in v]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"duplicated exercise id {dup[0]!r}")
+        return v
+
     @model_validator(mode="after")
     def _notebook_path(self):
         expected = f"{self.id}/{self.id}.ipynb"
         if self.notebook != expected:
             raise ValueError(f"notebook must be '{expected}' (nbgrader layout <id>/<id>.ipynb), got '{self.notebook}'")
-        ids = [e.id for e in self.exercises]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"duplicated exercise id {dup[0]!r}")
         return self
 
     @property
@@ -96,13 +101,14 @@ class Course(_Strict):
     grading: Grading
     assignments: list[Assignment] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique(self):
-        ids = [a.id for a in self.assignments]
+    @field_validator("assignments")
+    @classmethod
+    def _unique(cls, v: list[Assignment]) -> list[Assignment]:
+        ids = [a.id for a in v]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
             raise ValueError(f"duplicated assignment id {dup[0]!r}")
-        return self
+        return v
 
     def assignment(self, assignment_id: str) -> Assignment | None:
         return next((a for a in self.assignments if a.id == assignment_id), None)
