@@ -86,6 +86,7 @@ class Checks:
         self._tree = None
         self._ref = None
         self._problem = ""
+        self._specs: dict = {}  # visibilities -> loaded checks (check files are read once per kernel)
 
     def _setup(self):
         if self._tree is not None or self._problem:
@@ -144,7 +145,9 @@ class Checks:
         if a is None:
             return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.")
         vis = ("public", "hidden") if hidden else ("public",)
-        specs = [s for s in load_checks(tree.checks_dir, a.id, vis) if s.exercise == exercise]
+        if vis not in self._specs:
+            self._specs[vis] = load_checks(tree.checks_dir, a.id, vis)
+        specs = [s for s in self._specs[vis] if s.exercise == exercise]
         if not specs:
             return ExerciseReport(exercise, [], f"연습 {exercise!r}의 검사가 없습니다.")
         session = InProcessSession(namespace, a.id)
