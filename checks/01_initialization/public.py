@@ -113,15 +113,10 @@ def lsuv_mlp(ns, seed, sizes, activation, tol, bias_std):
             for layer in model.layers:
                 layer.bias.normal_(0.0, bias_std, generator=g)
     x = torch.randn(256, sizes[0], generator=g)
+    x0 = x.clone()
     ns.lsuv_init(model, x, tol=tol, max_iter=10, generator=torch.Generator().manual_seed(seed + 1))
-    outs = []
-    hooks = [layer.register_forward_hook(lambda mod, inp, out: outs.append(out.detach().clone()))
-             for layer in model.layers]
-    with torch.no_grad():
-        model(x)
-    for h in hooks:
-        h.remove()
-    return {"outputs": outs, "weights": [layer.weight.detach().clone() for layer in model.layers]}
+    return {"x": x0, "weights": [layer.weight.detach().clone() for layer in model.layers],
+            "biases": [layer.bias.detach().clone() for layer in model.layers]}
 
 
 @probe
@@ -135,11 +130,9 @@ def fixup_resnet(ns, seed, num_blocks, layers_per_branch):
     model = ns.TinyResNet(in_dim=64, width=32, hidden=64, num_blocks=num_blocks,
                           layers_per_branch=layers_per_branch, num_classes=10, generator=g)
     ns.fixup_init(model, generator=torch.Generator().manual_seed(seed + 1))
-    x = torch.randn(128, 64, generator=g)
-    with torch.no_grad():
-        h0, hL, logits = model.stem(x), model.features(x), model(x)
     return {
-        "h0": h0, "hL": hL, "logits": logits,
+        "x": torch.randn(128, 64, generator=g),
+        "stem": [model.stem.weight.detach().clone(), model.stem.bias.detach().clone()],
         "classifier": [model.classifier.weight.detach().clone(), model.classifier.bias.detach().clone()],
         "branches": [[[layer.weight.detach().clone(), layer.bias.detach().clone()] for layer in block.layers]
                      for block in model.blocks],
@@ -308,10 +301,24 @@ def test_tanh_means_and_stds_match_reference(student, reference, seed):
 # ------------------------------------------------------------------------------------------------
 # lsuv_init
 # ------------------------------------------------------------------------------------------------
-def _unit_variance(r, tol):
-    outs = r["outputs"]
-    for i, o in enumerate(outs):
-        v = float(np.var(np.asarray(o, dtype=np.float64)))
+def _mlp_layer_outputs(r, activation):
+    """The outputs of every Linear layer of the provided MLP (before the activation), computed here in float64
+    from the weights and biases the student's lsuv_init left in the model."""
+    act = {"tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "linear": lambda z: z}[activation]
+    h = np.asarray(r["x"], dtype=np.float64)
+    ws, bs = r["weights"], r["biases"]
+    outs = []
+    for i, (w, b) in enumerate(zip(ws, bs)):
+        z = h @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
+        outs.append(z)
+        h = act(z) if i < len(ws) - 1 else z
+    return outs
+
+
+def _unit_variance(r, activation, tol):
+    for i, o in enumerate(_mlp_layer_outputs(r, activation)):
+        v = float(np.var(o))
+        expect.true(np.isfinite(v), f"층 {i}의 출력에 NaN/inf가 있습니다.")
         expect.true(abs(v - 1.0) <= tol + 2e-3,
                     f"층 {i} (Linear {i})의 출력 분산이 {v:.4f}입니다 — |분산 - 1| <= tol = {tol:g}이어야 합니다. "
                     "층의 출력(활성 함수 전)을 재고, weight를 분산이 아니라 표준편차 sqrt(v)로 나누고, "
@@ -322,7 +329,7 @@ def _unit_variance(r, tol):
 def test_every_layer_output_has_unit_variance(student, seed):
     """tanh MLP (64-64-64-64-64-10)에 LSUV 후 모든 Linear 층 출력의 분산이 1 ± tol (tol = 0.1)."""
     r = student(lsuv_mlp, seed=seed, sizes=[64, 64, 64, 64, 64, 10], activation="tanh", tol=0.1, bias_std=0.0)
-    _unit_variance(r, 0.1)
+    _unit_variance(r, "tanh", 0.1)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -341,6 +348,13 @@ def test_scale_for_two_layer_branches(student, reference):
 def test_network_is_identity_through_blocks_at_init(student, seed):
     """Fixup 직후 모든 residual block이 항등 함수: features(x) == stem(x) (block 4개, branch 2층)."""
     r = student(fixup_resnet, seed=seed, num_blocks=4, layers_per_branch=2)
-    h0 = np.asarray(r["h0"], dtype=np.float64)
-    expect.allclose(np.asarray(r["hL"], dtype=np.float64), h0, rtol=0, atol=1e-6,
-                    name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로)")
+    x = np.asarray(r["x"], dtype=np.float64)
+    h0 = x @ np.asarray(r["stem"][0], dtype=np.float64).T + np.asarray(r["stem"][1], dtype=np.float64)
+    h = h0
+    for block in r["branches"]:  # features(x) of the provided TinyResNet, computed here in float64
+        z = h
+        for i, (w, b) in enumerate(block):
+            z = (np.maximum(z, 0.0) if i > 0 else z) @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
+        h = h + z
+    expect.allclose(h, h0, rtol=0, atol=1e-12,
+                    name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)")

@@ -10,14 +10,23 @@ def compute_fans(shape):
         raise ValueError("need 2 dims")
     receptive = math.prod(shape[2:])
     return shape[0] * receptive, shape[1] * receptive
-''', fails={"linear_weight_is_out_in", "conv_fans_include_receptive_field"},
+''', fails={"linear_weight_is_out_in", "conv_fans_include_receptive_field",
+            # kaiming_* call compute_fans: the mistake carries over (xavier is symmetric in the fans)
+            "kaiming_normal_default_is_he_fan_in",
+            "kaiming_normal_fan_out_mode_on_conv",
+            "kaiming_normal_uses_nonlinearity_gain",
+            "kaiming_uniform_default_is_he_fan_in",
+            "kaiming_uniform_fan_out_mode_on_conv",
+            "kaiming_uniform_leaky_slope_a_sets_gain"},
         why="reads the weight as (in, out), the x @ W layout, so fan_in and fan_out are swapped"),
     Bug("fans_ignore_kernel", "compute_fans", '''
 def compute_fans(shape):
     if len(shape) < 2:
         raise ValueError("need 2 dims")
     return shape[1], shape[0]
-''', fails={"conv_fans_include_receptive_field"}, why="forgets the receptive field of conv kernels"),
+''', fails={"conv_fans_include_receptive_field", "kaiming_normal_fan_out_mode_on_conv",
+            "kaiming_uniform_fan_out_mode_on_conv", "xavier_normal_conv_kernel_and_gain",
+            "xavier_uniform_conv_kernel_and_gain"}, why="forgets the receptive field of conv kernels"),
     Bug("fans_no_dimension_check", "compute_fans", '''
 def compute_fans(shape):
     receptive = int(np.prod(shape[2:]))
@@ -40,7 +49,14 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "selu":
         return 3.0 / 4.0
     raise ValueError(nonlinearity)
-''', fails={"standard_gains_match_torch", "tanh_gain_is_five_thirds", "leaky_relu_gain_uses_slope_default_001"},
+''', fails={"standard_gains_match_torch", "tanh_gain_is_five_thirds", "leaky_relu_gain_uses_slope_default_001",
+            # kaiming_* call calculate_gain
+            "kaiming_normal_default_is_he_fan_in",
+            "kaiming_normal_fan_out_mode_on_conv",
+            "kaiming_normal_uses_nonlinearity_gain",
+            "kaiming_uniform_default_is_he_fan_in",
+            "kaiming_uniform_fan_out_mode_on_conv",
+            "kaiming_uniform_leaky_slope_a_sets_gain"},
         why="returns the variance factor (2 for ReLU) instead of the std factor sqrt(2)"),
     Bug("gain_tanh_like_sigmoid", "calculate_gain", '''
 def calculate_gain(nonlinearity, param=None):
@@ -55,7 +71,7 @@ def calculate_gain(nonlinearity, param=None):
     if nonlinearity == "selu":
         return 0.75
     raise ValueError(nonlinearity)
-''', fails={"tanh_gain_is_five_thirds"}, why="treats tanh like sigmoid (gain 1) instead of 5/3"),
+''', fails={"tanh_gain_is_five_thirds", "kaiming_normal_uses_nonlinearity_gain"}, why="treats tanh like sigmoid (gain 1) instead of 5/3"),
     Bug("gain_leaky_default_zero", "calculate_gain", '''
 def calculate_gain(nonlinearity, param=None):
     if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -512,14 +528,15 @@ def fixup_scale(num_branches, layers_per_branch):
     if layers_per_branch < 2:
         raise ValueError("m >= 2")
     return float(layers_per_branch) ** (-1.0 / (2 * num_branches - 2))
-''', fails={"scale_for_two_layer_branches", "scale_for_deeper_branches"},
+''', fails={"scale_for_two_layer_branches", "scale_for_deeper_branches", "other_branch_layers_are_scaled_he"},
         why="swaps L (number of branches) and m (layers per branch)"),
     Bug("fixup_scale_exponent_2m", "fixup_scale", '''
 def fixup_scale(num_branches, layers_per_branch):
     if layers_per_branch < 2:
         raise ValueError("m >= 2")
     return num_branches ** (-1.0 / (2 * layers_per_branch))
-''', fails={"scale_for_two_layer_branches", "scale_for_deeper_branches"}, why="exponent -1/(2m) instead of -1/(2m-2)"),
+''', fails={"scale_for_two_layer_branches", "scale_for_deeper_branches", "other_branch_layers_are_scaled_he"},
+        why="exponent -1/(2m) instead of -1/(2m-2)"),
     Bug("fixup_scale_no_check", "fixup_scale", '''
 def fixup_scale(num_branches, layers_per_branch):
     return num_branches ** (-1.0 / (2 * layers_per_branch - 2))
