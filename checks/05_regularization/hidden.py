@@ -303,7 +303,7 @@ def test_best_state_is_a_deep_copy(student, reference):
 @check("bootstrap_indices", points=1)
 def test_bootstrap_draws_with_replacement(student, seed):
     """복원 추출: 인덱스 0이 표본에 들어갈 확률 = 1-(1-1/n)^n (정확한 이항 구간, 실패 확률 <= 1e-7)."""
-    n, reps = 5, 20000
+    n, reps = 5, 4000
     draws = student(bootstrap_draws, seed=seed, n=n, reps=reps)["idx"]
     expect.true(isinstance(draws, np.ndarray) and draws.shape == (reps, n),
                 f"`bootstrap_indices`: 매번 길이 n = {n}인 배열을 반환해야 합니다.")
