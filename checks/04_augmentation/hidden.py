@@ -38,8 +38,8 @@ def hflip_draws(ns, seed, n, p):
 @check("random_horizontal_flip", points=0.5)
 def test_flip_probability_is_p(student, seed):
     """sample_hflip(p)는 확률 p로 True (torch.rand(1) < p) — 정확한 이항 구간."""
-    f = expect.shape(student(hflip_draws, seed=seed, n=4000, p=0.3)["flips"], (4000,), name="sample_hflip 4000회")
-    stats.proportion(int(np.sum(f)), 4000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
+    f = expect.shape(student(hflip_draws, seed=seed, n=2000, p=0.3)["flips"], (2000,), name="sample_hflip 2000회")
+    stats.proportion(int(np.sum(f)), 2000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
 
 
 @probe
@@ -71,8 +71,8 @@ def crop_param_draws(ns, seed, n):
 @check("random_crop", points=1)
 def test_crop_offsets_are_uniform_over_valid_positions(student, seed):
     """i ~ U{0..H+2p-th}, j ~ U{0..W+2p-tw} 독립 (모든 창 위치가 같은 확률; DKW)."""
-    ij = expect.shape(student(crop_param_draws, seed=seed, n=3000)["ij"], (3000, 2),
-                      name="sample_crop_params((1, 6, 8), (5, 6), 1) 3000회")
+    ij = expect.shape(student(crop_param_draws, seed=seed, n=1500)["ij"], (1500, 2),
+                      name="sample_crop_params((1, 6, 8), (5, 6), 1) 1500회")
     ni, nj = 6 + 2 - 5 + 1, 8 + 2 - 6 + 1
     ok = (ij[:, 0] >= 0) & (ij[:, 0] < ni) & (ij[:, 1] >= 0) & (ij[:, 1] < nj)
     expect.true(bool(ok.all()), f"i는 0..{ni - 1}, j는 0..{nj - 1} 범위여야 합니다 "
@@ -141,8 +141,8 @@ def jitter_draws(ns, seed, n):
 @check("color_jitter", points=1)
 def test_factors_are_uniform_on_clipped_ranges(student, seed):
     """계수 ~ U[max(0, 1 - v), 1 + v] (contrast 1.5 -> [0, 2.5]); 세 DKW 검정, 각 실패 확률 1e-7/3."""
-    f = expect.shape(student(jitter_draws, seed=seed, n=1500)["factors"], (1500, 3),
-                     name="sample_color_jitter(0.4, 1.5, 0.8) 1500회의 factors")
+    f = expect.shape(student(jitter_draws, seed=seed, n=1000)["factors"], (1000, 3),
+                     name="sample_color_jitter(0.4, 1.5, 0.8) 1000회의 factors")
     for col, (v, nm) in enumerate([(0.4, "brightness"), (1.5, "contrast"), (0.8, "saturation")]):
         lo, hi = max(0.0, 1 - v), 1 + v
         stats.dkw(f[:, col], stats.uniform_cdf(lo, hi), fail_prob=1e-7 / 3, name=f"{nm} 계수",
@@ -152,7 +152,7 @@ def test_factors_are_uniform_on_clipped_ranges(student, seed):
 @check("color_jitter", points=0.5)
 def test_order_is_a_uniform_permutation(student, seed):
     """순서는 [0, 1, 2]의 6개 순열 중 균등 (torch.randperm; DKW)."""
-    o = expect.shape(student(jitter_draws, seed=seed, n=1500)["orders"], (1500, 3), name="orders")
+    o = expect.shape(student(jitter_draws, seed=seed, n=1000)["orders"], (1000, 3), name="orders")
     perms = [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)]
     rows = [tuple(int(v) for v in row) for row in o]
     bad = [r for r in rows if r not in perms]
@@ -183,8 +183,8 @@ def cutout_center_draws(ns, seed, n):
 @check("cutout", points=0.5)
 def test_cutout_center_is_uniform_over_pixels(student, seed):
     """중심 (cy, cx)는 H x W 픽셀 전체에서 균등 (cy ~ U{0..H-1}, cx ~ U{0..W-1}; 세 DKW, 각 1e-7/3)."""
-    c = expect.shape(student(cutout_center_draws, seed=seed, n=3000)["c"], (3000, 2),
-                     name="sample_cutout_center(7, 9) 3000회")
+    c = expect.shape(student(cutout_center_draws, seed=seed, n=1500)["c"], (1500, 2),
+                     name="sample_cutout_center(7, 9) 1500회")
     expect.true(bool(np.all((c[:, 0] >= 0) & (c[:, 0] < 7) & (c[:, 1] >= 0) & (c[:, 1] < 9))),
                 "cy는 0..6, cx는 0..8 범위여야 합니다 (H=7, W=9).")
     _jittered_uniform(c[:, 0], 7, seed, "cy", "U{0..6}", fail_prob=1e-7 / 3)
@@ -272,8 +272,8 @@ def test_lambda_follows_beta_alpha_alpha(student, seed):
     from scipy.special import betainc  # regularized incomplete beta = Beta(a, a) CDF
 
     for alpha in (0.4, 2.0):
-        lam = expect.shape(student(mixup_lambda_draws, seed=seed, n=1500, alpha=alpha)["lam"], (1500,),
-                           name=f"sample_mixup_lambda({alpha}) 1500회")
+        lam = expect.shape(student(mixup_lambda_draws, seed=seed, n=1000, alpha=alpha)["lam"], (1000,),
+                           name=f"sample_mixup_lambda({alpha}) 1000회")
         stats.dkw(lam, lambda x, a=alpha: betainc(a, a, np.clip(x, 0, 1)), fail_prob=5e-8, name=f"lambda (alpha={alpha})",
                   what=f"Beta({alpha}, {alpha})")
 
@@ -304,9 +304,9 @@ def cutmix_box_draws(ns, seed, n, H, W, lam):
 @check("cutmix", points=1)
 def test_box_is_clipped_around_uniform_center(student, seed):
     """상자 = 균등한 중심 (cx, cy) ± (int(sqrt(1-lam) W / 2), int(sqrt(1-lam) H / 2))를 경계에서 자른 것 (DKW)."""
-    H, W, lam, n = 12, 20, 0.6, 3000
+    H, W, lam, n = 12, 20, 0.6, 1500
     b = expect.shape(student(cutmix_box_draws, seed=seed, n=n, H=H, W=W, lam=lam)["boxes"], (n, 4),
-                     name="sample_cutmix_box(12, 20, 0.6) 3000회")
+                     name="sample_cutmix_box(12, 20, 0.6) 1500회")
     r = 0.5 * math.sqrt(1 - lam)
     rw, rh = int(r * W), int(r * H)
     x1, y1, x2, y2 = b.T
@@ -445,14 +445,14 @@ def _signs(names, mags, what, seed):
 @check("rand_augment_ops", points=1)
 def test_signed_ops_get_a_random_sign(student, seed):
     """부호 있는 연산은 확률 1/2로 음수, 부호 없는 연산은 >= 0 (이항 구간)."""
-    r = student(ra_draws_h, seed=seed, calls=1500, num_ops=2, magnitude=9)
+    r = student(ra_draws_h, seed=seed, calls=1000, num_ops=2, magnitude=9)
     _signs(r["names"], r["mags"], "rand_augment_ops", seed)
 
 
 @check("rand_augment_ops", points=0.5)
 def test_ops_are_drawn_with_replacement(student, seed):
     """num_ops개의 연산은 독립(복원추출): 두 연산이 같을 확률 1/14 (이항 구간)."""
-    n = 2000
+    n = 800
     r = student(ra_draws_h, seed=seed, calls=n, num_ops=2, magnitude=5)
     expect.equal(r["lens"], np.full(n, 2, dtype=np.int64), name="len(rand_augment_ops(2, 5, rng))")
     names = r["names"]
@@ -475,7 +475,7 @@ def ta_draws_h(ns, seed, n):
 @check("trivial_augment_op", points=1)
 def test_wide_table_values_and_signs(student, seed):
     """Posterize 비트 = 8 - round(k/5), 강도 없는 연산은 0, 부호 있는 연산은 확률 1/2로 음수."""
-    r = student(ta_draws_h, seed=seed, n=3000)
+    r = student(ta_draws_h, seed=seed, n=1500)
     names, mags = r["names"], expect.finite(r["mags"], name="magnitudes")
     allowed = {"Posterize": set(float(v) for v in 8 - np.round(np.arange(31) / 5)),
                "Identity": {0.0}, "AutoContrast": {0.0}, "Equalize": {0.0}}
