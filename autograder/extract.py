@@ -85,6 +85,27 @@ def setup_ids(source_nb) -> list[str]:
     return [gid for gid in index_cells(source_nb).order if gid.startswith(SETUP_PREFIX)]
 
 
+def setup_imports(source_nb) -> set[str]:
+    """Top-level modules the trusted setup cells import (the worker may load them early)."""
+    import ast
+
+    idx = index_cells(source_nb)
+    names: set[str] = set()
+    for gid in idx.order:
+        if not gid.startswith(SETUP_PREFIX) or idx.by_id[gid].cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(to_python(idx.by_id[gid].source))
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
+
+
 def reference_program(assignment, source_nb) -> Program:
     """Setup and solution cells of the trusted source notebook."""
     idx = index_cells(source_nb)

@@ -13,7 +13,7 @@ from pathlib import Path
 from .checks import load_checks
 from .course import Assignment, CourseTree
 from .errors import InputError
-from .extract import reference_program, student_program
+from .extract import reference_program, setup_imports, student_program
 from .load import load_notebook
 from .reference import PublicStore, ReferenceSession, default_cache_dir
 from .run import Limits, ProcessSession
@@ -93,14 +93,18 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
     prepared = []
     results: dict[str, AssignmentResult] = {}
     try:
-        for e in entries:
+        sources = {e.assignment.id: load_notebook(tree.source_notebook(e.assignment) if solutions
+                                                  else tree.release_notebook(e.assignment))
+                   for e in entries if not e.problem}
+        if sources:  # the worker enters its sandbox and imports the setup cells' libraries (torch: ~1 s)
+            session.spawn(preload=sorted(set().union(*(setup_imports(nb) for nb in sources.values()))))
+        for e in entries:  # ... while the grader reads the submissions and the check files
             a = e.assignment
             specs = load_checks(tree.checks_dir, a.id, visibilities)
             if e.problem:
                 results[a.id] = _all_failed(specs, a, e.problem)
                 continue
-            source_path = tree.source_notebook(a) if solutions else tree.release_notebook(a)
-            source_nb = load_notebook(source_path)
+            source_nb = sources[a.id]
             try:
                 nb = load_notebook(e.path)
             except InputError as exc:

@@ -123,10 +123,10 @@ def _preexec(limits: Limits):
 class _Worker:
     """One running worker process and a thread that reads its protocol lines."""
 
-    def __init__(self, limits: Limits, sandbox: bool, protect=()):
+    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=()):
         self.home = tempfile.mkdtemp(prefix="autograder-")
         self.log = os.path.join(self.home, "output.log")
-        cfg = {"log": self.log}
+        cfg = {"log": self.log, "preload": list(preload)}
         if sandbox:
             mode = sandbox_mode()
             cfg["sandbox"] = {"home": self.home, "protect": [str(p) for p in protect], "nproc": limits.max_processes,
@@ -241,6 +241,7 @@ class ProcessSession:
         self.sandbox = sandbox
         self.protect = tuple(protect)  # paths student code must not see (verified by the worker)
         self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
+        self.preload: tuple = ()  # modules the worker imports before any cell arrives
         self.programs: dict[str, Program] = {}
         self.cell_errors: dict[str, dict[str, dict | None]] = {}
         self.skip: dict[str, set] = {}
@@ -257,12 +258,20 @@ class ProcessSession:
         self.skip.setdefault(key, set())
         return key
 
-    def start(self):
-        """Start the worker now (it imports and runs cells while the grader does other work)."""
-        fresh = self._worker is None
-        if fresh:
-            self._worker = _Worker(self.limits, self.sandbox, self.protect)
+    def spawn(self, preload=None):
+        """Start the worker process. It enters its sandbox, then imports ``preload`` (modules the
+        trusted setup cells import) while the grader is still preparing."""
+        if preload is not None:
+            self.preload = tuple(preload)
+        if self._worker is None:
+            self._worker = _Worker(self.limits, self.sandbox, self.protect, self.preload)
             self._loaded = set()
+            self._fresh = True
+
+    def start(self):
+        """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
+        self.spawn()
+        fresh, self._fresh = getattr(self, "_fresh", False), False
         for key in self.programs:
             if key not in self._loaded:
                 self._send_load(key)
