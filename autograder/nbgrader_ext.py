@@ -13,6 +13,10 @@ repository's ``nbgrader_config.py`` calls it):
   whose test cells hold the hidden tests. We add nbgrader's own ``ClearHiddenTests`` to the
   feedback preprocessors (after ``GetGrades``, so scores are read first); the cell's output
   (the exercise's score and check verdicts) stays.
+- *Autograde re-runs the training demos.* nbgrader executes every cell, experiments included
+  (tens of seconds per notebook). :class:`SkipExperiments` blanks code cells that carry no
+  nbgrader metadata (experiments, plots) before execution, as ``autograder grade`` never runs
+  them either; set ``c.SkipExperiments.enabled = False`` to run them.
 - *A warning on stderr zeroes a test cell.* nbgrader gives 0 to a grade cell with any stderr
   output. ``Checks.run`` (autograder.notebook) already silences warnings and stderr while
   checks run; :class:`DropStderrInTestCells` additionally removes stderr *stream* outputs of
@@ -69,6 +73,19 @@ class RestoreHiddenTests(NbGraderPreprocessor):
         return nb, resources
 
 
+class SkipExperiments(NbGraderPreprocessor):
+    """Blank the code cells without nbgrader metadata (experiments, plots) before autograde runs."""
+
+    enabled = Bool(True).tag(config=True)
+    placeholder = "# 실험 셀: 자동 채점에서는 실행하지 않습니다 (experiment cell, not run while autograding)"
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and "nbgrader" not in cell.get("metadata", {}):
+            cell.source = self.placeholder
+            cell.outputs = []
+        return cell, resources
+
+
 class DropStderrInTestCells(NbGraderPreprocessor):
     """Remove stderr stream outputs of auto-graded test cells (errors stay and still score 0)."""
 
@@ -85,7 +102,7 @@ def configure(c, root=None) -> None:
     """Apply this course's nbgrader settings to a traitlets Config ``c``."""
     from nbgrader.converters.autograde import Autograde
     from nbgrader.converters.generate_feedback import GenerateFeedback
-    from nbgrader.preprocessors import GetGrades, OverwriteCells, SaveAutoGrades
+    from nbgrader.preprocessors import Execute, GetGrades, OverwriteCells, SaveAutoGrades
 
     def default(cls, name):
         return list(cls.class_traits()[name].default())
@@ -94,6 +111,7 @@ def configure(c, root=None) -> None:
     sanitize.insert(sanitize.index(OverwriteCells), RestoreHiddenTests)
     c.Autograde.sanitize_preprocessors = sanitize
     graded = default(Autograde, "autograde_preprocessors")
+    graded.insert(graded.index(Execute), SkipExperiments)
     graded.insert(graded.index(SaveAutoGrades), DropStderrInTestCells)
     c.Autograde.autograde_preprocessors = graded
     feedback = default(GenerateFeedback, "preprocessors")

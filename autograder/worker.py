@@ -68,7 +68,7 @@ def encode(value, _depth=0):
         if arr.nbytes > MAX_ARRAY_BYTES:
             raise TypeError(f"output array too large ({arr.nbytes / 2**20:.0f} MiB > {MAX_ARRAY_BYTES >> 20} MiB)")
         buf = io.BytesIO()
-        np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+        np.save(buf, np.require(arr, requirements="C"), allow_pickle=False)  # keeps 0-d arrays 0-d
         return {"__ndarray__": base64.b64encode(buf.getvalue()).decode("ascii")}
     if isinstance(value, (int, float)):  # subclasses of int/float: keep only the number
         return float(value) if isinstance(value, float) else int(value)

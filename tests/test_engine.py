@@ -362,3 +362,24 @@ def test_check_files_run_under_pytest_itself(course, tmp_path):
                                                           "sample_coin": T.COIN})
     res = subprocess.run([*args, "--notebook", str(bad)], cwd=course.root, capture_output=True, text=True, timeout=300)
     assert res.returncode == 1 and "2 failed" in res.stdout and "허용 오차" in res.stdout, res.stdout
+
+
+def test_wire_round_trip_keeps_shapes_dtypes_and_refuses_objects():
+    from autograder.wire import WireError, decode
+    from autograder.worker import encode
+
+    values = {"scalar": np.float64(2.5), "zero_d": np.array(3), "f32": np.float32(1.5),
+              "t": np.arange(6.0).reshape(2, 3).T, "b": np.array([True, False]), "nested": [1, {"x": np.ones(2)}]}
+    got = decode(json.loads(json.dumps(encode(values))))
+    for key in ("scalar", "zero_d", "f32", "t", "b"):
+        assert got[key].shape == np.shape(values[key]) and got[key].dtype == np.asarray(values[key]).dtype, key
+        np.testing.assert_array_equal(got[key], values[key])
+    assert got["nested"][0] == 1 and got["nested"][1]["x"].tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError):
+        encode({"o": np.array([object()])})
+    import base64
+    import io
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(WireError):
+        decode({"__ndarray__": base64.b64encode(buf.getvalue()).decode()})
