@@ -79,6 +79,21 @@ def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
     return AssignmentResult(a.id, checks, problem=message, max_score_override=sum(s.points for s in specs))
 
 
+def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_base: int) -> AssignmentResult:
+    """Run ``specs`` on one program already added to ``session`` under ``key`` (verdict stage)."""
+    answer_of = {c.id for c in program.cells if c.kind == "answer"}
+    checks = run_checks(
+        specs, a.id,
+        student=lambda probe, kw: session.call(key, probe, kw),
+        reference=lambda probe, kw: ref.call(probe, kw),
+        seed_base=seed_base, problems=program.problems,
+        cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None,
+    )
+    res = AssignmentResult(a.id, checks)
+    res.manual = [{"id": x.id, "points": x.points} for x in a.exercises if x.manual]
+    return res
+
+
 def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
                   limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
                   progress=None, seed: int | None = None, info: dict | None = None) -> list[AssignmentResult]:
@@ -118,22 +133,9 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
         if prepared:
             session.start()  # the worker starts importing and running cells while checks load
         for a, specs, program, ref in prepared:
-            answer_of = {c.id for c in program.cells if c.kind == "answer"}
-
-            def cell_error(ex, _a=a):
-                return session.cell_error(_a.id, ex) if ex in answer_of else None
-
-            checks = run_checks(
-                specs, a.id,
-                student=lambda probe, kw, _a=a: session.call(_a.id, probe, kw),
-                reference=lambda probe, kw, _r=ref: _r.call(probe, kw),
-                seed_base=course.grading.seed if seed is None else seed, problems=program.problems,
-                cell_error=cell_error,
-            )
+            results[a.id] = grade_program(a, specs, program, session, a.id, ref,
+                                          course.grading.seed if seed is None else seed)
             ref.close()
-            res = AssignmentResult(a.id, checks)
-            res.manual = [{"id": x.id, "points": x.points} for x in a.exercises if x.manual]
-            results[a.id] = res
             if progress:
                 progress(a.id)
     finally:

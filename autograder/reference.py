@@ -21,7 +21,8 @@ from .checks import Probe
 from .extract import Program
 from .run import Limits, ProcessSession, StudentError
 
-CACHE_VERSION = "1"
+# Cached outputs depend on how the worker encodes them: any change to worker.py invalidates the cache.
+CACHE_VERSION = hashlib.sha256((Path(__file__).with_name("worker.py")).read_bytes()).hexdigest()[:16]
 
 
 class ReferenceError(Exception):

@@ -258,6 +258,21 @@ class ProcessSession:
         self.skip.setdefault(key, set())
         return key
 
+    def remove(self, key: str) -> None:
+        """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
+        self.programs.pop(key, None)
+        self.skip.pop(key, None)
+        self.cell_errors.pop(key, None)
+        self._memo = {k: v for k, v in self._memo.items() if k[0] != key}
+        if key in self._loaded and self._worker is not None:
+            self._finish_loads()
+            self._worker.send({"op": "drop", "key": key})
+        self._loaded.discard(key)
+
+    def renew_deadline(self) -> None:
+        """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
+        self.deadline = time.monotonic() + self.limits.time_limit_s
+
     def spawn(self, preload=None):
         """Start the worker process. It enters its sandbox, then imports ``preload`` (modules the
         trusted setup cells import) while the grader is still preparing."""

@@ -14,6 +14,7 @@ Protocol (one JSON object per line):
     <- {"ok": true, "cells": {id: null | error}}
     -> {"op": "call", "key": K, "name": ..., "source": ..., "kwargs": {...}}
     <- {"ok": true, "result": {...}} | {"ok": false, "error": {...}}
+    -> {"op": "drop", "key": K}                           (no reply: forget that namespace)
 
 Arrays travel as base64 of ``np.save`` bytes, which the grader reads back with
 ``np.load(allow_pickle=False)``: plain data only, never pickle.
@@ -252,6 +253,8 @@ def main(argv):
                 send({"ok": True, "cells": status})
             elif op == "call":
                 send(runner.call(msg["key"], msg["name"], msg["source"], msg.get("kwargs", {})))
+            elif op == "drop":
+                runner.namespaces.pop(msg.get("key"), None)
             elif op == "exit":
                 return 0
 

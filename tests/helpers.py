@@ -10,10 +10,13 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.checks import load_checks
 from autograder.course import load_course
-from autograder.extract import index_cells, reference_program
+from autograder.extract import index_cells, reference_program, setup_imports, student_program
 from autograder.load import load_notebook
-from autograder.pipeline import Entry, grade_entries
+from autograder.pipeline import grade_program
+from autograder.reference import ReferenceSession, default_cache_dir
+from autograder.run import Limits, ProcessSession
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,12 +71,42 @@ def stub(source: str) -> str:
     return "\n".join(out)
 
 
+_shared: dict = {}
+
+
+def _shared_session(aid: str):
+    """One sandboxed worker per assignment for the whole test run (torch is imported once, not
+    once per variant); each variant is its own program and namespace in it. Real grading
+    (autograder grade/batch) always starts a fresh worker per submission."""
+    if aid not in _shared:
+        tree = course()
+        a = assignment(aid)
+        source = load_notebook(tree.source_notebook(a))
+        session = ProcessSession(Limits.from_course(tree.model.grading),
+                                 protect=(tree.source_dir, tree.checks_dir, default_cache_dir(tree.root)))
+        session.spawn(preload=sorted(setup_imports(source)))
+        ref = ReferenceSession(reference_program(a, source), cache_dir=default_cache_dir(tree.root))
+        _shared[aid] = (a, source, session, ref, {})
+    return _shared[aid]
+
+
 def grade(aid: str, replacements: dict[str, str] | None = None, *, blank: bool = False, seed: int | None = None,
           visibilities=("public", "hidden")):
-    """Grade a variant of the reference solution with the real, sandboxed pipeline."""
-    path = make_submission(aid, replacements, blank=blank)
-    (res,) = grade_entries(course(), [Entry(assignment(aid), path)], seed=seed, visibilities=visibilities)
-    return res
+    """Grade a variant of the reference solution through the real stages: the notebook is
+    written and loaded, extracted, run in the sandboxed worker, and every check decides."""
+    a, source, session, ref, specs_cache = _shared_session(aid)
+    if visibilities not in specs_cache:
+        specs_cache[visibilities] = load_checks(course().checks_dir, aid, visibilities)
+    program = student_program(a, source, load_notebook(make_submission(aid, replacements, blank=blank)))
+    key = f"submission-{len(specs_cache)}-{id(program)}"
+    session.add(program, key)
+    session.renew_deadline()
+    try:
+        session.start()
+        seed_base = course().model.grading.seed if seed is None else seed
+        return grade_program(a, specs_cache[visibilities], program, session, key, ref, seed_base)
+    finally:
+        session.remove(key)
 
 
 def reference_namespace(aid: str) -> dict:

@@ -16,6 +16,9 @@ from helpers import course, grade, variants
 ASSIGNMENTS = [a.id for a in course().model.assignments
                if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()]
 SEEDS = [0, 1, 2, 3, 4]
+# one xdist worker per assignment (pytest -n 2 --dist loadgroup): its sandboxed worker process
+# then serves all of that assignment's variants (see helpers.grade)
+AIDS = [pytest.param(aid, marks=pytest.mark.xdist_group(aid)) for aid in ASSIGNMENTS]
 
 
 def _bugs():
@@ -25,10 +28,10 @@ def _bugs():
         except ModuleNotFoundError:
             continue
         for bug in mod.BUGS:
-            yield pytest.param(aid, bug, id=f"{aid}-{bug.name}")
+            yield pytest.param(aid, bug, id=f"{aid}-{bug.name}", marks=pytest.mark.xdist_group(aid))
 
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
+@pytest.mark.parametrize("aid", AIDS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_reference_solution_passes_every_check(aid, seed):
     res = grade(aid, seed=seed)
@@ -47,7 +50,7 @@ def test_bug_fails_exactly_its_checks(aid, bug):
             assert c.message, f"{c.id} failed without a message"
 
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
+@pytest.mark.parametrize("aid", AIDS)
 def test_every_check_is_caught_by_some_bug(aid):
     specs = load_checks(course().checks_dir, aid)
     covered = set().union(*(b.fails for b in variants(aid).BUGS))
@@ -57,7 +60,7 @@ def test_every_check_is_caught_by_some_bug(aid):
     assert not unknown, f"variants name unknown checks: {sorted(unknown)}"
 
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
+@pytest.mark.parametrize("aid", AIDS)
 def test_blank_notebook_scores_zero_with_not_implemented_messages(aid):
     res = grade(aid, blank=True)
     assert res.score == 0
