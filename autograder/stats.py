@@ -134,9 +134,12 @@ def dkw(samples, cdf, *, fail_prob: float = FAIL_PROB, name: str = "표본", wha
         raise CheckFailed(f"`{name}`: 표본에 NaN 또는 inf가 있습니다.")
     eps = math.sqrt(math.log(2 / fail_prob) / (2 * n))
     f = np.asarray(cdf(x), dtype=np.float64)
-    upper = np.arange(1, n + 1) / n
-    lower = np.arange(0, n) / n
-    dev = np.maximum(np.abs(upper - f), np.abs(f - lower))
+    upper = np.searchsorted(x, x, side="right") / n  # F_n(x): samples <= x, ties included
+    dev = np.abs(upper - f)
+    if np.all(np.diff(x) > 0):  # no ties (a continuous F): also the left limits F_n(x-)
+        dev = np.maximum(dev, np.abs(f - np.arange(0, n) / n))
+    # With ties (a discrete F) only F_n(x) vs F(x) is compared: F(x-) is unknown, and checking
+    # fewer points keeps the DKW guarantee, which holds for every distribution.
     i = int(np.argmax(dev))
     if dev[i] > eps:
         raise CheckFailed(

@@ -383,3 +383,11 @@ def test_wire_round_trip_keeps_shapes_dtypes_and_refuses_objects():
     np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(WireError):
         decode({"__ndarray__": base64.b64encode(buf.getvalue()).decode()})
+
+
+def test_dkw_is_exact_for_a_discrete_sampler():
+    rng = np.random.default_rng(3)
+    draws = rng.integers(0, 5, 20000).astype(float)
+    stats.dkw(draws, lambda x: np.clip(np.floor(x) + 1, 0, 5) / 5)  # P(X <= x) of uniform{0..4}
+    with pytest.raises(expect.CheckFailed):
+        stats.dkw(rng.integers(0, 4, 20000).astype(float), lambda x: np.clip(np.floor(x) + 1, 0, 5) / 5)
