@@ -58,8 +58,16 @@ TINY_STUDENTS = {
 }
 
 
-def nbgrader(args, cwd, timeout=1800):
+def _env():
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
+    # the copied course has the same solutions: share the repository's reference-output cache
+    # (keyed by solution code, probe and arguments), so nbgrader's kernels do not recompute it
+    env.setdefault("AUTOGRADER_CACHE", str(ROOT / ".cache" / "reference"))
+    return env
+
+
+def nbgrader(args, cwd, timeout=1800):
+    env = _env()
     env["JUPYTER_CONFIG_DIR"] = str(Path(cwd) / ".jupyter")
     proc = subprocess.run([str(NBGRADER), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
@@ -68,7 +76,7 @@ def nbgrader(args, cwd, timeout=1800):
 
 def autograder_cli(args, cwd):
     proc = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"})
+                          env=_env())
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
