@@ -27,9 +27,16 @@ repository's ``nbgrader_config.py`` calls it):
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from traitlets import Bool
+
+# nbgrader's gradebook runs the `alembic` command found on PATH; in a virtual environment that
+# was not activated (`.venv/bin/nbgrader ...`, CI) that is missing. Use this interpreter's bin/.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 try:  # nbgrader is an instructor dependency; students never import this module
     from nbgrader.preprocessors import NbGraderPreprocessor
