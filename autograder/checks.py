@@ -108,10 +108,15 @@ def _checks_in_module(module, visibility: str) -> list[CheckSpec]:
 
 
 def load_module(path: Path, name: str):
+    """Import a check file. No bytecode is written: grading never writes into the course tree."""
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = dont_write
     return module
 
 
