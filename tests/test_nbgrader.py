@@ -229,7 +229,10 @@ REAL = _real_assignments() if (ROOT / "samples" / "submitted").is_dir() else []
 
 
 @pytest.mark.skipif(not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)")
-def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path):
+@pytest.mark.parametrize("aid", REAL or ["none"])
+def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path, aid):
+    """One assignment per test (its own course copy and gradebook), so xdist spreads the class."""
+    REAL_IDS = [aid]
     course = tmp_path / "course"
     course.mkdir()
     shutil.copy(ROOT / "course.yaml", course)
@@ -237,20 +240,20 @@ def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path):
     for sub in ("solutions", "checks"):
         shutil.copytree(ROOT / sub, course / sub, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     for student in sorted((ROOT / "samples" / "submitted").iterdir()):
-        for aid in REAL:
+        for aid in REAL_IDS:
             src = student / aid / f"{aid}.ipynb"
             if src.exists():
                 (course / "submitted" / student.name / aid).mkdir(parents=True, exist_ok=True)
                 shutil.copy(src, course / "submitted" / student.name / aid / src.name)
     args = ["--root", str(course), "release"]
-    for aid in REAL:
+    for aid in REAL_IDS:
         args += ["--assignment", aid]
     autograder_cli(args, course)
-    result = run_class(course, REAL)
+    result = run_class(course, REAL_IDS)
     compared = compare(course, result)
     assert compared
     hidden = {}
-    for aid in REAL:
+    for aid in REAL_IDS:
         path = ROOT / "checks" / aid / "hidden.py"
         if path.exists():
             hidden[aid] = [ln.strip() for ln in path.read_text().splitlines() if ln.strip().startswith("def ")]
