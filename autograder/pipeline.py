@@ -6,7 +6,6 @@ Used by the CLI (``grade``, ``check``), batch grading and the tests. Reporting i
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,10 +148,3 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
 
 def grade_paths(tree: CourseTree, paths, **kw) -> list[AssignmentResult]:
     return grade_entries(tree, find_entries(tree, paths), **kw)
-
-
-def relpath(path, start) -> str:
-    try:
-        return os.path.relpath(path, start)
-    except ValueError:
-        return str(path)
