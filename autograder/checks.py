@@ -120,8 +120,39 @@ def load_module(path: Path, name: str):
     return module
 
 
+_LOADED: dict = {}
+
+
+def _folder_state(folder: Path) -> str:
+    """What the loaded checks depend on: the content of every Python file of the folder."""
+    h = hashlib.sha256()
+    for p in sorted(folder.glob("*.py")):
+        h.update(p.name.encode() + b"\0")
+        try:
+            h.update(p.read_bytes())
+        except OSError:
+            h.update(b"\0<unreadable>")
+    return h.hexdigest()
+
+
 def load_checks(checks_dir: Path, assignment_id: str, visibilities=VISIBILITIES) -> list[CheckSpec]:
-    """The checks of one assignment, public first, each in file order."""
+    """The checks of one assignment, public first, each in file order.
+
+    Loaded once per process while the folder's files are unchanged (a batch grader process
+    grades many students; importing a check file and reading its probes' source costs
+    about 0.1 s). Checks are plain functions of their fixtures, so reusing them is safe."""
+    folder = (Path(checks_dir) / assignment_id).resolve()
+    key = (folder, tuple(v for v in VISIBILITIES if v in visibilities))
+    state = _folder_state(folder)
+    hit = _LOADED.get(key)
+    if hit is not None and hit[0] == state:
+        return list(hit[1])
+    specs = _load_checks(checks_dir, assignment_id, visibilities)
+    _LOADED[key] = (state, specs)
+    return list(specs)
+
+
+def _load_checks(checks_dir: Path, assignment_id: str, visibilities) -> list[CheckSpec]:
     specs: list[CheckSpec] = []
     for vis in VISIBILITIES:
         if vis not in visibilities:

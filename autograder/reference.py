@@ -42,6 +42,28 @@ def _atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+# Cache files are content-addressed (solution, probe, arguments, encoder), so a file read once
+# never changes: a batch grader process keeps what it read for the next student.
+_READ: dict = {}
+_READ_BUDGET = 64 * 2**20
+_read_bytes = 0
+
+
+def _read_cached(path: Path):
+    global _read_bytes
+    if path in _READ:
+        return _READ[path]
+    try:
+        text = path.read_text(encoding="utf-8")
+        enc = json.loads(text)
+    except (OSError, json.JSONDecodeError):
+        return None
+    if _read_bytes + len(text) <= _READ_BUDGET:
+        _READ[path] = enc
+        _read_bytes += len(text)
+    return enc
+
+
 class PublicStore:
     """Reference outputs of the public checks, shipped to students (JSON, plain data)."""
 
@@ -95,11 +117,8 @@ class ReferenceSession:
                     "(`autograder release`로 다시 만들어야 합니다)."
                 )
         path = self._cache_path(pkey)
-        if enc is None and path is not None and path.exists():
-            try:
-                enc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
-                enc = None
+        if enc is None and path is not None:
+            enc = _read_cached(path)
         if enc is None:
             if self.program is None:
                 raise ReferenceError("기준 해답(solutions/)이 없어 이 검사를 실행할 수 없습니다.")

@@ -14,6 +14,7 @@ operations are graded: by distribution, never by matching a seed.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -27,6 +28,7 @@ FAIL_PROB = 1e-7
 # Exact tail quantiles with numpy and the standard library (scipy.stats costs ~2 s to import,
 # more than grading a whole notebook). tests/test_engine.py checks them against scipy.
 # --------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=4096)  # pure; a batch grades the same checks many times
 def binom_region(n: int, p: float, fail_prob: float) -> tuple[int, int]:
     """(lo, hi) with P(X < lo) <= fail_prob/2 and P(X > hi) <= fail_prob/2 for X ~ Bin(n, p)."""
     if p <= 0.0 or p >= 1.0:
@@ -90,6 +92,7 @@ def _gammainc(a: float, x: float) -> float:
     return 1.0 - math.exp(-x + a * math.log(x) - gln) * h
 
 
+@functools.lru_cache(maxsize=4096)
 def chi2_ppf(q: float, dof: int) -> float:
     """x with P(chi2(dof) <= x) = q, by bisection on the exact CDF."""
     lo, hi = 0.0, dof + 20 * math.sqrt(2 * dof) + 100
