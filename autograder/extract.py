@@ -12,6 +12,7 @@ that exercise with a message), never a crash.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import nbformat
@@ -70,10 +71,14 @@ class Program:
         return h.hexdigest()
 
 
+# a line that starts with a magic or a shell escape, or assigns one (``x = !ls``, ``t = %time f()``)
+_IPYTHON_SYNTAX = re.compile(r"(?m)^[ \t]*(?:[%!]|[\w.,\[\] \t]+=[ \t]*[%!])")
+
+
 def to_python(source: str) -> str:
     """IPython syntax (``%magic``, ``!shell``) to plain Python; magics become no-op calls."""
-    if "%" not in source and "!" not in source:
-        return source
+    if not _IPYTHON_SYNTAX.search(source):
+        return source  # plain Python (``%`` as modulo, ``!=``): IPython would return it unchanged
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:  # pragma: no cover - IPython comes with nbgrader
