@@ -16,9 +16,11 @@ Safe and resumable:
   result whose key still matches and grades only new or changed submissions (or everyone,
   when a check or solution changed).
 - the CSV is rebuilt from the result files and written atomically after each student, so it
-  is always a complete snapshot of what has been graded;
+  is always a consistent snapshot: every row is a finished student (a kill -9 can only leave
+  out the students whose results were being written; the rerun adds them);
 - students are graded in a pool of ``-j`` grader processes (each student's code runs in its
-  own sandboxed worker started by :func:`autograder.pipeline.grade_entries`). A student's
+  own sandboxed worker started by :func:`autograder.pipeline.grade_entries`, forked from the
+  grader process's :class:`autograder.run.Template`, which imported torch once). A student's
   timeout is a score of 0 on what hung; an unexpected crash of the grader on one student is
   recorded as that student's error row and the batch goes on.
 """
@@ -149,6 +151,29 @@ def _tree(root: str) -> CourseTree:
     return _TREE[root]
 
 
+_TEMPLATE: dict = {}
+
+
+def _template(tree: CourseTree):
+    """This grader process's worker template (see :class:`autograder.run.Template`), or None.
+
+    ``AUTOGRADER_TEMPLATE=0`` turns it off: every student's worker then imports torch itself."""
+    from .run import Template
+
+    if os.environ.get("AUTOGRADER_TEMPLATE", "1").strip() in ("0", "off", "no", "false") or not Template.supported():
+        return None
+    key = str(tree.root)
+    tpl = _TEMPLATE.get(key)
+    if tpl is None:
+        import atexit
+
+        from .pipeline import course_imports
+
+        tpl = _TEMPLATE[key] = Template(course_imports(tree))
+        atexit.register(tpl.close)
+    return tpl if tpl.ok else None
+
+
 def public_check_sources(tree: CourseTree) -> dict:
     from .checks import load_checks
 
@@ -180,7 +205,10 @@ def grade_student(job: dict) -> dict:
             record.update(status="no_submission", problem=str(exc), result={"score": 0, "max_score": tree_max(tree),
                                                                             "assignments": []})
         if entries is not None:
-            results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"])
+            info: dict = {}
+            results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"],
+                                    template=_template(tree), info=info)
+            record["workers"] = info.get("workers")
             md = feedback_markdown(results, student=student, check_sources=public_check_sources(tree))
             fb = Path(job["feedback_dir"]) / safe_name(student)
             atomic_write(fb / "feedback.md", md)

@@ -73,6 +73,39 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
     return [entries[i] for i in ids if i in entries]
 
 
+_TRUSTED: dict = {}
+
+
+def trusted_notebook(path: Path):
+    """A source (or released) notebook, parsed once per process while its bytes are unchanged."""
+    import hashlib
+
+    path = Path(path)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    hit = _TRUSTED.get(path)
+    if digest is not None and hit is not None and hit[0] == digest:
+        return hit[1]
+    nb = load_notebook(path)
+    if digest is not None:
+        _TRUSTED[path] = (digest, nb)
+    return nb
+
+
+def course_imports(tree: CourseTree) -> list[str]:
+    """Modules the trusted setup cells of every assignment import (what a template preloads)."""
+    names: set[str] = set()
+    for a in tree.model.assignments:
+        path = tree.source_notebook(a) if tree.has_solutions else tree.release_notebook(a)
+        try:
+            names |= setup_imports(trusted_notebook(path))
+        except InputError:
+            continue
+    return sorted(names)
+
+
 def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
     checks = [CheckResult(s.id, s.exercise, 0.0, s.points, "error", message, s.visibility) for s in specs]
     return AssignmentResult(a.id, checks, problem=message, max_score_override=sum(s.points for s in specs))
@@ -95,20 +128,23 @@ def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_ba
 
 def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
                   limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
-                  progress=None, seed: int | None = None, info: dict | None = None) -> list[AssignmentResult]:
+                  progress=None, seed: int | None = None, info: dict | None = None,
+                  template=None) -> list[AssignmentResult]:
     """Grade one student's notebooks. The student's code runs in one sandboxed worker
-    (heavy imports happen once per submission); every verdict is computed here."""
+    (heavy imports happen once per submission, or never with a ``template`` that forks
+    workers with them done); every verdict is computed here."""
     course = tree.model
     limits = limits or Limits.from_course(course.grading)
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(tree.root)
     solutions = tree.has_solutions
     # the worker verifies it cannot see these (the private view hides everything not needed)
-    session = ProcessSession(limits, sandbox=sandbox, protect=(tree.source_dir, tree.checks_dir, cache_dir))
+    session = ProcessSession(limits, sandbox=sandbox, protect=(tree.source_dir, tree.checks_dir, cache_dir),
+                             template=template)
     prepared = []
     results: dict[str, AssignmentResult] = {}
     try:
-        sources = {e.assignment.id: load_notebook(tree.source_notebook(e.assignment) if solutions
-                                                  else tree.release_notebook(e.assignment))
+        sources = {e.assignment.id: trusted_notebook(tree.source_notebook(e.assignment) if solutions
+                                                     else tree.release_notebook(e.assignment))
                    for e in entries if not e.problem}
         if sources:  # the worker enters its sandbox and imports the setup cells' libraries (torch: ~1 s)
             session.spawn(preload=sorted(set().union(*(setup_imports(nb) for nb in sources.values()))))
@@ -141,6 +177,7 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
         session.close()
         if info is not None:
             info["sandbox"] = session.sandbox_info
+            info["workers"] = dict(session.starts)
         for _, _, _, ref in prepared:
             ref.close()
     return [results[e.assignment.id] for e in entries if e.assignment.id in results]

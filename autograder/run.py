@@ -2,7 +2,8 @@
 
 :class:`ProcessSession` starts ``python -I worker.py`` fresh (never a fork of the grader),
 in an empty temporary folder, with a scrubbed environment, resource limits and its own
-process group. Probe results come back as plain data (:mod:`autograder.wire`). A call that
+process group; or, given a :class:`Template` (batch grading), forks it from a trusted process
+that was started the same way and has only imported the notebooks' libraries. Probe results come back as plain data (:mod:`autograder.wire`). A call that
 does not return in time gets the whole process group killed; the next call starts a new
 process that re-runs the notebook's cells, skipping the cell that hung or crashed, so the
 rest of the submission is still graded.
@@ -95,35 +96,159 @@ def scrubbed_env(home: str) -> dict:
     return env
 
 
+def _rlimits(limits: Limits) -> list[tuple[str, int]]:
+    out = [
+        ("RLIMIT_AS", limits.memory_limit_mb * 2**20),
+        ("RLIMIT_CPU", int(limits.time_limit_s) + 5),
+        ("RLIMIT_FSIZE", LOG_LIMIT),
+        ("RLIMIT_NOFILE", limits.max_open_files),
+        ("RLIMIT_CORE", 0),
+    ]
+    if os.getuid() != 0:  # NPROC does not bind root; the sandbox (issue 9) drops privileges there
+        out.append(("RLIMIT_NPROC", limits.max_processes))
+    return out
+
+
 def _preexec(limits: Limits):
-    mem = limits.memory_limit_mb * 2**20
-    cpu = int(limits.time_limit_s) + 5
+    values = [(getattr(resource, name), val) for name, val in _rlimits(limits)]
 
     def apply():  # runs in the child between fork and exec: async-signal-safe calls only
-        for res, val in (
-            (resource.RLIMIT_AS, mem),
-            (resource.RLIMIT_CPU, cpu),
-            (resource.RLIMIT_FSIZE, LOG_LIMIT),
-            (resource.RLIMIT_NOFILE, limits.max_open_files),
-            (resource.RLIMIT_CORE, 0),
-        ):
+        for res, val in values:
             try:
                 resource.setrlimit(res, (val, val))
-            except (ValueError, OSError):
-                pass
-        if os.getuid() != 0:  # NPROC does not bind root; the sandbox (issue 9) drops privileges there
-            try:
-                resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
             except (ValueError, OSError):
                 pass
 
     return apply
 
 
+class ForkedProcess:
+    """A worker forked by a :class:`Template`: what ``_Worker`` needs of a ``Popen``, through a pidfd
+    (the grader is not its parent; the pidfd names that process and no other, ever)."""
+
+    def __init__(self, pid: int, pidfd: int, stdin, stdout):
+        self.pid, self.pidfd, self.stdin, self.stdout = pid, pidfd, stdin, stdout
+        self.returncode = None
+
+    def poll(self):
+        if self.returncode is None and self.pidfd >= 0:
+            import select
+
+            if select.select([self.pidfd], [], [], 0)[0]:
+                self.returncode = -1  # exited; its status went to the template, which reaps it
+                os.close(self.pidfd)
+                self.pidfd = -1
+        return self.returncode
+
+    def wait(self, timeout=None):
+        import select
+
+        if self.poll() is None:
+            if not select.select([self.pidfd], [], [], timeout)[0]:
+                raise subprocess.TimeoutExpired("worker", timeout)
+        return self.poll()
+
+    def send_signal(self, sig):
+        if self.poll() is None:
+            try:
+                signal.pidfd_send_signal(self.pidfd, sig)
+            except ProcessLookupError:
+                pass
+
+    def kill(self):
+        self.send_signal(signal.SIGKILL)
+
+
+class Template:
+    """A trusted process that imports the notebooks' libraries (torch: ~2 s of CPU) once and then
+    forks a fresh worker per submission (worker.py, ``template_main``).
+
+    Batch grading uses one per grader process. A forked worker is set up exactly as a started
+    one (own session, pipes, rlimits, scrubbed environment, then the sandbox) before any student
+    code arrives; the template itself never runs student code, so each submission still gets a
+    process no other submission has touched. If the template cannot start or fork, workers are
+    started the usual way."""
+
+    def __init__(self, preload=(), *, ready_timeout_s: float = 120.0):
+        import socket
+
+        self.preload = tuple(preload)
+        self.home = tempfile.mkdtemp(prefix="autograder-template-")
+        self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._lock = threading.Lock()
+        self.proc = None
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER), json.dumps({"template": True, "preload": list(self.preload)})],
+                stdin=child, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.home,
+                env=scrubbed_env(self.home), start_new_session=True, close_fds=True,
+            )
+        finally:
+            child.close()
+        self.sock.settimeout(ready_timeout_s)
+        try:
+            msg = json.loads(self.sock.recv(4096) or b"null")
+        except (OSError, ValueError):
+            msg = None
+        self.ok = isinstance(msg, dict) and msg.get("event") == "ready"
+        if not self.ok:
+            self.close()
+
+    @staticmethod
+    def supported() -> bool:
+        import socket
+
+        return hasattr(os, "pidfd_open") and hasattr(socket, "send_fds") and hasattr(signal, "pidfd_send_signal")
+
+    def fork(self, cfg: dict, *, env: dict, cwd: str, rlimits) -> ForkedProcess | None:
+        """A new worker for ``cfg`` (what ``python -I worker.py CFG`` gets), or None if the template failed."""
+        import socket
+
+        if not self.ok:
+            return None
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        req = json.dumps({"cfg": cfg, "env": env, "cwd": cwd, "rlimits": list(rlimits)}).encode()
+        try:
+            with self._lock:
+                self.sock.settimeout(30)
+                socket.send_fds(self.sock, [req], [in_r, out_w])
+                msg, fds, _, _ = socket.recv_fds(self.sock, 4096, 1)
+        except OSError:
+            msg, fds = b"", []
+        finally:
+            os.close(in_r)
+            os.close(out_w)
+        try:
+            reply = json.loads(msg or b"null")
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict) or "pid" not in reply or len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            os.close(in_w)
+            os.close(out_r)
+            self.ok = False  # start workers the usual way from now on
+            self.close()
+            return None
+        return ForkedProcess(int(reply["pid"]), fds[0], os.fdopen(in_w, "wb"), os.fdopen(out_r, "rb"))
+
+    def close(self):
+        self.ok = False
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
 class _Worker:
     """One running worker process and a thread that reads its protocol lines."""
 
-    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=()):
+    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=(), template: Template | None = None):
         self.home = tempfile.mkdtemp(prefix="autograder-")
         self.log = os.path.join(self.home, "output.log")
         cfg = {"log": self.log, "preload": list(preload)}
@@ -131,18 +256,24 @@ class _Worker:
             mode = sandbox_mode()
             cfg["sandbox"] = {"home": self.home, "protect": [str(p) for p in protect], "nproc": limits.max_processes,
                               "home_mb": 256, "mode": "auto" if mode == "strict" else mode}
-        cmd = [sys.executable, "-I", str(WORKER), json.dumps(cfg)]
-        self.proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.home,
-            env=scrubbed_env(self.home),
-            start_new_session=True,
-            preexec_fn=_preexec(limits) if sandbox else None,
-            close_fds=True,
-        )
+        self.proc = None
+        self.forked = False
+        if template is not None:
+            self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
+                                      rlimits=_rlimits(limits) if sandbox else ())
+            self.forked = self.proc is not None
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self.home,
+                env=scrubbed_env(self.home),
+                start_new_session=True,
+                preexec_fn=_preexec(limits) if sandbox else None,
+                close_fds=True,
+            )
         self.pidns = False  # set from the worker's ready message
         self.lines: queue.Queue = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -236,9 +367,11 @@ def _died(where: str) -> dict:
 class ProcessSession:
     """Notebook programs loaded into a separate worker process; probes called over a pipe."""
 
-    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True, protect=()):
+    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None):
         self.limits = limits or Limits()
         self.sandbox = sandbox
+        self.template = template  # forks workers with the libraries already imported (batch grading)
+        self.starts = {"forked": 0, "started": 0}  # how each worker (first and restarts) came to be
         self.protect = tuple(protect)  # paths student code must not see (verified by the worker)
         self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
         self.preload: tuple = ()  # modules the worker imports before any cell arrives
@@ -279,7 +412,8 @@ class ProcessSession:
         if preload is not None:
             self.preload = tuple(preload)
         if self._worker is None:
-            self._worker = _Worker(self.limits, self.sandbox, self.protect, self.preload)
+            self._worker = _Worker(self.limits, self.sandbox, self.protect, self.preload, self.template)
+            self.starts["forked" if self._worker.forked else "started"] += 1
             self._loaded = set()
             self._fresh = True
 

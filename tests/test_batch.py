@@ -89,9 +89,10 @@ def test_batch_kill_9_resume_and_rerun(tiny):
     p.communicate()
     done_before = snapshot(results)
     assert 3 <= len(done_before) < 8, f"kill came too late or too early: {sorted(done_before)}"
-    # the CSV on disk is a complete, parseable snapshot of exactly what was graded
+    # the CSV on disk is a parseable snapshot of what was graded: every row is a finished student;
+    # only the student whose result file had just been written (-j 1) may be missing from it
     rows = read_csv(out)
-    assert set(rows) == {n[:-5] for n in done_before}
+    assert set(rows) <= {n[:-5] for n in done_before} and len(rows) >= len(done_before) - 1
     for name, row in rows.items():
         assert float(row["total"]) == expected[name]
     for name in done_before:  # every kept result file is whole JSON
@@ -178,7 +179,10 @@ def test_batch_on_sample_class_equals_grade(tmp_path):
     run_cli(["batch", str(ROOT / "samples" / "submitted"), "--out", str(out), "-j", "2", "--no-progress"], ROOT,
             timeout=1800)
     rows = read_csv(out)
-    for student in _sample_students():
+    for rec in (Path(str(out) + ".d") / "results").glob("*.json"):  # batch forks workers from a template
+        workers = json.loads(rec.read_text())["workers"]
+        assert workers == {"forked": 1, "started": 0}, (rec.name, workers)
+    for student in _sample_students():  # ... and its grades equal those of workers started fresh
         results = grade_paths(tree, [student])
         assert float(rows[student.name]["total"]) == pytest.approx(sum(r.score for r in results)), student.name
         for r in results:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -166,7 +167,10 @@ def test_infinite_loop_times_out_and_the_rest_is_graded(course):
 
 
 def test_infinite_loop_at_cell_top_level_is_skipped_on_restart(course):
-    res = grade(course, "toploop", {"scale": "while True:\n    pass\n", "sample_coin": T.COIN})
+    from autograder.run import Limits
+
+    limits = Limits(call_timeout_s=3, setup_timeout_s=5, time_limit_s=60, memory_limit_mb=2048)  # numpy only: 5 s is ample
+    res = grade(course, "toploop", {"scale": "while True:\n    pass\n", "sample_coin": T.COIN}, limits=limits)
     v = verdicts(res)
     assert v["scale_matches_reference"] == "timeout"
     assert v["coin_rate_is_p"] == "passed"
@@ -391,3 +395,111 @@ def test_dkw_is_exact_for_a_discrete_sampler():
     stats.dkw(draws, lambda x: np.clip(np.floor(x) + 1, 0, 5) / 5)  # P(X <= x) of uniform{0..4}
     with pytest.raises(expect.CheckFailed):
         stats.dkw(rng.integers(0, 4, 20000).astype(float), lambda x: np.clip(np.floor(x) + 1, 0, 5) / 5)
+
+
+# -- the wire: the fast .npy reader agrees with np.load and refuses what np.load refuses --
+@pytest.mark.parametrize("value", [
+    np.arange(12.0).reshape(3, 4), np.float64(3.5), np.array(2.0), np.zeros((0, 3)), np.ones(5, bool),
+    np.arange(6, dtype=">i4").reshape(2, 3), np.array([1 + 2j, -1j]), np.zeros((2, 0, 3), np.uint8),
+    np.arange(70000.0), np.array([np.nan, np.inf, -0.0]), np.arange(4, dtype=np.float32),
+])
+def test_wire_fast_reader_equals_np_load(value):
+    import base64
+    import io
+
+    from autograder import wire
+    from autograder.worker import encode
+
+    for order in ("C", "F"):
+        buf = io.BytesIO()
+        np.save(buf, np.asarray(value, order=order), allow_pickle=False)
+        raw = buf.getvalue()
+        fast, slow = wire._fast_npy(raw), np.load(io.BytesIO(raw), allow_pickle=False)
+        assert fast is not None, "np.save's own header must take the fast path"
+        assert fast.dtype == slow.dtype and fast.shape == slow.shape and fast.flags.writeable
+        np.testing.assert_array_equal(fast, slow)
+    got = wire.decode(encode({"v": value}))["v"]
+    assert got.dtype == np.asarray(value).dtype and got.shape == np.shape(value)
+    np.testing.assert_array_equal(got, value)
+
+
+def test_wire_fast_reader_refuses_wrong_lengths_and_leaves_odd_headers_to_np_load():
+    import base64
+    import io
+
+    from autograder import wire
+
+    buf = io.BytesIO()
+    np.save(buf, np.arange(4.0))
+    raw = buf.getvalue()
+    for bad in (raw[:-8], raw + b"\0" * 8):  # the header says 4 float64s
+        with pytest.raises(wire.WireError, match="배열 출력을 읽을 수 없습니다"):
+            wire.decode({"__ndarray__": base64.b64encode(bad).decode()})
+    odd = raw.replace(b"'descr': '<f8'", b"'descr':'<f8' ")  # valid for np.load, not the plain form
+    assert wire._fast_npy(odd) is None
+    np.testing.assert_array_equal(wire.decode({"__ndarray__": base64.b64encode(odd).decode()}), np.arange(4.0))
+
+
+@pytest.mark.parametrize("source", [
+    "%matplotlib inline\nimport numpy as np", "  !pip install numpy", "files = !ls", "t = %time f()",
+    "%%timeit\nf()", "a[0] = %env HOME",
+])
+def test_ipython_syntax_becomes_python(source):
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from autograder.extract import to_python
+
+    got = to_python(source)
+    assert got == TransformerManager().transform_cell(source) and "get_ipython()" in got
+    compile(got, "<cell>", "exec")
+
+
+def test_plain_python_with_percent_and_bang_is_left_alone():
+    from autograder.extract import to_python
+
+    source = "x = 5 % 3\nprint('%d%%' % x)\nif x != 2:\n    y = {'!': 1}\n"
+    assert to_python(source) is source
+
+
+# -- worker templates (batch grading) ---------------------------------------------------
+needs_template = pytest.mark.skipif(not __import__("autograder.run").run.Template.supported(),
+                                    reason="no pidfd / SCM_RIGHTS on this platform")
+
+
+@needs_template
+def test_a_dead_template_falls_back_to_starting_workers_and_grades_the_same(course):
+    from autograder.run import Template
+
+    tpl = Template(["numpy"])
+    info: dict = {}
+    assert verdicts(grade(course, "tpl-good", GOOD, template=tpl, info=info)) == dict.fromkeys(
+        ("scale_matches_reference", "coin_rate_is_p", "scale_of_integer_list_is_float", "coin_values_are_zero_or_one"),
+        "passed")
+    assert info["workers"] == {"forked": 1, "started": 0}
+    tpl.proc.kill()
+    tpl.proc.wait()
+    info = {}
+    res = grade(course, "tpl-after", {"scale": T.SCALE}, template=tpl, info=info)
+    assert info["workers"] == {"forked": 0, "started": 1} and not tpl.ok
+    assert verdicts(res)["scale_matches_reference"] == "passed" and verdicts(res)["coin_rate_is_p"] == "error"
+    tpl.close()
+
+
+@needs_template
+def test_a_template_dies_with_the_process_that_started_it(tmp_path):
+    code = ("import os, sys\nfrom autograder.run import Template\nt = Template(['math'])\n"
+            "print(t.proc.pid, t.ok, flush=True)\nos._exit(0)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    pid, ok = int(out[0]), out[1]
+    assert ok == "True"
+    deadline = time.time() + 10
+    while time.time() < deadline and _alive(pid):
+        time.sleep(0.05)
+    assert not _alive(pid), "the template outlived its grader"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

@@ -66,6 +66,22 @@ def course(tmp_path_factory):
     os.environ.pop("AUTOGRADER_TEST_SECRET", None)
 
 
+@pytest.fixture(scope="module")
+def template():
+    """A worker template, as batch grading uses (workers forked with numpy already imported)."""
+    from autograder.run import Template
+
+    if not Template.supported():
+        pytest.skip("no pidfd / SCM_RIGHTS on this platform: batch grading starts every worker fresh")
+    tpl = Template(["numpy"])
+    assert tpl.ok
+    yield tpl
+    tpl.close()
+
+
+VIA = ("fresh", "template")  # every hostile case runs in a started worker and in a forked one
+
+
 def fingerprint(root: Path) -> dict:
     """Hashes of every file of the course tree except the student folders and the cache."""
     out = {}
@@ -102,6 +118,8 @@ def grade(course, name, scale=GOOD_SCALE, coin=GOOD_COIN, edit=None, **kw):
     (res,) = grade_paths(course, [submit(course, name, scale, coin, edit)], info=info, **kw)
     elapsed = time.monotonic() - t0
     res.sandbox = info.get("sandbox") or {}
+    if kw.get("template") is not None:
+        assert info["workers"]["forked"] >= 1 and info["workers"]["started"] == 0, info["workers"]
     assert fingerprint(course.root) == before, "student code changed a file of the grader's tree"
     assert engine_untouched(), "student code wrote into the autograder package"
     blob = json.dumps(to_json([res]), ensure_ascii=False)
@@ -199,6 +217,29 @@ CASES = {
                     pass
             os._exit(0)
         """), GOOD_COIN, expect_scale("error")),
+    "attack_the_worker_template": (textwrap.dedent("""
+        def scale(x, a):
+            import os, signal
+            hits = []
+            for sig in (signal.SIGSTOP, signal.SIGKILL):  # the template that forked this worker
+                try:
+                    os.kill({template_pid}, sig); hits.append("signal")
+                except OSError:
+                    pass
+            for p in ("/proc/{template_pid}/mem", "/proc/{template_pid}/environ", "/proc/{template_pid}/fd/0"):
+                try:
+                    open(p, "rb").read(1); hits.append(p)
+                except OSError:
+                    pass
+            import stat
+            for fd in range(3, 256):  # a descriptor inherited from the template: its socket to the grader
+                try:
+                    if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                        os.write(fd, b'{"cfg": {}}'); hits.append(fd)
+                except OSError:
+                    pass
+            return a * np.asarray(x, dtype=np.float64) * (1.0 if hits else 0.5)
+        """), GOOD_COIN, expect_scale("failed")),
     "ignore_sigterm_and_hang": (textwrap.dedent("""
         import signal
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
@@ -369,16 +410,19 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("via", VIA)
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_submission(course, case):
+def test_hostile_submission(course, template, case, via):
     scale, coin, expected = CASES[case]
     pkg = Path(wire.__file__).parent
-    fmt = dict(root=course.root, pkg=pkg, grader_pid=os.getpid())
-    scale = scale.replace("{root}", str(fmt["root"])).replace("{pkg}", str(pkg)).replace("{grader_pid}", str(os.getpid()))
-    kw = {}
+    for key, value in dict(root=course.root, pkg=pkg, grader_pid=os.getpid(), template_pid=template.proc.pid).items():
+        scale = scale.replace("{%s}" % key, str(value))
+    kw = {"template": template if via == "template" else None}
     if case == "infinite_loop_at_cell_top_level":  # the course allows 60 s (importing torch on a busy machine)
         kw["limits"] = Limits(call_timeout_s=3, setup_timeout_s=4, time_limit_s=60, memory_limit_mb=2048)
-    res, elapsed = grade(course, f"mallory_{case}", scale, coin, **kw)
+    res, elapsed = grade(course, f"mallory_{case}_{via}", scale, coin, **kw)
+    if via == "template":
+        assert template.ok and template.proc.poll() is None, "student code stopped the template"
     assert verdict(res) == expected, [(c.id, c.status, c.message[:300]) for c in res.checks]
     assert elapsed < 30, f"containing {case} took {elapsed:.1f} s"
     time.sleep(0.2)
@@ -386,8 +430,33 @@ def test_hostile_submission(course, case):
     assert not Path("/tmp/pwned-by-student").exists()
 
 
-def test_a_good_student_graded_after_every_attack_is_unaffected(course):
-    res, _ = grade(course, "bob")
+@pytest.mark.parametrize("via", VIA)
+def test_a_good_student_graded_after_every_attack_is_unaffected(course, template, via):
+    res, _ = grade(course, f"bob_{via}", template=template if via == "template" else None)
+    assert verdict(res) == dict.fromkeys(IDS, "passed")
+    if via == "template":  # forked from the same template as every attack: nothing of theirs is left
+        assert res.sandbox.get("layers") and all(res.sandbox["hidden"].values())
+
+
+def test_a_forked_worker_starts_clean_whatever_the_previous_one_did(course, template):
+    """State a submission leaves in its worker (patched numpy, globals, seeds, files in its home)
+    never reaches the next submission forked from the same template."""
+    leave = textwrap.dedent("""
+        import numpy, builtins, os
+        numpy.asarray = lambda *a, **k: numpy.zeros(3)
+        builtins.LEFT_BEHIND = 1
+        numpy.random.seed(1234)
+        open(os.path.expanduser("~/left_behind"), "w").write("x")
+        """)
+    grade(course, "leaves_state", GOOD_SCALE + leave, template=template)
+    probe = textwrap.dedent("""
+        def scale(x, a):
+            import builtins, os
+            clean = (not hasattr(builtins, "LEFT_BEHIND") and not os.path.exists(os.path.expanduser("~/left_behind"))
+                     and np.random.get_state()[1][0] != np.random.RandomState(1234).get_state()[1][0])
+            return a * np.asarray(x, dtype=np.float64) * (1.0 if clean else 0.5)
+        """)
+    res, _ = grade(course, "after_state", probe, template=template)
     assert verdict(res) == dict.fromkeys(IDS, "passed")
 
 
@@ -471,9 +540,11 @@ def test_wire_refuses_pickled_and_object_arrays(tmp_path):
 
 
 # -- the sandbox itself ----------------------------------------------------------------
-def test_sandbox_layers_are_active_and_protected_paths_hidden(course):
+@pytest.mark.parametrize("via", VIA)
+def test_sandbox_layers_are_active_and_protected_paths_hidden(course, template, via):
     info: dict = {}
-    grade_paths(course, [submit(course, "probe_layers")], info=info)
+    grade_paths(course, [submit(course, f"probe_layers_{via}")], info=info, template=template if via == "template" else None)
+    assert info["workers"] == ({"forked": 1, "started": 0} if via == "template" else {"forked": 0, "started": 1})
     sb = info["sandbox"]
     assert all(sb["hidden"].values()) and len(sb["hidden"]) == 3, sb
     if os.geteuid() == 0:  # CI and this machine run as root: every layer must work here
