@@ -19,6 +19,9 @@ import tiny_course
 from autograder.classroom import LEAK_MARKERS, leaks, runner_id, _forbidden_texts
 from autograder.course import load_course
 
+# one xdist worker runs this module, so its module-scoped fixtures are built once
+pytestmark = pytest.mark.xdist_group("classroom")
+
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"scale": "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n",
         "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n"}

@@ -112,11 +112,15 @@ def nbgrader_cell_scores(course: Path, student: str, aid: str, exercises) -> dic
 
 def compare(course: Path, result: dict) -> list:
     """nbgrader's scores vs the engine's, per test cell and per notebook total."""
+    from autograder.pipeline import course_imports
+    from autograder.run import Template
+
     tree = load_course(course)
     rows = {(r["student_id"], r["assignment"]): r for r in result["rows"]}
     compared = []
+    template = Template(course_imports(tree)) if Template.supported() else None  # torch imported once
     for student_dir in sorted((course / "submitted").iterdir()):
-        ours = {r.id: r for r in grade_paths(tree, [student_dir])}
+        ours = {r.id: r for r in grade_paths(tree, [student_dir], template=template)}
         for aid, res in ours.items():
             if res.problem:
                 continue
@@ -128,6 +132,8 @@ def compare(course: Path, result: dict) -> list:
             row = rows[(student_dir.name, aid)]
             assert float(row["raw_score"]) == pytest.approx(res.score), (student_dir.name, aid, row, res.score)
             compared.append((student_dir.name, aid, res.score))
+    if template is not None:
+        template.close()
     return compared
 
 
@@ -154,6 +160,9 @@ def assert_traps_handled(course: Path, result: dict, hidden_sources: dict[str, l
 # ------------------------------------------------------------------------------------------
 # tiny course: always runs
 # ------------------------------------------------------------------------------------------
+TINY = pytest.mark.xdist_group("nbgrader-tiny")  # one worker builds the tiny class once
+
+
 @pytest.fixture(scope="module")
 def tiny_class(tmp_path_factory):
     course = tmp_path_factory.mktemp("nbgrader-tiny")
@@ -166,6 +175,7 @@ def tiny_class(tmp_path_factory):
     return course, run_class(course, ["00_tiny"])
 
 
+@TINY
 def test_tiny_nbgrader_scores_equal_autograder_grade(tiny_class):
     course, result = tiny_class
     compared = compare(course, result)
@@ -173,6 +183,7 @@ def test_tiny_nbgrader_scores_equal_autograder_grade(tiny_class):
     assert scores == {"full": 5, "partial": 3, "warns": 5, "blank": 0}
 
 
+@TINY
 def test_tiny_nbgrader_traps(tiny_class):
     course, result = tiny_class
     hidden = [line.strip() for line in tiny_course.HIDDEN.splitlines() if line.strip().startswith(("def ", "expect."))]
@@ -185,6 +196,7 @@ def test_tiny_nbgrader_traps(tiny_class):
         assert not [o for o in cells[gid].outputs if o.get("name") == "stderr" or o.output_type == "error"], gid
 
 
+@TINY
 def test_tiny_traps_exist_without_the_fixes(tiny_class):
     """The fixes are needed: the autograded notebook holds the hidden tests (nbgrader's default
     feedback would render them), and the released test cell's checksum differs from the one
@@ -201,6 +213,7 @@ def test_tiny_traps_exist_without_the_fixes(tiny_class):
         assert gb.find_source_cell("test_scale", "00_tiny", "00_tiny").checksum != compute_checksum(cell)
 
 
+@TINY
 def test_nbgrader_config_reads_course_yaml(tiny_class):
     from nbgrader.api import Gradebook
 

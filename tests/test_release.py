@@ -17,7 +17,9 @@ from autograder.course import load_course
 from autograder.release import preflight, same_values
 
 NBGRADER = Path(sys.executable).with_name("nbgrader")
-pytestmark = pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed")
+# one xdist worker runs this module, so its module-scoped fixture (a release) is built once
+pytestmark = [pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed"),
+              pytest.mark.xdist_group("release")]
 
 
 def cli(args, cwd):

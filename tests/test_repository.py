@@ -80,24 +80,30 @@ def test_sample_class_is_what_the_builder_produces(tmp_path):
         assert committed.read_bytes() == p.read_bytes(), f"{committed} is stale: run python tools/build_samples.py"
 
 
+SAMPLES = pytest.mark.xdist_group("sample-results")  # one worker grades the sample class once
+
+
 @pytest.fixture(scope="module")
 def sample_results():
     out = {}
-    for student in build_samples.STUDENTS:
+    for student in build_samples.STUDENTS:  # workers started fresh, as `autograder grade` does
         out[student] = {r.id: r for r in grade_paths(course(), [ROOT / "samples" / "submitted" / student])}
     return out
 
 
+@SAMPLES
 def test_full_marks_student_gets_every_point(sample_results):
     for aid, r in sample_results["full_marks"].items():
         assert r.score == r.max_score == course().model.assignment(aid).max_score, (aid, [c.message for c in r.checks if c.status != "passed"])
 
 
+@SAMPLES
 def test_blank_student_gets_zero_with_reasons(sample_results):
     for aid, r in sample_results["blank"].items():
         assert r.score == 0 and all(c.message for c in r.checks), aid
 
 
+@SAMPLES
 def test_typical_bugs_student_fails_exactly_the_sampled_bugs_checks(sample_results):
     for aid, r in sample_results["typical_bugs"].items():
         mod = variants(aid)
