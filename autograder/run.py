@@ -191,6 +191,9 @@ class Template:
         except (OSError, ValueError):
             msg = None
         self.ok = isinstance(msg, dict) and msg.get("event") == "ready"
+        # its imports are done: the folder was only its cwd for them (a template killed with its
+        # grader, e.g. at the end of a batch pool process, then leaves nothing behind)
+        shutil.rmtree(self.home, ignore_errors=True)
         if not self.ok:
             self.close()
 
