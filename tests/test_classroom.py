@@ -19,7 +19,7 @@ import tiny_course
 from autograder.classroom import LEAK_MARKERS, leaks, runner_id, _forbidden_texts
 from autograder.course import load_course
 
-# one xdist worker runs this module, so its module-scoped fixtures are built once
+# one xdist worker runs this module, so its session-scoped fixture is built once
 pytestmark = pytest.mark.xdist_group("classroom")
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ def answer(nb_path: Path, answers: dict) -> None:
     nbformat.write(nb, str(nb_path))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
 def tiny_template(tmp_path_factory):
     base = tmp_path_factory.mktemp("classroom")
     course = tiny_course.write_course(base / "instructor")

@@ -17,7 +17,7 @@ from autograder.course import load_course
 from autograder.release import preflight, same_values
 
 NBGRADER = Path(sys.executable).with_name("nbgrader")
-# one xdist worker runs this module, so its module-scoped fixture (a release) is built once
+# one xdist worker runs this module, so its session-scoped fixture (a release) is built once
 pytestmark = [pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed"),
               pytest.mark.xdist_group("release")]
 
@@ -28,7 +28,7 @@ def cli(args, cwd):
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
 def released(tmp_path_factory):
     course = tiny_course.write_course(tmp_path_factory.mktemp("release") / "c")
     p = cli(["release"], course)

@@ -83,7 +83,7 @@ def test_sample_class_is_what_the_builder_produces(tmp_path):
 SAMPLES = pytest.mark.xdist_group("sample-results")  # one worker grades the sample class once
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
 def sample_results():
     out = {}
     for student in build_samples.STUDENTS:  # workers started fresh, as `autograder grade` does
