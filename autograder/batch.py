@@ -253,10 +253,16 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
     console = console or Console(stderr=False, highlight=False)
     ids = [a.id for a in tree.model.assignments]
     maxes = {a.id: a.max_score for a in tree.model.assignments}
-    table = Table(title=f"일괄 채점 결과 (batch): {len(records)} students")
-    table.add_column("student")
+    # short headers ("01" for 01_initialization, named in the caption) so that student names fit
+    short = {i: i.split("_")[0] for i in ids}
+    if len(set(short.values())) < len(ids) or not all(short.values()):
+        short = {i: i for i in ids}
+    caption = ", ".join(f"{short[i]} = {i}" for i in ids if short[i] != i)
+    table = Table(title=f"일괄 채점 결과 (batch): {len(records)} students", caption=caption or None)
+    width = max([len(r["student"]) for r in records] + [len("student")])
+    table.add_column("student", no_wrap=True, min_width=min(width, 40))
     for i in ids:
-        table.add_column(f"{i}\n/{maxes[i]:g}", justify="right")
+        table.add_column(f"{short[i]}\n/{maxes[i]:g}", justify="right", no_wrap=True)
     table.add_column(f"total\n/{tree_max(tree):g}", justify="right")
     table.add_column("status")
     for r in sorted(records, key=lambda r: r["student"]):
