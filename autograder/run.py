@@ -2,11 +2,12 @@
 
 :class:`ProcessSession` starts ``python -I worker.py`` fresh (never a fork of the grader),
 in an empty temporary folder, with a scrubbed environment, resource limits and its own
-process group; or, given a :class:`Template` (batch grading), forks it from a trusted process
-that was started the same way and has only imported the notebooks' libraries. Probe results come back as plain data (:mod:`autograder.wire`). A call that
-does not return in time gets the whole process group killed; the next call starts a new
-process that re-runs the notebook's cells, skipping the cell that hung or crashed, so the
-rest of the submission is still graded.
+process group; or, given a :class:`Template` (batch grading), forks it from a trusted
+process that was started the same way and has only imported the notebooks' libraries.
+Probe results come back as plain data (:mod:`autograder.wire`). A call that does not
+return in time gets the whole process group killed; the next call starts a new process
+that re-runs the notebook's cells, skipping the cell that hung or crashed, so the rest of
+the submission is still graded.
 
 :class:`InProcessSession` runs probes in the current interpreter (used inside Jupyter for
 the public checks and by nbgrader's hidden test cells); results make the same round trip
