@@ -311,6 +311,8 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     sdir = state_dir(out)
     results_dir = sdir / "results"
     feedback_dir = Path(feedback_dir).resolve() if feedback_dir else sdir / "feedback"
+    lock = _lock_output(out, sdir)  # noqa: F841 - held while this batch runs
+    _remove_stale_temporaries(out, results_dir, feedback_dir)
     visibilities = ("public", "hidden")
     if not tree.has_solutions:
         print("warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
@@ -396,6 +398,34 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
                   console=console)
     print(f"wrote {out} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
+
+
+def _lock_output(out: Path, sdir: Path):
+    """One batch at a time writes an output: an exclusive lock on ``<out>.d/lock``."""
+    import fcntl
+
+    from .errors import InputError
+
+    sdir.mkdir(parents=True, exist_ok=True)
+    f = open(sdir / "lock", "w")
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise InputError(out, "다른 autograder batch가 이 결과에 쓰는 중입니다 (another batch is writing this output)") from None
+    return f
+
+
+def _remove_stale_temporaries(out: Path, results_dir: Path, feedback_dir: Path) -> None:
+    """Temporary files of atomic_write that a kill -9 left behind (nobody else writes here: we hold the lock)."""
+    stale = list(out.parent.glob(f".{out.name}.*.tmp")) + list(results_dir.glob(".*.tmp"))
+    if feedback_dir.is_dir():
+        stale += list(feedback_dir.glob("*/.*.tmp"))
+    for p in stale:
+        try:
+            p.unlink()
+        except OSError:
+            pass
 
 
 def _error_record(tree: CourseTree, job: dict, problem: str) -> dict:

@@ -191,3 +191,27 @@ def test_batch_on_sample_class_equals_grade(tmp_path):
         for r in results:
             assert float(rows[student.name][r.id]) == pytest.approx(r.score), (student.name, r.id)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_second_batch_on_the_same_output_is_refused_and_stale_temporaries_go(tiny):
+    import fcntl
+
+    course = tiny
+    write_student(course, "good", GOOD)
+    out = course / "grades.csv"
+    sdir = Path(str(out) + ".d")
+    (sdir / "results").mkdir(parents=True)
+    stale = [course / ".grades.csv.abc123.tmp", sdir / "results" / ".good.json.xyz.tmp"]
+    for p in stale:  # what a kill -9 in the middle of an atomic write leaves
+        p.write_text("half")
+    with open(sdir / "lock", "w") as held:  # another batch is running on this output
+        fcntl.flock(held, fcntl.LOCK_EX)
+        p = cli(["batch", "class", "--out", str(out), "--no-progress"], course)
+        stdout, stderr = p.communicate(timeout=120)
+        assert p.returncode == 2, stdout + stderr
+        assert stderr.strip().splitlines()[-1] == f"error: {out}: 다른 autograder batch가 이 결과에 쓰는 중입니다 " \
+                                                         "(another batch is writing this output)"
+        assert all(p.exists() for p in stale), "a running batch's files were touched"
+    run_cli(["batch", "class", "--out", str(out), "--no-progress"], course)
+    assert not any(p.exists() for p in stale)
+    assert float(read_csv(out)["good"]["total"]) == 5
