@@ -23,6 +23,12 @@ ID_RE = r"^[0-9]{2}_[a-z][a-z0-9_]*$"
 NAME_RE = r"^[a-z_][a-z0-9_]*$"
 
 
+def _refuse_duplicates(ids: list[str], what: str) -> None:
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"duplicated {what} id {dup[0]!r}")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -51,10 +57,7 @@ class Assignment(_Strict):
     @field_validator("exercises")
     @classmethod
     def _unique_exercises(cls, v: list[Exercise]) -> list[Exercise]:
-        ids = [e.id for e in v]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"duplicated exercise id {dup[0]!r}")
+        _refuse_duplicates([e.id for e in v], "exercise")
         return v
 
     @model_validator(mode="after")
@@ -104,10 +107,7 @@ class Course(_Strict):
     @field_validator("assignments")
     @classmethod
     def _unique(cls, v: list[Assignment]) -> list[Assignment]:
-        ids = [a.id for a in v]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"duplicated assignment id {dup[0]!r}")
+        _refuse_duplicates([a.id for a in v], "assignment")
         return v
 
     def assignment(self, assignment_id: str) -> Assignment | None:

@@ -2,6 +2,11 @@
 
 from variants import Bug
 
+# every kaiming check: a mistake in compute_fans or calculate_gain reaches all of them
+KAIMING = {"kaiming_normal_default_is_he_fan_in", "kaiming_normal_fan_out_mode_on_conv",
+           "kaiming_normal_uses_nonlinearity_gain", "kaiming_uniform_default_is_he_fan_in",
+           "kaiming_uniform_fan_out_mode_on_conv", "kaiming_uniform_leaky_slope_a_sets_gain"}
+
 BUGS = [
     # ---------------------------------------------------------------- compute_fans
     Bug("fans_in_out_layout", "compute_fans", '''
@@ -11,13 +16,7 @@ def compute_fans(shape):
     receptive = math.prod(shape[2:])
     return shape[0] * receptive, shape[1] * receptive
 ''', fails={"linear_weight_is_out_in", "conv_fans_include_receptive_field",
-            # kaiming_* call compute_fans: the mistake carries over (xavier is symmetric in the fans)
-            "kaiming_normal_default_is_he_fan_in",
-            "kaiming_normal_fan_out_mode_on_conv",
-            "kaiming_normal_uses_nonlinearity_gain",
-            "kaiming_uniform_default_is_he_fan_in",
-            "kaiming_uniform_fan_out_mode_on_conv",
-            "kaiming_uniform_leaky_slope_a_sets_gain"},
+            *KAIMING},  # kaiming_* call compute_fans: the mistake carries over (xavier is symmetric in the fans)
         why="reads the weight as (in, out), the x @ W layout, so fan_in and fan_out are swapped"),
     Bug("fans_ignore_kernel", "compute_fans", '''
 def compute_fans(shape):
@@ -50,13 +49,7 @@ def calculate_gain(nonlinearity, param=None):
         return 3.0 / 4.0
     raise ValueError(nonlinearity)
 ''', fails={"standard_gains_match_torch", "tanh_gain_is_five_thirds", "leaky_relu_gain_uses_slope_default_001",
-            # kaiming_* call calculate_gain
-            "kaiming_normal_default_is_he_fan_in",
-            "kaiming_normal_fan_out_mode_on_conv",
-            "kaiming_normal_uses_nonlinearity_gain",
-            "kaiming_uniform_default_is_he_fan_in",
-            "kaiming_uniform_fan_out_mode_on_conv",
-            "kaiming_uniform_leaky_slope_a_sets_gain"},
+            *KAIMING},  # kaiming_* call calculate_gain
         why="returns the variance factor (2 for ReLU) instead of the std factor sqrt(2)"),
     Bug("gain_tanh_like_sigmoid", "calculate_gain", '''
 def calculate_gain(nonlinearity, param=None):
