@@ -12,6 +12,9 @@ stopping the notebook, and nbgrader (which zeroes a test cell on any stderr outp
 cell's value, the exercise's score, as partial credit. The same check functions run here
 as in ``autograder grade``; here the student's code shares the kernel (nbgrader's own trust
 model), which is why the instructor-side ``autograder grade``/``batch`` is authoritative.
+
+Under nbgrader's Validate (``NBGRADER_VALIDATING`` set) a cell reports differently, so that
+Validate's verdict is true: see :func:`_for_validator`.
 """
 
 from __future__ import annotations
