@@ -136,7 +136,9 @@ class ExerciseReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        e = html.escape  # every string below that is not a constant of ours comes from a check or a student
+        def e(text: str) -> str:  # every string below that is not a constant of ours comes from a check or a student
+            return html.escape(_CONTROL.sub("", text))
+
         color = _GREEN if self.passed else (_RED if self.score == 0 else _AMBER)
         mark = "✔" if self.passed else "✘"
         out = [f"<div class='autograder-result' lang='ko' style='{_BOX}'>",
@@ -146,7 +148,7 @@ class ExerciseReport:
         if self.passed and self.scope == "public":
             out.append(f"<div style='{_FONT};text-align:left'>모든 공개 검사를 통과했습니다.</div>")
         if self.problem:
-            out.append(f"<pre style='{_MSG.format(color=_RED)}'>{e(_CONTROL.sub('', self.problem))}</pre>")
+            out.append(f"<pre style='{_MSG.format(color=_RED)}'>{e(self.problem)}</pre>")
         if self.results:
             out.append(f"<table style='{_TABLE}'><thead><tr style='{_ROW}'>"
                        f"<th style='{_HEAD};white-space:nowrap;width:1%'>결과</th>"
@@ -161,7 +163,7 @@ class ExerciseReport:
                     f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit'>{e(r.id)}</code>{doc}</td></tr>")
                 if r.status != "passed" and r.message:
                     out.append(f"<tr style='{_ROW}'><td colspan='3' style='{_CELL};border-top:none;padding-top:0'>"
-                               f"<pre style='{_MSG.format(color=c)}'>{e(_CONTROL.sub('', r.message))}</pre></td></tr>")
+                               f"<pre style='{_MSG.format(color=c)}'>{e(r.message)}</pre></td></tr>")
             out.append("</tbody></table>")
         out.append("</div>")
         return "".join(out)

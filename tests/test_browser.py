@@ -57,7 +57,8 @@ def _missing() -> str:
 MISSING = _missing()
 if MISSING and os.environ.get("AUTOGRADER_BROWSER_TESTS") == "required":  # CI: a skip would hide a regression
     raise RuntimeError(f"browser tests required (AUTOGRADER_BROWSER_TESTS=required) but {MISSING}; {HOW}")
-pytestmark = [pytest.mark.skipif(bool(MISSING), reason=f"{MISSING}: {HOW}"), pytest.mark.xdist_group("browser")]
+needs_browser = pytest.mark.skipif(bool(MISSING), reason=f"{MISSING}: {HOW}")
+pytestmark = pytest.mark.xdist_group("browser")
 
 HOSTILE = "</pre></td></tr></table><script>window.pwned=1</script><img src=x onerror='window.pwned=2'> 모양이 맞지 않습니다"
 HALF_RIGHT = '''
@@ -210,6 +211,7 @@ def _shots(tmp_path) -> Path:
     return d
 
 
+@needs_browser
 def test_reports_are_the_real_verdicts(reports):
     assert reports["solution"].passed and reports["solution"].score == 2.5
     assert reports["stub"].score == 0 and {r.status for r in reports["stub"].results} == {"error"}
@@ -217,6 +219,7 @@ def test_reports_are_the_real_verdicts(reports):
     assert all(HOSTILE in r.message for r in reports["hostile"].results)
 
 
+@needs_browser
 @pytest.mark.parametrize("width", [1000, 420])
 def test_check_result_reads_well_in_jupyterlab_and_classic_css(browser, reports, width, tmp_path):
     outputs = [reports[k]._repr_html_() for k in ("solution", "stub", "half", "hostile")]
@@ -233,9 +236,24 @@ def test_check_result_reads_well_in_jupyterlab_and_classic_css(browser, reports,
     assert shot.stat().st_size > 10_000
 
 
+@needs_browser
 def test_probe_catches_the_old_markup(browser, reports, tmp_path):
     """The old cell output, in the same pages: right-aligned cells and Korean broken mid-word."""
     findings, *_ = _layout(browser, [_old_markup(reports["stub"])], 1000, _shots(tmp_path) / "old_markup.png")
     jlab = findings[0]
     assert any(f.startswith("aligned right") for f in jlab), jlab
     assert any(f.startswith("split: ") for f in jlab), jlab
+
+
+def test_every_string_in_the_html_is_escaped():
+    """No browser needed: what a student controls (the exercise name a cell passes, an exception
+    message, the reason the checks could not run) appears only as text."""
+    from autograder.notebook import ExerciseReport
+    from autograder.verdict import CheckResult
+
+    evil = "<img src=x onerror=alert(1)>\x1b[31m\u0007"
+    res = CheckResult(evil, "ex", 0.0, 1.0, "error", message=f"{evil}\n</pre><script>x</script>", doc=evil)
+    page = ExerciseReport(evil, [res], problem=evil, total=3)._repr_html_()
+    assert "<img" not in page and "<script" not in page and "\x1b" not in page and "\u0007" not in page
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 5  # name, problem, check id, doc, message
+    assert "&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;" in page
