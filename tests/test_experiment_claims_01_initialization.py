@@ -183,3 +183,15 @@ def test_fixup_trains_the_resnet_that_plain_he_makes_diverge(trained):
     fix = trained["relu", "ResNet + Fixup"]
     assert np.all(np.isfinite(fix["losses"])) and np.all(fix["losses"][:, -1] < 0.5)
     assert np.all(fix["acc"] >= 0.9)
+
+
+# ------------------------------------------------------------------------------------------------
+# section 8: numeric gradient check of the two hand-written backward passes
+# ------------------------------------------------------------------------------------------------
+def test_gradient_check_passes_the_reference_and_catches_a_missing_derivative(ns):
+    r = ns["run_gradient_check"](**ns["GRADCHECK_EXPERIMENT"])
+    assert set(r["train_two_layer"]) == {"W1", "b1", "W2", "b2"}
+    assert all(err < 1e-7 for err in r["train_two_layer"].values()), r["train_two_layer"]
+    assert set(r["layer_gradient_norms"]) == {"tanh", "sigmoid", "relu", "linear"}
+    assert all(err < 1e-7 for err in r["layer_gradient_norms"].values()), r["layer_gradient_norms"]
+    assert r["W1 without tanh'"] > 1e-2
