@@ -297,3 +297,54 @@ def test_fixup_init_makes_blocks_identity_and_scales_he(ns):
     w = torch.cat([b.layers[0].weight.detach().ravel() for b in model.blocks]).double()
     want_std = math.sqrt(2.0 / 64) * 16 ** -0.5
     assert float(w.std()) == pytest.approx(want_std, rel=0.02)
+
+
+# ------------------------------------------------------------------------------------------------
+# layer_gradient_norms against torch autograd
+# ------------------------------------------------------------------------------------------------
+def _torch_gradient_norms(x, weights, act, grad_output):
+    f = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid, "linear": lambda t: t}[act]
+    ws = [torch.tensor(w, requires_grad=True) for w in weights]
+    h = torch.tensor(x, requires_grad=True)
+    inputs = [h]
+    for i, w in enumerate(ws):
+        h = f(torch.nn.functional.linear(h, w))
+        if i < len(ws) - 1:
+            h.retain_grad()
+            inputs.append(h)
+    (h * torch.tensor(grad_output)).sum().backward()
+    return ([float(w.grad.norm()) for w in ws], [float(t.grad.norm()) for t in inputs])
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "linear"])
+@pytest.mark.parametrize("zero_rows", [0, 4])
+def test_layer_gradient_norms_match_torch_autograd(ns, act, zero_rows):
+    """Both norms equal torch's autograd, including rows whose pre-activations are exactly 0 (relu'(0) = 0)."""
+    rng = np.random.default_rng(3)
+    dims = [6, 9, 5, 8, 4]
+    x = rng.standard_normal((16, 6))
+    x[:zero_rows] = 0.0
+    weights = [rng.standard_normal((b, a)) * 1.5 / math.sqrt(a) for a, b in zip(dims[:-1], dims[1:])]
+    grad_output = rng.standard_normal((16, 4))
+    want_w, want_h = _torch_gradient_norms(x, weights, act, grad_output)
+    got_w, got_h = ns["layer_gradient_norms"](x, weights, act, grad_output)
+    assert got_w.dtype == got_h.dtype == np.float64 and got_w.shape == got_h.shape == (4,)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got_h, want_h, rtol=1e-10, atol=1e-12)
+
+
+def test_relu_zero_rows_discriminate_the_derivative_at_zero(ns):
+    """The hand-built input of the public check separates relu'(0) = 0 (PyTorch) from relu'(0) = 1."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((20, 6))
+    x[:6] = 0.0
+    weights = [rng.standard_normal((b, a)) for a, b in [(6, 8), (8, 5), (5, 7)]]
+    grad_output = rng.standard_normal((20, 7))
+    _, right = ns["layer_gradient_norms"](x, weights, "relu", grad_output)
+    hs = [x]
+    for w in weights:
+        hs.append(np.maximum(hs[-1] @ w.T, 0.0))
+    g = grad_output
+    for l in range(len(weights) - 1, -1, -1):  # the same backward pass with relu'(0) = 1
+        g = (g * (hs[l] @ weights[l].T >= 0)) @ weights[l]
+    assert abs(np.linalg.norm(g) - right[0]) > 1e-3 * right[0]

@@ -417,3 +417,22 @@ def test_other_branch_layers_are_scaled_he(student, seed):
     what = "표준화한 가중치 w / (sqrt(2/fan_in) * 8^(-1/4))"
     stats.variance_normal(z, 1.0, known_mean=0.0, fail_prob=5e-8, name=what)
     stats.dkw(z, stats.normal_cdf(0.0, 1.0), fail_prob=5e-8, name=what, what="N(0, 1)")
+
+
+# ------------------------------------------------------------------------------------------------
+# layer_gradient_norms
+# ------------------------------------------------------------------------------------------------
+_norms_match = _pub._norms_match
+
+
+@check("layer_gradient_norms", points=0.75)
+def test_sigmoid_derivative_at_preactivation(student, reference, seed):
+    """sigmoid: 도함수 s(1 - s)를 pre-activation z에서 계산 (s = sigmoid(z)); 큰 가중치로 포화된 층 포함."""
+    _norms_match(student, reference, seed=seed, activation="sigmoid", dims=[5, 9, 6, 8, 4], scale=3.0)
+
+
+@check("layer_gradient_norms", points=0.75)
+def test_deep_relu_and_linear_match_reference(student, reference, seed):
+    """폭이 다른 8층 ReLU MLP와 5층 linear MLP의 기울기 노름이 기준 해답과 같음."""
+    _norms_match(student, reference, seed=seed, activation="relu", dims=[6, 10, 4, 9, 5, 7, 3, 8, 2], n=30)
+    _norms_match(student, reference, seed=seed + 1, activation="linear", dims=[4, 7, 3, 6, 5, 2], scale=1.2)

@@ -358,3 +358,59 @@ def test_network_is_identity_through_blocks_at_init(student, seed):
         h = h + z
     expect.allclose(h, h0, rtol=0, atol=1e-12,
                     name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)")
+
+
+# ------------------------------------------------------------------------------------------------
+# layer_gradient_norms
+# ------------------------------------------------------------------------------------------------
+@probe
+def grad_norms(ns, seed, activation, dims, n, scale, zero_rows):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dims[0]))
+    x[:zero_rows] = 0.0  # these rows have pre-activations exactly 0 in every layer (relu'(0) = 0 decides)
+    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:])]
+    grad_output = rng.standard_normal((n, dims[-1]))
+    out = ns.layer_gradient_norms(x, weights, activation, grad_output)
+    return {"out": list(out) if isinstance(out, (tuple, list)) else [out]}
+
+
+def _norms_match(student, reference, *, seed, activation, dims, n=20, scale=1.5, zero_rows=0):
+    kw = dict(seed=seed, activation=activation, dims=dims, n=n, scale=scale, zero_rows=zero_rows)
+    got, want = student(grad_norms, **kw)["out"], reference(grad_norms, **kw)["out"]
+    expect.true(len(got) == 2, "`layer_gradient_norms`는 (weight_grad_norms, input_grad_norms) 두 배열을 반환해야 하는데 "
+                               f"{len(got)}개를 반환했습니다.")
+    L = len(dims) - 1
+    for name, g, w in zip(("weight_grad_norms", "input_grad_norms"), got, want):
+        g = expect.shape(g, (L,), name=f"{name} ({activation}, 층 {L}개)")
+        w = np.asarray(w, dtype=np.float64)
+        if g.dtype.kind == "f" and np.all(np.isfinite(g)) and not np.allclose(g, w, rtol=1e-9, atol=0):
+            if np.allclose(g, w ** 2, rtol=1e-9, atol=0):
+                expect.fail(f"`{name}` ({activation}): 노름의 제곱을 반환했습니다 — Frobenius 노름 sqrt(sum(g**2))입니다.")
+            if np.allclose(g, w[::-1], rtol=1e-9, atol=0):
+                expect.fail(f"`{name}` ({activation}): 순서가 거꾸로입니다 — 인덱스 l은 weights[l]과 같은 층입니다 "
+                            "(0 = 입력 쪽 층; 역전파는 뒤에서부터 계산하지만 결과는 입력 쪽부터).")
+            if name == "input_grad_norms" and np.allclose(g[:-1], w[1:], rtol=1e-9, atol=0):
+                expect.fail("`input_grad_norms`가 한 층 어긋났습니다: input_grad_norms[l]은 weights[l]의 **입력** h_l에 대한 "
+                            "기울기 노름입니다 (input_grad_norms[0] = ||dL/dx||; grad_output 자체는 포함하지 않음).")
+        expect.allclose(g, w, name=f"{name} ({activation}; 층마다 dz = dh * f'(z), dW = dz.T @ h_in, dh_in = dz @ W)")
+
+
+@check("layer_gradient_norms", points=1)
+def test_tanh_gradient_norms_match_reference(student, reference, seed):
+    """tanh MLP (폭 7→5→9→4→6)의 층별 ||dL/dW_l||, ||dL/dh_l||가 기준 해답과 같음 (인덱스는 weights와 같음, float64)."""
+    _norms_match(student, reference, seed=seed, activation="tanh", dims=[7, 5, 9, 4, 6])
+
+
+@check("layer_gradient_norms", points=0.5)
+def test_relu_derivative_is_zero_at_zero(student, reference, seed):
+    """ReLU에서 pre-activation이 정확히 0인 행의 도함수는 0 (PyTorch와 같음; z > 0일 때만 1)."""
+    dims = [6, 8, 5, 7]
+    _norms_match(student, reference, seed=seed, activation="relu", dims=dims)  # the same net, no exact zeros
+    kw = dict(seed=seed, activation="relu", dims=dims, n=20, scale=1.5, zero_rows=6)
+    got, want = student(grad_norms, **kw)["out"], reference(grad_norms, **kw)["out"]
+    g = np.asarray(got[1]) if len(got) == 2 else None
+    if (g is not None and g.dtype.kind == "f" and g.shape == np.shape(want[1])
+            and not np.allclose(g, want[1], rtol=1e-9, atol=0)):
+        expect.fail("입력 x의 처음 6행이 0이라 그 행들은 모든 층에서 z = 0입니다. ReLU의 도함수는 z > 0일 때만 1이고 "
+                    "z = 0에서는 0이어야 합니다 (PyTorch와 같음). `z >= 0`을 쓰지 않았는지 확인하세요.")
+    _norms_match(student, reference, **kw)

@@ -7,6 +7,9 @@ KAIMING = {"kaiming_normal_default_is_he_fan_in", "kaiming_normal_fan_out_mode_o
            "kaiming_normal_uses_nonlinearity_gain", "kaiming_uniform_default_is_he_fan_in",
            "kaiming_uniform_fan_out_mode_on_conv", "kaiming_uniform_leaky_slope_a_sets_gain"}
 
+GRAD_ALL = {"tanh_gradient_norms_match_reference", "relu_derivative_is_zero_at_zero",
+            "sigmoid_derivative_at_preactivation", "deep_relu_and_linear_match_reference"}
+
 BUGS = [
     # ---------------------------------------------------------------- compute_fans
     Bug("fans_in_out_layout", "compute_fans", '''
@@ -628,6 +631,152 @@ def fixup_init(model, generator=None):
         model.classifier.bias.zero_()
     return model
 ''', fails={"other_branch_layers_are_scaled_he"}, why="He with fan_out instead of fan_in"),
+
+    # ---------------------------------------------------------------- layer_gradient_norms
+    Bug("grad_norms_no_activation_derivative", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        dz = g
+        wn[l] = np.linalg.norm(dz.T @ h_in)
+        g = dz @ W
+        hn[l] = np.linalg.norm(g)
+    return wn, hn
+''', fails=GRAD_ALL,
+        why="backpropagates through the weights only, forgetting f'(z) (the factor that makes sigmoid vanish)"),
+    Bug("grad_norms_derivative_of_output", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        s = 1.0 / (1.0 + np.exp(-out))
+        dz = g * {"linear": np.ones_like(z), "tanh": 1.0 - np.tanh(out) ** 2, "relu": (out > 0).astype(float),
+                  "sigmoid": s * (1.0 - s)}[activation]
+        wn[l] = np.linalg.norm(dz.T @ h_in)
+        g = dz @ W
+        hn[l] = np.linalg.norm(g)
+    return wn, hn
+''', fails={"tanh_gradient_norms_match_reference", "sigmoid_derivative_at_preactivation"},
+        why="applies the derivative formula to the activation h = f(z) instead of z (f'(h) instead of f'(z))"),
+    Bug("grad_norms_relu_ge_zero", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        dz = g * {"linear": np.ones_like(z), "tanh": 1.0 - out ** 2, "relu": (z >= 0).astype(float),
+                  "sigmoid": out * (1.0 - out)}[activation]
+        wn[l] = np.linalg.norm(dz.T @ h_in)
+        g = dz @ W
+        hn[l] = np.linalg.norm(g)
+    return wn, hn
+''', fails={"relu_derivative_is_zero_at_zero"},
+        why="lets the gradient through ReLU at z == 0 (PyTorch's derivative there is 0)"),
+    Bug("grad_norms_sigmoid_quarter", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        dz = g * {"linear": np.ones_like(z), "tanh": 1.0 - out ** 2, "relu": (z > 0).astype(float),
+                  "sigmoid": np.full_like(z, 0.25)}[activation]
+        wn[l] = np.linalg.norm(dz.T @ h_in)
+        g = dz @ W
+        hn[l] = np.linalg.norm(g)
+    return wn, hn
+''', fails={"sigmoid_derivative_at_preactivation"},
+        why="uses the bound 1/4 as sigmoid's derivative everywhere"),
+    Bug("grad_norms_output_side", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        dz = g * {"linear": np.ones_like(z), "tanh": 1.0 - out ** 2, "relu": (z > 0).astype(float),
+                  "sigmoid": out * (1.0 - out)}[activation]
+        wn[l] = np.linalg.norm(dz.T @ h_in)
+        hn[l] = np.linalg.norm(g)
+        g = dz @ W
+    return wn, hn
+''', fails=GRAD_ALL,
+        why="records the gradient arriving at each layer's output (dL/dh_{l+1}) instead of its input"),
+    Bug("grad_norms_squared", "layer_gradient_norms", '''
+def layer_gradient_norms(x, weights, activation, grad_output):
+    f = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0),
+         "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z))}[activation]
+    h = np.asarray(x, dtype=np.float64)
+    cache = []
+    for W in weights:
+        z = h @ np.asarray(W, dtype=np.float64).T
+        out = f(z)
+        cache.append((h, np.asarray(W, dtype=np.float64), z, out))
+        h = out
+    L = len(cache)
+    wn, hn = np.zeros(L), np.zeros(L)
+    g = np.asarray(grad_output, dtype=np.float64)
+    for l in range(L - 1, -1, -1):
+        h_in, W, z, out = cache[l]
+        dz = g * {"linear": np.ones_like(z), "tanh": 1.0 - out ** 2, "relu": (z > 0).astype(float),
+                  "sigmoid": out * (1.0 - out)}[activation]
+        wn[l] = np.sum((dz.T @ h_in) ** 2)
+        g = dz @ W
+        hn[l] = np.sum(g ** 2)
+    return wn, hn
+''', fails=GRAD_ALL,
+        why="returns squared norms"),
 ]
 
 SAMPLE = ["fans_in_out_layout", "kaiming_normal_variance_as_std", "orthogonal_no_sign_fix", "two_layer_in_place",
