@@ -309,3 +309,23 @@ def test_ema_and_noise_do_not_mutate(ns):
     np.testing.assert_array_equal(x, x0)
     assert y.shape == x.shape and y.dtype == np.float64
     np.testing.assert_array_equal(ns["add_gaussian_noise"](x, 0.0, rng), x)
+
+
+# ------------------------------------------------------------------ soft-thresholding (L1 prox)
+@pytest.mark.parametrize("tau", [0.0, 0.3, 1.5])
+def test_soft_threshold_matches_torch_softshrink(ns, tau):
+    w = np.random.default_rng(7).standard_normal((4, 6, 3))
+    w.reshape(-1)[:4] = [tau, -tau, 0.0, 2 * tau]  # ties at |w| = tau: both give exactly 0
+    before = w.copy()
+    got = ns["soft_threshold"](w, tau)
+    want = torch.nn.functional.softshrink(torch.from_numpy(w), lambd=tau).numpy()
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(w, before)
+
+
+def test_soft_threshold_is_the_l1_proximal_operator(ns):
+    """argmin_u 1/2 (u - w)^2 + tau |u|, found by brute force on a fine grid, for a few scalars."""
+    tau, grid = 0.4, np.linspace(-3, 3, 600001)
+    for w in (-2.0, -0.41, -0.1, 0.0, 0.39, 0.4, 1.7):
+        u = grid[np.argmin(0.5 * (grid - w) ** 2 + tau * np.abs(grid))]
+        assert abs(float(ns["soft_threshold"](np.array([w]), tau)[0]) - u) <= 1e-5

@@ -419,3 +419,24 @@ def test_noise_is_independent_across_elements(student, seed):
 def test_noise_uses_the_given_rng(student, seed):
     """같은 seed의 rng면 같은 잡음, 다른 seed면 다른 잡음."""
     _uses_rng(student, seed, "add_gaussian_noise", [[0.0, 1.0, 2.0, 3.0], 0.5])
+
+
+# ------------------------------------------------------------------------------------------
+# 1.3 soft-thresholding (the L1 proximal step)
+# ------------------------------------------------------------------------------------------
+@probe
+def soft_threshold_nd(ns, seed, shape, tau):
+    w = np.random.default_rng(seed).standard_normal(shape) * 0.5
+    before = w.copy()
+    out = ns.soft_threshold(w, tau)
+    return {"out": out, "mutated": bool(not np.array_equal(w, before))}
+
+
+@check("soft_threshold", points=1)
+def test_soft_threshold_any_shape_tau_zero_and_input_untouched(student, reference, seed):
+    """3-D 배열, tau = 0 (그대로 돌려줌), 그리고 입력 w를 바꾸지 않는다."""
+    for shape, tau in (([3, 4, 5], 0.25), ([6], 0.0)):
+        kw = dict(seed=seed, shape=shape, tau=tau)
+        r = student(soft_threshold_nd, **kw)
+        expect.allclose(r["out"], reference(soft_threshold_nd, **kw)["out"], name=f"soft_threshold (shape {tuple(shape)}, tau={tau})")
+        expect.true(not r["mutated"], "`soft_threshold`: 입력 w를 제자리에서 바꿨습니다. 새 배열을 반환하세요 (docstring).")

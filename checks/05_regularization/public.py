@@ -398,3 +398,50 @@ def test_noise_keeps_shape_dtype_and_does_not_mutate_x(student, seed):
     expect.true(out.dtype == np.float64, f"`add_gaussian_noise`: dtype이 float64여야 하는데 {out.dtype}입니다.")
     expect.true(not r["x_mutated"] and not r["same_object"],
                 "`add_gaussian_noise`: 입력 x를 제자리에서 바꿨습니다 (x += ...). 새 배열 x + sigma * eps를 반환하세요.")
+
+
+# ------------------------------------------------------------------------------------------
+# 1.3 soft-thresholding (the L1 proximal step)
+# ------------------------------------------------------------------------------------------
+def _soft_threshold_input(seed, shape, tau):
+    """The input soft_threshold_call builds (rebuilt here, in the grader, from the seed): random
+    weights whose first entries are the hand-built cases |w| = tau, 0, just inside and just outside."""
+    w = np.random.default_rng(seed).standard_normal(shape)
+    w.reshape(-1)[:6] = [tau, -tau, 0.0, 0.999 * tau, -1.001 * tau, 2.0 * tau]
+    return w
+
+
+@probe
+def soft_threshold_call(ns, seed, shape, tau):
+    w = np.random.default_rng(seed).standard_normal(shape)
+    w.reshape(-1)[:6] = [tau, -tau, 0.0, 0.999 * tau, -1.001 * tau, 2.0 * tau]
+    return {"out": ns.soft_threshold(w, tau)}
+
+
+@check("soft_threshold", points=1)
+def test_soft_threshold_shrinks_by_tau(student, reference, seed):
+    """sign(w) * max(|w| - tau, 0): 큰 원소는 0 쪽으로 정확히 tau만큼 당긴다 (torch softshrink와 같음)."""
+    kw = dict(seed=seed, shape=[7, 5], tau=0.4)
+    got = expect.shape(student(soft_threshold_call, **kw)["out"], (7, 5), name="soft_threshold(w, tau)")
+    w = _soft_threshold_input(seed, (7, 5), 0.4)
+    big = np.abs(w) > 0.4
+    if np.allclose(got[big], w[big]) and not np.allclose(got, reference(soft_threshold_call, **kw)["out"]):
+        expect.fail("`soft_threshold`: |w| > tau인 원소를 그대로 두었습니다 (hard thresholding). soft-thresholding은 "
+                    "남는 원소도 0 쪽으로 tau만큼 당깁니다: sign(w) * (|w| - tau).")
+    expect.allclose(got, reference(soft_threshold_call, **kw)["out"], name="soft_threshold(w, tau)")
+
+
+@check("soft_threshold", points=1)
+def test_soft_threshold_zeroes_small_weights_exactly(student, seed):
+    """|w| <= tau인 원소는 정확히 0.0 (부호가 뒤집히거나 작은 값이 남지 않는다)."""
+    got = expect.shape(student(soft_threshold_call, seed=seed, shape=[7, 5], tau=0.4)["out"], (7, 5),
+                       name="soft_threshold(w, tau)")
+    w = _soft_threshold_input(seed, (7, 5), 0.4)
+    small = np.abs(w) <= 0.4
+    bad = small & (got != 0.0)
+    if bad.any():
+        i = np.unravel_index(np.argmax(bad), w.shape)
+        hint = (" w - tau * sign(w)처럼 빼기만 하면 |w| < tau인 원소의 부호가 뒤집힙니다: max(|w| - tau, 0)으로 잘라야 합니다."
+                if np.allclose(got[small], (w - 0.4 * np.sign(w))[small]) else "")
+        expect.fail(f"`soft_threshold`: |w| <= tau인 원소 {int(bad.sum())}개가 0이 아닙니다 "
+                    f"(예: 위치 {tuple(int(k) for k in i)}, w = {float(w[i]):.6g}, 출력 {float(got[i]):.6g}, tau = 0.4).{hint}")

@@ -54,6 +54,24 @@ def l1_penalty_grad(params, lam):
     return [np.sign(w) for w in params]
 ''', fails={"l1_gradient_is_lambda_sign_w", "l1_subgradient_of_zero_is_zero"},
         why="forgets lam in the subgradient"),
+    # ------------------------------------------------------------------ soft_threshold
+    Bug("soft_threshold_subtracts_only", "soft_threshold", '''
+def soft_threshold(w, tau):
+    return w - tau * np.sign(w)
+''', fails={"soft_threshold_shrinks_by_tau", "soft_threshold_zeroes_small_weights_exactly",
+            "soft_threshold_any_shape_tau_zero_and_input_untouched"},
+        why="subtracts tau * sign(w) without clipping at 0, so small weights flip sign instead of becoming 0"),
+    Bug("soft_threshold_hard", "soft_threshold", '''
+def soft_threshold(w, tau):
+    return np.where(np.abs(w) > tau, w, 0.0)
+''', fails={"soft_threshold_shrinks_by_tau", "soft_threshold_any_shape_tau_zero_and_input_untouched"},
+        why="hard thresholding: zeroes small weights but does not shrink the others by tau"),
+    Bug("soft_threshold_in_place", "soft_threshold", '''
+def soft_threshold(w, tau):
+    w *= np.maximum(1 - tau / np.maximum(np.abs(w), 1e-300), 0)
+    return w
+''', fails={"soft_threshold_any_shape_tau_zero_and_input_untouched"},
+        why="shrinks w in place (the caller's weights change)"),
     # ------------------------------------------------------------------ sgd_step
     Bug("sgd_decay_without_lr", "sgd_step", '''
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
