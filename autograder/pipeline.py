@@ -48,6 +48,18 @@ def _real_dir(path: Path) -> bool:
         return False
 
 
+def _linked_component(p: Path) -> Path | None:
+    """The first link on the way to a path a person named, or None. A relative path is checked
+    from the working directory down (``assignments/03_dropout/03_dropout.ipynb`` in a checkout:
+    every part is the student's); an absolute one only in its last part, and for a notebook in
+    the folder holding it (the folders above are the grader's: a batch's submissions folder)."""
+    if p.is_absolute():
+        candidates = [p] if p.suffix != ".ipynb" else [p.parent, p]
+    else:
+        candidates = [Path(*p.parts[: i + 1]) for i in range(len(p.parts)) if p.parts[i] not in (".", "..")]
+    return next((c for c in candidates if os.path.islink(c)), None)
+
+
 def find_entries(tree: CourseTree, paths) -> list[Entry]:
     """Match notebooks (or folders holding them) to assignments. Raises InputError if nothing matches.
 
@@ -60,8 +72,9 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
         p = Path(raw)
         if not os.path.lexists(p):
             raise InputError(p, "파일이나 폴더가 없습니다 (no such file or folder)")
-        if os.path.islink(p):  # what the student committed (assignments/, their folder, the notebook)
-            link = InputError(p, LINK)
+        linked = _linked_component(p)
+        if linked is not None:  # what the student committed (assignments/, their folder, the notebook)
+            link = InputError(linked, LINK)
             targets = course.assignments if p.suffix != ".ipynb" else \
                 [a for a in (course.assignment(p.stem) or course.assignment(p.parent.name),) if a is not None]
             if not targets:
