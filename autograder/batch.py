@@ -455,6 +455,7 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     attempts: dict[str, int] = {}
     pending = list(todo)
     jobs = max(1, int(jobs))
+
     def finish(job, rec):
         nonlocal graded
         records[job["student"]] = rec

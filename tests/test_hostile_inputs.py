@@ -398,9 +398,9 @@ def test_broken_json_message_is_complete(tmp_path):
     p = tmp_path / "00_tiny.ipynb"
     p.write_bytes(b'{"cells": [{"cell_type": "code", "sou')
     with pytest.raises(InputError) as info:
-        load_notebook(p, root=tmp_path)
+        load_notebook(p)
     assert info.value.problem == ("JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at "
                                   "line 1, column 34)")
     p.write_bytes(b"print('x')")
     with pytest.raises(InputError, match=r"expecting value at line 1, column 1\)$"):
-        load_notebook(p, root=tmp_path)
+        load_notebook(p)
