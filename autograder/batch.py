@@ -133,12 +133,16 @@ def safe_name(student: str) -> str:
     """A file name for a student's result and feedback, injective on folder names: a name made
     only of letters, digits and ``-_.@`` (at most 100 characters) is kept as it is; any other
     name becomes a readable slug plus ``~`` (never in a kept name) and a hash of its exact bytes,
-    so ``a?b``, ``a!b`` and ``a_b`` get three different files."""
-    if student and len(student) <= 100 and all((ch.isalnum() and ch.isprintable()) or ch in "-_.@"
-                                                for ch in student) and not student.startswith("."):
+    so ``a?b``, ``a!b`` and ``a_b`` get three different files. Upper-case letters also take the
+    second form (``Kim`` and ``kim`` are one file on a case-insensitive file system)."""
+    if student and len(student) <= 100 and all(_kept(ch) for ch in student) and not student.startswith("."):
         return student
     slug = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "-_.@" else "_" for ch in student)[:60]
     return f"{slug.lstrip('.')}~{hashlib.sha256(os.fsencode(student)).hexdigest()[:16]}"
+
+
+def _kept(ch: str) -> bool:
+    return ch in "-_.@" or (ch.isalnum() and ch.isprintable() and ch == ch.lower() == ch.casefold())
 
 
 def display_name(student: str) -> str:

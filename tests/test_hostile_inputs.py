@@ -404,3 +404,14 @@ def test_broken_json_message_is_complete(tmp_path):
     p.write_bytes(b"print('x')")
     with pytest.raises(InputError, match=r"expecting value at line 1, column 1\)$"):
         load_notebook(p)
+
+
+def test_result_file_names_are_injective_even_on_a_case_insensitive_file_system():
+    from autograder.batch import safe_name
+
+    names = ["a?b", "a_b", "a!b", "a b", "Kim", "kim", "KIM", "김철수", "s01", "..x", ".x", "x" * 300, "x" * 301,
+             os.fsdecode(b"\xff"), os.fsdecode(b"\xfe"), "a\x1b[2J", "a/../b".replace("/", "\\")]
+    files = [safe_name(n) for n in names]
+    assert len({f.casefold() for f in files}) == len(names), files
+    assert all(len(os.fsencode(f)) < 200 and "/" not in f and not f.startswith(".") for f in files)
+    assert safe_name("s01") == "s01" and safe_name("김철수") == "김철수"  # readable names stay as they are
