@@ -78,13 +78,21 @@ def course_fingerprint(tree: CourseTree) -> str:
 
 
 def submission_key(course_fp: str, entries) -> str:
+    """The student's notebooks, read only through :func:`autograder.load.read_submission_file`
+    (no links, FIFOs or devices; a refusal is hashed as its message)."""
+    from .errors import InputError
+    from .load import read_submission_file
+
     h = hashlib.sha256(course_fp.encode())
     for e in entries:
         h.update(f"\0{e.assignment.id}\0".encode())
         if e.path is not None:
-            _sha_file(h, Path(e.path))
+            try:
+                h.update(read_submission_file(e.root if e.root is not None else Path(e.path).parent, e.path))
+            except InputError as exc:
+                h.update(f"<unreadable>{exc}".encode("utf-8", "backslashreplace"))
         else:
-            h.update(f"problem:{e.problem}".encode())
+            h.update(f"problem:{e.problem}".encode("utf-8", "backslashreplace"))
     return h.hexdigest()
 
 
@@ -116,9 +124,32 @@ def state_dir(out: Path) -> Path:
     return Path(str(out) + ".d")
 
 
+def name_id(student: str) -> str:
+    """The exact bytes of a student's folder name (hex): what a kept record must match."""
+    return os.fsencode(student).hex()
+
+
 def safe_name(student: str) -> str:
-    keep = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in student)
-    return keep.lstrip(".") or "_"
+    """A file name for a student's result and feedback, injective on folder names: a name made
+    only of letters, digits and ``-_.@`` (at most 100 characters) is kept as it is; any other
+    name becomes a readable slug plus ``~`` (never in a kept name) and a hash of its exact bytes,
+    so ``a?b``, ``a!b`` and ``a_b`` get three different files. Upper-case letters also take the
+    second form (``Kim`` and ``kim`` are one file on a case-insensitive file system)."""
+    if student and len(student) <= 100 and all(_kept(ch) for ch in student) and not student.startswith("."):
+        return student
+    slug = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "-_.@" else "_" for ch in student)[:60]
+    return f"{slug.lstrip('.')}~{hashlib.sha256(os.fsencode(student)).hexdigest()[:16]}"
+
+
+def _kept(ch: str) -> bool:
+    return ch in "-_.@" or (ch.isalnum() and ch.isprintable() and ch == ch.lower() == ch.casefold())
+
+
+def display_name(student: str) -> str:
+    """The name shown in the CSV, the summary and the feedback: printable, valid UTF-8."""
+    from .errors import clean_name
+
+    return clean_name(student)
 
 
 def find_students(submissions: Path) -> list[Path]:
@@ -126,12 +157,74 @@ def find_students(submissions: Path) -> list[Path]:
                   if p.is_dir() and not p.name.startswith((".", "_")))
 
 
-def load_result(path: Path) -> dict | None:
+def load_result(path: Path, student: str | None = None) -> dict | None:
+    """A kept record, only if it is whole and (with ``student``) belongs to that very folder name."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError):
         return None  # a torn file cannot exist (atomic writes), but be safe: regrade
-    return data if isinstance(data, dict) and data.get("version") == RESULT_VERSION else None
+    if not isinstance(data, dict) or data.get("version") != RESULT_VERSION:
+        return None
+    if student is not None and data.get("name_id") != name_id(student):
+        return None  # another student's record (or an old layout): never handed over
+    return data
+
+
+def record_bytes(record: dict) -> bytes:
+    from .report import json_bytes
+
+    return json_bytes(record, indent=1)
+
+
+# ------------------------------------------------------------------------------------------
+# per-student wall-clock limit (issue 13): a grader process that stalls on one student is
+# killed, the student is recorded as ``timeout`` and the batch goes on
+# ------------------------------------------------------------------------------------------
+_STARTS = None
+
+
+def _pool_init(starts) -> None:
+    """In each grader process: where to say which student it starts grading (pid, student)."""
+    global _STARTS
+    _STARTS = starts
+
+
+def student_time_limit(tree: CourseTree) -> float:
+    """course.yaml ``grading.batch_student_timeout_s``, else twice the whole-submission limit
+    plus a minute (the grader's own work: reading, reference outputs, checks)."""
+    g = tree.model.grading
+    return float(g.batch_student_timeout_s or 2 * g.time_limit_s + 60)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Processes below ``pid`` (from /proc), children first found breadth-first."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as f:
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def _kill_grader(pid: int) -> None:
+    """SIGKILL a grader process and what it started (its template and workers)."""
+    import signal
+
+    for p in [pid, *_descendants(pid)]:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 # ------------------------------------------------------------------------------------------
@@ -195,8 +288,12 @@ def grade_student(job: dict) -> dict:
 
     tree = _tree(job["root"])
     student, folder = job["student"], Path(job["folder"])
+    template = _template(tree)
+    if _STARTS is not None:  # the parent's per-student clock starts now (course and template ready)
+        _STARTS.put((student, os.getpid()))
     started = time.time()
-    record = {"version": RESULT_VERSION, "student": student, "folder": str(folder), "key": job["key"]}
+    record = {"version": RESULT_VERSION, "student": display_name(student), "name_id": name_id(student),
+              "folder": display_name(str(folder)), "key": job["key"]}
     try:
         try:
             entries = find_entries(tree, [folder])
@@ -207,21 +304,23 @@ def grade_student(job: dict) -> dict:
         if entries is not None:
             info: dict = {}
             results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"],
-                                    template=_template(tree), info=info)
+                                    template=template, info=info)
             record["workers"] = info.get("workers")
-            md = feedback_markdown(results, student=student, check_sources=public_check_sources(tree))
+            md = feedback_markdown(results, student=display_name(student), check_sources=public_check_sources(tree))
             fb = Path(job["feedback_dir"]) / safe_name(student)
             atomic_write(fb / "feedback.md", md)
-            atomic_write(fb / "feedback.html", feedback_html(md, title=f"채점 피드백 — {student}"))
+            atomic_write(fb / "feedback.html", feedback_html(md, title=f"채점 피드백 — {display_name(student)}"))
             problems = [f"{r.id}: {r.problem}" for r in results if r.problem]
             record.update(status="graded", problem="; ".join(problems), result=to_json(results))
     except Exception as exc:  # noqa: BLE001 - one student's failure never stops the batch
-        record.update(status="error", problem=f"grader error: {type(exc).__name__}: {exc}",
-                      traceback=traceback.format_exc()[-4000:], result={"score": 0, "max_score": tree_max(tree),
-                                                                         "assignments": []})
+        from .errors import clean_text
+
+        record.update(status="error", problem=clean_text(f"grader error: {type(exc).__name__}: {exc}"),
+                      traceback=clean_text(traceback.format_exc()[-4000:]),
+                      result={"score": 0, "max_score": tree_max(tree), "assignments": []})
     record["seconds"] = round(time.time() - started, 3)
     record["graded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    atomic_write(Path(job["result_path"]), json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(Path(job["result_path"]), record_bytes(record))
     return record
 
 
@@ -259,6 +358,8 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
         short = {i: i for i in ids}
     caption = ", ".join(f"{short[i]} = {i}" for i in ids if short[i] != i)
     table = Table(title=f"일괄 채점 결과 (batch): {len(records)} students", caption=caption or None)
+    from rich.text import Text
+
     width = max([len(r["student"]) for r in records] + [len("student")])
     table.add_column("student", no_wrap=True, min_width=min(width, 40))
     for i in ids:
@@ -267,7 +368,7 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
     table.add_column("status")
     for r in sorted(records, key=lambda r: r["student"]):
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
-        table.add_row(r["student"], *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
+        table.add_row(Text(r["student"]), *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
                       f"{r['result']['score']:g}", r["status"] if r["status"] != "graded" else "ok")
     if records:
         mean = {i: sum(next((a["score"] for a in r["result"].get("assignments", []) if a["id"] == i), 0)
@@ -276,10 +377,11 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
                       f"{sum(r['result']['score'] for r in records) / len(records):.2f}", "", end_section=True)
     console.print(table)
     errs = [r for r in records if r["status"] == "error"]
+    slow = [r for r in records if r["status"] == "timeout"]
     console.print(f"graded {graded}, reused {reused} unchanged result(s), {len(errs)} grader error(s) "
                   f"in {seconds:.1f} s")
-    for r in errs:
-        console.print(f"[red]error[/] {r['student']}: {r['problem']}", markup=True)
+    for r in errs + slow:
+        console.print(Text.assemble((r["status"], "red"), " ", r["student"], ": ", r["problem"]))
 
 
 # ------------------------------------------------------------------------------------------
@@ -296,7 +398,8 @@ def _progress(total: int, initial: int, enabled: bool):
 
 
 def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, feedback_dir: Path | None = None,
-              progress: bool = True, sandbox: bool = True, force: bool = False, console=None) -> int:
+              progress: bool = True, sandbox: bool = True, force: bool = False, console=None,
+              student_timeout_s: float | None = None) -> int:
     from .errors import InputError
     from .pipeline import find_entries
 
@@ -320,29 +423,27 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
         visibilities = ("public",)
     course_fp = course_fingerprint(tree)
 
-    records: dict[str, dict] = {}
+    limit = float(student_timeout_s) if student_timeout_s else student_time_limit(tree)
+    records: dict[str, dict] = {}  # by the exact folder name
     todo: list[dict] = []
-    names = {}
     for folder in students:
         name = folder.name
-        fname = safe_name(name)
-        if fname in names:
-            fname = f"{fname}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
-        names[fname] = name
+        fname = safe_name(name)  # injective: distinct folders never share a result file
         try:
             entries = find_entries(tree, [folder])
         except InputError as exc:
             entries = []
             key = submission_key(course_fp, []) + ""
-            key = hashlib.sha256(f"{key}/none/{exc.problem}".encode()).hexdigest()
+            key = hashlib.sha256(f"{key}/none/{exc.problem}".encode("utf-8", "backslashreplace")).hexdigest()
         else:
             key = submission_key(course_fp, entries)
         rpath = results_dir / f"{fname}.json"
-        old = None if force else load_result(rpath)
-        if old is not None and old.get("key") == key and old.get("status") != "error":
+        old = None if force else load_result(rpath, name)
+        if old is not None and old.get("key") == key and old.get("status") not in ("error", "timeout"):
             records[name] = old
             continue
-        todo.append({"root": str(tree.root), "student": name, "folder": str(folder.resolve()), "key": key,
+        # the folder as named, never resolved: a student folder that is a link is refused, not followed
+        todo.append({"root": str(tree.root), "student": name, "folder": str(folder.absolute()), "key": key,
                      "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
                      "sandbox": sandbox})
     reused = len(records)
@@ -358,38 +459,65 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     attempts: dict[str, int] = {}
     pending = list(todo)
     jobs = max(1, int(jobs))
+
+    def finish(job, rec):
+        nonlocal graded
+        records[job["student"]] = rec
+        graded += 1
+        write_csv()
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{rec['student']}: {rec['result']['score']:g}")
+
     try:
         while pending:
             ctx = get_context("spawn")  # grader processes start fresh: no state inherited
-            with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx) as pool:
+            starts = ctx.Queue()
+            with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                                     initializer=_pool_init, initargs=(starts,)) as pool:
                 futures = {pool.submit(grade_student, job): job for job in pending}
                 pending = []
                 broken = False
+                running: dict[str, tuple[int, float]] = {}  # student -> (grader pid, start)
+                killed: set[str] = set()
                 while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    done, _ = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+                    _drain_starts(starts, running)
+                    now = time.monotonic()
+                    for fut, job in futures.items():
+                        st = running.get(job["student"])
+                        if fut not in done and st and now - st[1] > limit and job["student"] not in killed:
+                            killed.add(job["student"])
+                            _kill_grader(st[0])  # the pool breaks; the other students are requeued
                     for fut in done:
                         job = futures.pop(fut)
                         try:
                             rec = fut.result()
                         except BrokenProcessPool:
                             broken = True
-                            attempts[job["student"]] = attempts.get(job["student"], 0) + 1
-                            if attempts[job["student"]] < 2:
+                            if job["student"] in killed:
+                                rec = _timeout_record(tree, job, limit)
+                            elif killed:  # we broke the pool: this student was not at fault
                                 pending.append(job)
                                 continue
-                            rec = _error_record(tree, job, "the grader process died (twice) on this submission")
+                            else:
+                                attempts[job["student"]] = attempts.get(job["student"], 0) + 1
+                                if attempts[job["student"]] < 2:
+                                    pending.append(job)
+                                    continue
+                                rec = _error_record(tree, job, "the grader process died (twice) on this submission")
                         except Exception as exc:  # noqa: BLE001
                             rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
-                        records[job["student"]] = rec
-                        graded += 1
-                        write_csv()
-                        if bar is not None:
-                            bar.update(1)
-                            bar.set_postfix_str(f"{job['student']}: {rec['result']['score']:g}")
+                        finish(job, rec)
                     if broken:
                         for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
-                            pending.append(job)
+                            if job["student"] in killed:
+                                finish(job, _timeout_record(tree, job, limit))
+                            else:
+                                pending.append(job)
                         futures.clear()
+            starts.close()
+            starts.join_thread()
     finally:
         if bar is not None:
             bar.close()
@@ -428,9 +556,29 @@ def _remove_stale_temporaries(out: Path, results_dir: Path, feedback_dir: Path) 
             pass
 
 
-def _error_record(tree: CourseTree, job: dict, problem: str) -> dict:
-    rec = {"version": RESULT_VERSION, "student": job["student"], "folder": job["folder"], "key": job["key"],
-           "status": "error", "problem": f"grader error: {problem}",
+def _drain_starts(starts, running: dict) -> None:
+    import queue
+
+    while True:
+        try:
+            student, pid = starts.get_nowait()
+        except (queue.Empty, OSError, ValueError, EOFError):
+            return
+        running[student] = (pid, time.monotonic())
+
+
+def _error_record(tree: CourseTree, job: dict, problem: str, status: str = "error") -> dict:
+    from .errors import clean_text
+
+    rec = {"version": RESULT_VERSION, "student": display_name(job["student"]), "name_id": name_id(job["student"]),
+           "folder": display_name(job["folder"]), "key": job["key"], "status": status,
+           "problem": clean_text(f"grader error: {problem}" if status == "error" else problem),
            "result": {"score": 0, "max_score": tree_max(tree), "assignments": []}}
-    atomic_write(Path(job["result_path"]), json.dumps(rec, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(Path(job["result_path"]), record_bytes(rec))
     return rec
+
+
+def _timeout_record(tree: CourseTree, job: dict, limit: float) -> dict:
+    return _error_record(tree, job, f"채점이 학생당 제한 시간 {limit:g}초를 넘어 중단되었습니다 (timeout: grading this "
+                                    f"submission took longer than the per-student limit of {limit:g} s; scored 0)",
+                         status="timeout")

@@ -84,7 +84,7 @@ def runner_result(result, *, assignment_path: str = "") -> dict:
 
 
 def encode_result(obj: dict) -> str:
-    return base64.b64encode(json.dumps(obj, ensure_ascii=False).encode("utf-8")).decode("ascii")
+    return base64.b64encode(json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")).decode("ascii")
 
 
 def classroom_report(tree: CourseTree, paths, *, output: str | None = None, hidden: bool = False,
@@ -95,6 +95,8 @@ def classroom_report(tree: CourseTree, paths, *, output: str | None = None, hidd
     visibilities = ("public", "hidden") if hidden else ("public",)
     results = grade_paths(tree, paths, visibilities=visibilities, sandbox=sandbox)
     print_table(results, details=True)
+    for problem in dict.fromkeys(r.problem for r in results if r.problem and not r.problem.startswith("제출하지")):
+        print(f"error: {problem}", file=sys.stderr)  # e.g. a linked notebook: 0 points, one line saying why
     by_id = {r.id: r for r in results}
     lines = []
     for a in tree.model.assignments:
@@ -119,7 +121,7 @@ def classroom_report(tree: CourseTree, paths, *, output: str | None = None, hidd
                     from .verdict import hide_probe_frames
 
                     c.message = hide_probe_frames(c.message)
-        with open(summary, "a", encoding="utf-8") as f:
+        with open(summary, "a", encoding="utf-8", errors="backslashreplace") as f:
             f.write(feedback_markdown(results, check_sources=public_check_sources(tree)) + "\n")
     return errors.EXIT_OK
 

@@ -46,7 +46,8 @@ def cmd_grade(args, visibilities=("public", "hidden")) -> int:
         if "sandbox" in info:
             data["sandbox"] = summary(info["sandbox"])
         write_json_atomic(args.json, data)
-    unreadable = [r.problem for r in results if r.problem and not r.problem.startswith("제출하지")]
+    # one line per problem (a linked submission folder is the same problem for every notebook in it)
+    unreadable = list(dict.fromkeys(r.problem for r in results if r.problem and not r.problem.startswith("제출하지")))
     for problem in unreadable:
         print(f"error: {problem}", file=sys.stderr)
     return errors.EXIT_PARTIAL if unreadable else errors.EXIT_OK

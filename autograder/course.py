@@ -89,6 +89,9 @@ class Grading(_Strict):
     setup_timeout_s: float = Field(gt=0, description="running one notebook's cells")
     call_timeout_s: float = Field(gt=0, description="one probe call into the student's code")
     memory_limit_mb: int = Field(gt=256)
+    batch_student_timeout_s: float | None = Field(
+        default=None, gt=0, description="autograder batch: wall clock for grading one student, after which the "
+        "grader process is killed and the student recorded as timeout (default 2 x time_limit_s + 60)")
     seed: int = 0
     tolerances: dict[Literal["float64", "float32", "float16"], Tolerance]
 

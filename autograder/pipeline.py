@@ -6,14 +6,15 @@ Used by the CLI (``grade``, ``check``), batch grading and the tests. Reporting i
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import load_checks
 from .course import Assignment, CourseTree
-from .errors import InputError
+from .errors import InputError, clean_name, clean_text
 from .extract import reference_program, setup_imports, student_program
-from .load import load_notebook
+from .load import LINK, Missing, load_notebook, probe_submission_file
 from .reference import PublicStore, ReferenceSession, default_cache_dir
 from .run import Limits, ProcessSession
 from .verdict import AssignmentResult, CheckResult, run_checks
@@ -21,39 +22,86 @@ from .verdict import AssignmentResult, CheckResult, run_checks
 
 @dataclass
 class Entry:
-    """One notebook of a submission, matched to its assignment (or why it could not be)."""
+    """One notebook of a submission, matched to its assignment (or why it could not be).
+
+    ``root`` is the submission folder ``path`` lies in: the notebook is read through
+    :func:`autograder.load.read_submission_file`, which refuses links, FIFOs, devices and
+    anything outside ``root``."""
 
     assignment: Assignment
     path: Path | None
     problem: str = ""
+    root: Path | None = None
 
 
 def public_store_path(tree: CourseTree, assignment_id: str) -> Path:
     return tree.checks_dir / assignment_id / "public_reference.json"
 
 
+def _real_dir(path: Path) -> bool:
+    """A folder that is not a link (a linked folder is reported by the probe, never listed)."""
+    import stat
+
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _linked_component(p: Path) -> Path | None:
+    """The first link on the way to a path a person named, or None. A relative path is checked
+    from the working directory down (``assignments/03_dropout/03_dropout.ipynb`` in a checkout:
+    every part is the student's); an absolute one only in its last part, and for a notebook in
+    the folder holding it (the folders above are the grader's: a batch's submissions folder)."""
+    if p.is_absolute():
+        candidates = [p] if p.suffix != ".ipynb" else [p.parent, p]
+    else:
+        candidates = [Path(*p.parts[: i + 1]) for i in range(len(p.parts)) if p.parts[i] not in (".", "..")]
+    return next((c for c in candidates if os.path.islink(c)), None)
+
+
 def find_entries(tree: CourseTree, paths) -> list[Entry]:
-    """Match notebooks (or folders holding them) to assignments. Raises InputError if nothing matches."""
+    """Match notebooks (or folders holding them) to assignments. Raises InputError if nothing matches.
+
+    Nothing is followed: a named folder or file that is a link, and a link, FIFO or device where
+    a notebook belongs, is that notebook's problem (0 points, one line naming the path)."""
     course = tree.model
     ids = [a.id for a in course.assignments]
     entries: dict[str, Entry] = {}
     for raw in paths:
         p = Path(raw)
-        if not p.exists():
+        if not os.path.lexists(p):
             raise InputError(p, "파일이나 폴더가 없습니다 (no such file or folder)")
+        linked = _linked_component(p)
+        if linked is not None:  # what the student committed (assignments/, their folder, the notebook)
+            link = InputError(linked, LINK)
+            targets = course.assignments if p.suffix != ".ipynb" else \
+                [a for a in (course.assignment(p.stem) or course.assignment(p.parent.name),) if a is not None]
+            if not targets:
+                raise link
+            for a in targets:
+                entries[a.id] = Entry(a, None, str(link))
+            continue
         if p.is_dir():
             found = False
             for a in course.assignments:
                 for cand in (p / a.id / f"{a.id}.ipynb", p / f"{a.id}.ipynb", p / "assignments" / a.id / f"{a.id}.ipynb"):
-                    if cand.is_file():
-                        entries[a.id] = Entry(a, cand)
-                        found = True
-                        break
+                    try:
+                        probe_submission_file(p, cand)
+                    except Missing:
+                        continue
+                    except InputError as exc:
+                        entries[a.id] = Entry(a, None, str(exc))
+                    else:
+                        entries[a.id] = Entry(a, cand, root=p)
+                    found = True
+                    break
                 else:
-                    folder = p / a.id if (p / a.id).is_dir() else (p / "assignments" / a.id)
-                    others = sorted(x.name for x in folder.glob("*.ipynb")) if folder.is_dir() else []
+                    folder = p / a.id if _real_dir(p / a.id) else (p / "assignments" / a.id)
+                    others = sorted(clean_name(x.name) for x in folder.glob("*.ipynb")) \
+                        if _real_dir(folder) and (folder.parent == p or _real_dir(folder.parent)) else []
                     if others:
-                        entries[a.id] = Entry(a, None, f"{folder}/{a.id}.ipynb가 없습니다 (다른 이름의 노트북 "
+                        entries[a.id] = Entry(a, None, f"{clean_name(folder)}/{a.id}.ipynb가 없습니다 (다른 이름의 노트북 "
                                                        f"{', '.join(others)}이(가) 있습니다: 이름을 {a.id}.ipynb로 되돌리세요)")
                         found = True
             if not found:
@@ -67,9 +115,15 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
             if a is None:
                 raise InputError(p, f"어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 ({', '.join(i + '.ipynb' for i in ids)})")
             if p.stem != a.id:
-                entries[a.id] = Entry(a, None, f"노트북 이름이 바뀌었습니다: {p.name} → {a.id}.ipynb로 되돌리세요")
+                entries[a.id] = Entry(a, None, f"노트북 이름이 바뀌었습니다: {clean_name(p.name)} → {a.id}.ipynb로 되돌리세요")
+                continue
+            try:
+                probe_submission_file(p.parent, p)
+            except (InputError, Missing) as exc:
+                entries[a.id] = Entry(a, None, str(exc) if isinstance(exc, InputError) else
+                                      str(InputError(p, "파일이 없습니다 (file not found)")))
             else:
-                entries[a.id] = Entry(a, p)
+                entries[a.id] = Entry(a, p, root=p.parent)
     return [entries[i] for i in ids if i in entries]
 
 
@@ -156,7 +210,7 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
                 continue
             source_nb = sources[a.id]
             try:
-                nb = load_notebook(e.path)
+                nb = load_notebook(e.path, root=e.root if e.root is not None else Path(e.path).parent)
             except InputError as exc:
                 results[a.id] = _all_failed(specs, a, str(exc))
                 continue
@@ -180,7 +234,17 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
             info["workers"] = dict(session.starts)
         for _, _, _, ref in prepared:
             ref.close()
-    return [results[e.assignment.id] for e in entries if e.assignment.id in results]
+    return clean_results([results[e.assignment.id] for e in entries if e.assignment.id in results])
+
+
+def clean_results(results: list[AssignmentResult]) -> list[AssignmentResult]:
+    """The edge where student text enters results: every message and problem becomes printable,
+    valid UTF-8 and bounded (:func:`autograder.errors.clean_text`); renderers escape the rest."""
+    for r in results:
+        r.problem = clean_text(r.problem) if r.problem else r.problem
+        for c in r.checks:
+            c.message = clean_text(c.message)
+    return results
 
 
 def grade_paths(tree: CourseTree, paths, **kw) -> list[AssignmentResult]:

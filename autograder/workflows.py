@@ -49,7 +49,7 @@ def cmd_batch(args) -> int:
     return run_batch(tree, Path(args.submissions), out=Path(args.out), jobs=args.jobs,
                      feedback_dir=Path(args.feedback) if args.feedback else None,
                      progress=not args.no_progress, sandbox=not args.no_sandbox,
-                     force=args.force)
+                     force=args.force, student_timeout_s=args.student_timeout)
 
 
 def cmd_classroom_template(args) -> int:
@@ -97,6 +97,9 @@ def add_commands(sub, epilog: str) -> None:
     b.add_argument("-j", "--jobs", type=int, default=2, help="students graded in parallel (default 2)")
     b.add_argument("--feedback", metavar="DIR", help="per-student feedback folder (default <out>.d/feedback)")
     b.add_argument("--force", action="store_true", help="regrade everyone, ignoring kept results")
+    b.add_argument("--student-timeout", type=float, metavar="SECONDS",
+                   help="wall clock for grading one student, then it is recorded as timeout and the batch goes on "
+                   "(default: course.yaml grading.batch_student_timeout_s, else 2 x time_limit_s + 60)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)

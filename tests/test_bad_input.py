@@ -62,9 +62,9 @@ def student(root, name) -> Path:
 # ---------------------------------------------------------------------------------------
 UNREADABLE = {
     "empty_file": (b"", "빈 파일입니다 (empty file, not a notebook)"),
-    "not_json_text": (b"print('hello')\n", "JSON이 깨졌습니다 (truncated or invalid JSON at line 1, column 1: Expecting value)"),
+    "not_json_text": (b"print('hello')\n", "JSON이 깨졌습니다 (truncated or invalid JSON: expecting value at line 1, column 1)"),
     "truncated_json": (b'{"cells": [{"cell_type": "code", "sou',
-                       "JSON이 깨졌습니다 (truncated or invalid JSON at line 1, column 34: Unterminated string starting at)"),
+                       "JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at line 1, column 34)"),
     "binary_file": (bytes(range(128, 256)) * 4, "UTF-8 텍스트가 아닙니다 (not a notebook: binary file)"),
     "json_but_not_a_notebook": (b'{"name": "not a notebook"}', "Jupyter 노트북이 아닙니다 (JSON without notebook cells)"),
     "nbformat_3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(),
