@@ -69,6 +69,23 @@ def cmd_classroom_report(args) -> int:
                             hidden=args.hidden, sandbox=not args.no_sandbox)
 
 
+def cmd_similarity(args) -> int:
+    from .similarity import DEFAULT_THRESHOLD, compare_class, render_html
+    from .batch import atomic_write
+
+    tree = _course(args)
+    report = compare_class(tree, Path(args.submissions), threshold=args.threshold if args.threshold is not None
+                           else DEFAULT_THRESHOLD)
+    atomic_write(Path(args.out), render_html(report, top=args.top))
+    flagged = [p for p in report.pairs if p.flagged]
+    print(f"{len(report.students)} students, {len(report.pairs)} pairs, {len(flagged)} flagged "
+          f"(similarity >= {report.threshold:.2f}); wrote {args.out}")
+    for p in report.pairs[:args.top]:
+        mark = "FLAG" if p.flagged else "    "
+        print(f"  {mark} {p.best:.2f}  {p.a!r} <-> {p.b!r}")
+    return errors.EXIT_OK
+
+
 def add_commands(sub, epilog: str) -> None:
     """Register the workflow sub-commands on the CLI's sub-parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -118,3 +135,16 @@ def add_commands(sub, epilog: str) -> None:
     c.add_argument("--hidden", action="store_true", help="also run hidden checks (needs the instructor course as --root)")
     c.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_classroom_report)
+
+    s = sub.add_parser(
+        "similarity", help="rank pairs of students by the code their answer cells share (copydetect winnowing)",
+        description="Compares every pair of students' auto-graded answer cells per assignment, after removing the "
+        "released stub and docstrings; renamed variables and reordered functions still match. Writes one HTML page: "
+        "the ranking, and the flagged pairs side by side with the shared code marked. A flag is a place to look, "
+        "never a verdict.",
+        epilog=epilog, formatter_class=fmt)
+    s.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    s.add_argument("--out", default="similarity.html", help="the HTML page (default similarity.html)")
+    s.add_argument("--threshold", type=float, help="flag pairs at or above this similarity (default 0.6)")
+    s.add_argument("--top", type=int, default=20, help="pairs listed (default 20; every flagged pair is listed)")
+    s.set_defaults(func=cmd_similarity)
