@@ -86,6 +86,21 @@ def cmd_similarity(args) -> int:
     return errors.EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from .classreport import write_report
+
+    tree = _course(args)
+    out = Path(args.out) if args.out else report_path(Path(args.grades))
+    write_report(tree, Path(args.grades), out)
+    print(f"wrote {out}")
+    return errors.EXIT_OK
+
+
+def report_path(csv_path: Path) -> Path:
+    """Where batch writes the class report: next to the CSV (grades.csv -> grades.report.html)."""
+    return csv_path.with_name(f"{csv_path.stem}.report.html")
+
+
 def add_commands(sub, epilog: str) -> None:
     """Register the workflow sub-commands on the CLI's sub-parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -148,3 +163,13 @@ def add_commands(sub, epilog: str) -> None:
     s.add_argument("--threshold", type=float, help="flag pairs at or above this similarity (default 0.6)")
     s.add_argument("--top", type=int, default=20, help="pairs listed (default 20; every flagged pair is listed)")
     s.set_defaults(func=cmd_similarity)
+
+    rp = sub.add_parser(
+        "report", help="one offline HTML page on what the class missed (score distributions, failure rate of every "
+        "check, most frequent failure messages, grader errors and time-outs)",
+        description="Reads the results `autograder batch` keeps next to GRADES_CSV (<csv>.d/results/). batch writes "
+        "this page itself next to the CSV (grades.csv -> grades.report.html).",
+        epilog=epilog, formatter_class=fmt)
+    rp.add_argument("grades", metavar="GRADES_CSV")
+    rp.add_argument("--out", help="the HTML page (default: GRADES_CSV's name with .report.html)")
+    rp.set_defaults(func=cmd_report)
