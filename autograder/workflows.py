@@ -101,6 +101,28 @@ def report_path(csv_path: Path) -> Path:
     return csv_path.with_name(f"{csv_path.stem}.report.html")
 
 
+def cmd_written_export(args) -> int:
+    from .written import export
+
+    tree = _course(args)
+    files = export(tree, Path(args.submissions), Path(args.out))
+    print(f"wrote {len(files) - 1} question page(s) and the score sheet {files[-1]}")
+    return errors.EXIT_OK
+
+
+def cmd_written_import(args) -> int:
+    from .written import merge_into_grades, read_gradebook, read_sheet
+
+    tree = _course(args)
+    if (args.sheet is None) == (args.gradebook is None):
+        print("error: give either a score sheet (SHEET) or --gradebook, not both", file=sys.stderr)
+        return errors.EXIT_USAGE
+    scores = read_sheet(tree, Path(args.sheet)) if args.sheet else read_gradebook(tree, Path(args.gradebook))
+    students, pending = merge_into_grades(tree, Path(args.grades), scores)
+    print(f"merged written scores into {args.grades} ({students} students; {pending} score(s) still pending)")
+    return errors.EXIT_OK
+
+
 def add_commands(sub, epilog: str) -> None:
     """Register the workflow sub-commands on the CLI's sub-parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -173,3 +195,18 @@ def add_commands(sub, epilog: str) -> None:
     rp.add_argument("grades", metavar="GRADES_CSV")
     rp.add_argument("--out", help="the HTML page (default: GRADES_CSV's name with .report.html)")
     rp.set_defaults(func=cmd_report)
+
+    w = sub.add_parser("written", help="hand-graded written answers: export pages and a score sheet, import scores",
+                       epilog=epilog, formatter_class=fmt)
+    wsub = w.add_subparsers(dest="written_cmd", required=True)
+    we = wsub.add_parser("export", help="one page per written question (rubric on top, every student's answer) "
+                         "and scores.csv to fill in", epilog=epilog, formatter_class=fmt)
+    we.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    we.add_argument("--out", required=True, metavar="DIR")
+    we.set_defaults(func=cmd_written_export)
+    wi = wsub.add_parser("import", help="merge written scores (the filled scores.csv, or nbgrader's gradebook) into "
+                         "the batch grades CSV", epilog=epilog, formatter_class=fmt)
+    wi.add_argument("sheet", nargs="?", metavar="SHEET", help="the filled scores.csv from `written export`")
+    wi.add_argument("--gradebook", metavar="DB", help="instead: nbgrader's gradebook.db (manual grades from formgrader)")
+    wi.add_argument("--grades", required=True, metavar="GRADES_CSV", help="the CSV of `autograder batch` (rewritten)")
+    wi.set_defaults(func=cmd_written_import)
