@@ -22,6 +22,12 @@ repository's ``nbgrader_config.py`` calls it):
   checks run; :class:`DropStderrInTestCells` additionally removes stderr *stream* outputs of
   test cells before grades are read (an exception is an ``error`` output, which still
   scores 0), so a C-level warning printed by torch cannot zero a cell either.
+- *Validate says "Partial credit" for every test cell.* nbgrader's Validate prints "Partial
+  credit; passed some but not all of the tests" for any numeric cell value below the cell's
+  points, 0 included, and a released cell (public checks only) can never reach its points.
+  Under Validate (``NBGRADER_VALIDATING``) ``Checks.run`` therefore returns no value when
+  every check passed and otherwise writes its own verdict ("공개 검사 0/2.5점 ...: no check
+  passed") to stderr, which Validate shows instead (``autograder.notebook._for_validator``).
 """
 
 from __future__ import annotations

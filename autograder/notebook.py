@@ -12,6 +12,9 @@ stopping the notebook, and nbgrader (which zeroes a test cell on any stderr outp
 cell's value, the exercise's score, as partial credit. The same check functions run here
 as in ``autograder grade``; here the student's code shares the kernel (nbgrader's own trust
 model), which is why the instructor-side ``autograder grade``/``batch`` is authoritative.
+
+Under nbgrader's Validate (``NBGRADER_VALIDATING`` set) a cell reports differently, so that
+Validate's verdict is true: see :func:`_for_validator`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import os
+import re
 import sys
 import warnings
 
@@ -26,13 +31,60 @@ import warnings
 # grader's worker, where it is never run (grading needs about 0.3 s less per student).
 
 
-class ExerciseReport:
-    """Result of one exercise's checks. Displays as a table; its plain-text form is the score."""
+def _mark(status: str) -> str:
+    from .report import STATUS_MARK
 
-    def __init__(self, exercise: str, results, problem: str = ""):
+    return STATUS_MARK[status]
+
+
+def _status_ko(status: str) -> str:
+    from .report import STATUS_KO
+
+    return STATUS_KO[status]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ANSI escapes and other terminal controls; keeps \t and \n
+
+# How the result looks in a notebook. JupyterLab 4 styles every table of an HTML output
+# (packages/rendermime/style/base.css): `table-layout: fixed`, tables centred with
+# `margin: auto`, and `text-align: right` on td/th/tr of a non-Markdown output, plus zebra and
+# hover backgrounds; Colab and nbconvert's classic template have their own rules. So every
+# element carries its own inline style (an inline declaration wins over any of those
+# selectors), and Korean text breaks only between words (`word-break: keep-all`: by default a
+# browser may break between any two Hangul syllables, and a squeezed table column then shows
+# one syllable per line). Only the message block, which spans the whole table, may break a
+# very long token anywhere (`overflow-wrap: anywhere`); elsewhere that would shrink the
+# columns' minimum width to one character again.
+_FONT = "font-family:inherit;font-size:inherit;line-height:1.5"
+_BOX = f"text-align:left;{_FONT};word-break:keep-all;overflow-wrap:break-word;color:inherit;max-width:64em"
+_TABLE = ("border-collapse:collapse;table-layout:auto;width:100%;margin:0.3em 0 0 0;text-align:left;"
+          "font-size:inherit;color:inherit;border:none")
+_ROW = "background:transparent;text-align:left"
+_CELL = ("text-align:left;vertical-align:top;padding:0.25em 0.6em 0.25em 0;border:none;"
+         "border-top:1px solid rgba(128,128,128,0.35);white-space:normal;word-break:keep-all;"
+         "overflow-wrap:break-word;max-width:none")
+_NARROW = _CELL + ";white-space:nowrap;width:1%"
+_HEAD = _CELL.replace("border-top:1px solid", "border-top:none;border-bottom:1px solid") + ";font-weight:bold"
+_MSG = ("white-space:pre-wrap;word-break:keep-all;overflow-wrap:anywhere;margin:0 0 0.2em 0;padding:0.35em 0.6em;"
+        "font-family:var(--jp-code-font-family,monospace);font-size:0.92em;line-height:1.45;text-align:left;"
+        "background:rgba(128,128,128,0.08);border:none;border-left:3px solid {color};color:inherit")
+_GREEN, _RED, _AMBER = "#1a7f37", "#cf222e", "#9a6700"
+
+
+class ExerciseReport:
+    """Result of one exercise's checks. Displays as a table; its plain-text form is the score.
+
+    ``scope`` is "public" (what a student's check cell runs) or "all" (public and hidden, what
+    nbgrader's autograde runs); ``total`` is the exercise's points in course.yaml, so a header
+    can say how much of them the public checks are worth."""
+
+    def __init__(self, exercise: str, results, problem: str = "", *, scope: str = "public",
+                 total: float | None = None):
         self.exercise = exercise
         self.results = list(results)
         self.problem = problem
+        self.scope = scope
+        self.total = total
 
     @property
     def score(self) -> float:
@@ -44,42 +96,77 @@ class ExerciseReport:
 
     @property
     def passed(self) -> bool:
-        return not self.problem and all(r.status == "passed" for r in self.results)
+        return not self.problem and bool(self.results) and all(r.status == "passed" for r in self.results)
 
     def __repr__(self) -> str:  # nbgrader reads text/plain as partial credit
         return f"{self.score:g}"
 
-    def text(self) -> str:
-        from .report import STATUS_KO, STATUS_MARK
+    def headline(self) -> str:
+        """e.g. "공개 검사 0/2.5점 (총 7점 중; 비공개 검사는 제출 후 채점)"."""
+        s, m, total = self.score, self.max_score, self.total
+        if self.scope != "public":
+            return f"검사 {s:g}/{m:g}점 (공개·비공개 검사 모두)"
+        head = f"공개 검사 {s:g}/{m:g}점"
+        if total is not None and total > m + 1e-9:
+            return head + f" (총 {total:g}점 중; 비공개 검사는 제출 후 채점)"
+        if total is not None:
+            return head + f" (총 {total:g}점; 이 연습은 모든 검사가 공개)"
+        return head
 
-        lines = [f"[{self.exercise}] {self.score:g}/{self.max_score:g}점"]
+    def verdict(self) -> str:
+        """One line for nbgrader's Validate: what passed, in Korean and English."""
+        done = sum(r.status == "passed" for r in self.results)
+        n = len(self.results)
+        if self.passed:
+            return f"모든 검사 통과 (all {n} checks passed)"
+        if not self.results:
+            return "검사를 실행하지 못했습니다 (the checks could not run)"
+        if done == 0:
+            return f"통과한 검사가 없습니다 (no check passed, 0 of {n})"
+        return f"일부 검사만 통과했습니다 (partial credit: {done} of {n} checks passed)"
+
+    def text(self) -> str:
+        lines = [f"[{self.exercise}] {self.headline()}: {self.verdict()}"]
         if self.problem:
-            lines.append(self.problem)
+            lines.append(_CONTROL.sub("", self.problem))
         for r in self.results:
-            lines.append(f"  {STATUS_MARK[r.status]} {r.id} ({STATUS_KO[r.status]}, {r.score:g}/{r.max_score:g})")
+            lines.append(f"  {_mark(r.status)} {r.id} ({_status_ko(r.status)}, {r.score:g}/{r.max_score:g})")
             if r.status != "passed":
-                lines += ["      " + line for line in r.message.splitlines()]
-        if self.passed and self.results:
-            lines.append("  모든 공개 검사를 통과했습니다. (비공개 검사는 제출 후 채점됩니다)")
+                lines += ["      " + line for line in _CONTROL.sub("", r.message).splitlines()]
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from .report import STATUS_KO, STATUS_MARK
+        def e(text: str) -> str:  # every string below that is not a constant of ours comes from a check or a student
+            return html.escape(_CONTROL.sub("", text))
 
-        color = "#1a7f37" if self.passed else "#cf222e"
-        rows = []
-        for r in self.results:
-            msg = "" if r.status == "passed" else f"<pre style='white-space:pre-wrap;margin:0'>{html.escape(r.message)}</pre>"
-            doc = html.escape(r.doc) if r.doc else ""
-            rows.append(
-                f"<tr><td>{STATUS_MARK[r.status]} {STATUS_KO[r.status]}</td><td><code>{html.escape(r.id)}</code>"
-                f"<br><small>{doc}</small></td><td>{r.score:g}/{r.max_score:g}</td><td>{msg}</td></tr>"
-            )
-        problem = f"<p>{html.escape(self.problem)}</p>" if self.problem else ""
-        return (
-            f"<div><b style='color:{color}'>{html.escape(self.exercise)}: {self.score:g}/{self.max_score:g}점</b>{problem}"
-            "<table><tr><th>결과</th><th>검사</th><th>점수</th><th>메시지</th></tr>" + "".join(rows) + "</table></div>"
-        )
+        color = _GREEN if self.passed else (_RED if self.score == 0 else _AMBER)
+        mark = "✔" if self.passed else "✘"
+        out = [f"<div class='autograder-result' lang='ko' style='{_BOX}'>",
+               f"<div style='{_FONT};text-align:left;margin:0'><b style='color:{color}'>{mark} "
+               f"<code style='background:transparent;padding:0;color:inherit'>{e(self.exercise)}</code>: "
+               f"{e(self.headline())}</b></div>"]
+        if self.passed and self.scope == "public":
+            out.append(f"<div style='{_FONT};text-align:left'>모든 공개 검사를 통과했습니다.</div>")
+        if self.problem:
+            out.append(f"<pre style='{_MSG.format(color=_RED)}'>{e(self.problem)}</pre>")
+        if self.results:
+            out.append(f"<table style='{_TABLE}'><thead><tr style='{_ROW}'>"
+                       f"<th style='{_HEAD};white-space:nowrap;width:1%'>결과</th>"
+                       f"<th style='{_HEAD};white-space:nowrap;width:1%'>점수</th><th style='{_HEAD}'>검사</th>"
+                       "</tr></thead><tbody>")
+            for r in self.results:
+                c = _GREEN if r.status == "passed" else _RED
+                doc = f"<br><span style='opacity:0.8'>{e(r.doc)}</span>" if r.doc else ""
+                out.append(
+                    f"<tr style='{_ROW}'><td style='{_NARROW};color:{c}'>{_mark(r.status)} {_status_ko(r.status)}</td>"
+                    f"<td style='{_NARROW}'>{r.score:g}/{r.max_score:g}</td>"
+                    f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit'>{e(r.id)}</code>{doc}</td></tr>")
+                if r.status != "passed" and r.message:
+                    out.append(f"<tr style='{_ROW}'><td colspan='3' style='{_CELL};border-top:none;padding-top:0'>"
+                               f"<pre style='{_MSG.format(color=c)}'>{e(r.message)}</pre></td></tr>")
+            out.append("</tbody></table>")
+        out.append("</div>")
+        return "".join(out)
 
 
 class Checks:
@@ -130,31 +217,39 @@ class Checks:
         """Run the checks of ``exercise`` on the calling notebook's code and show the result."""
         namespace = namespace if namespace is not None else sys._getframe(1).f_globals
         stderr = io.StringIO()
+        scope = "all" if hidden else "public"
         with warnings.catch_warnings(), contextlib.redirect_stderr(stderr):
             warnings.simplefilter("ignore")
             try:
-                return self._run(exercise, hidden, namespace)
+                report = self._run(exercise, hidden, namespace)
             except Exception as exc:  # noqa: BLE001 - a check cell must never stop the notebook
-                return ExerciseReport(exercise, [], f"검사를 실행하지 못했습니다: {type(exc).__name__}: {exc}")
+                report = ExerciseReport(exercise, [], f"검사를 실행하지 못했습니다: {type(exc).__name__}: {exc}",
+                                        scope=scope)
+        if os.environ.get("NBGRADER_VALIDATING"):
+            return _for_validator(report)
+        return report
 
     def _run(self, exercise, hidden, namespace):
         from .checks import load_checks
         from .run import InProcessSession
         from .verdict import run_checks
 
+        scope = "all" if hidden else "public"
         self._setup()
         if self._problem:
-            return ExerciseReport(exercise, [], self._problem)
+            return ExerciseReport(exercise, [], self._problem, scope=scope)
         tree = self._tree
         a = tree.model.assignment(self.assignment_id)
         if a is None:
-            return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.")
+            return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.", scope=scope)
+        ex = a.exercise(exercise)
+        total = ex.points if ex is not None else None
         vis = ("public", "hidden") if hidden else ("public",)
         if vis not in self._specs:
             self._specs[vis] = load_checks(tree.checks_dir, a.id, vis)
         specs = [s for s in self._specs[vis] if s.exercise == exercise]
         if not specs:
-            return ExerciseReport(exercise, [], f"연습 {exercise!r}의 검사가 없습니다.")
+            return ExerciseReport(exercise, [], f"연습 {exercise!r}의 검사가 없습니다.", scope=scope, total=total)
         session = InProcessSession(namespace, a.id)
         ref = self._reference()
         results = run_checks(
@@ -163,4 +258,28 @@ class Checks:
             reference=lambda probe, kw: ref.call(probe, kw),
             seed_base=tree.model.grading.seed,
         )
-        return ExerciseReport(exercise, results)
+        return ExerciseReport(exercise, results, scope=scope, total=total)
+
+
+def _for_validator(report: ExerciseReport):
+    """What a check cell shows to nbgrader's Validate (the toolbar button, ``nbgrader validate``),
+    which runs the notebook with ``NBGRADER_VALIDATING=1`` and judges each test cell by
+    ``nbgrader.utils.determine_grade``: an error or stderr output scores 0, a numeric value is
+    partial credit, anything else full credit; and for *any* score below the cell's points it
+    says "Partial credit; passed some but not all of the tests", 0 included. In a released
+    notebook the cell's points are the exercise's (public and hidden) while the cell runs the
+    public checks only, so no numeric value can be right there. So here, and only here:
+    every check passed -> no value (nbgrader: passed); otherwise a one-paragraph verdict on
+    stderr, which Validate shows instead of its own sentence (and scores 0, as it would not
+    pass). Autograde never sets NBGRADER_VALIDATING: its cells keep the score as their value."""
+    if report.passed:
+        return None
+    lines = [f"{report.exercise}: {report.headline()}: {report.verdict()}"]
+    if report.problem:
+        lines.append("  " + _CONTROL.sub("", report.problem).strip().split("\n")[0][:200])
+    for r in report.results:
+        if r.status != "passed":
+            first = (_CONTROL.sub("", r.message).strip().split("\n") or [""])[0][:200]
+            lines.append(f"  {_mark(r.status)} {r.id} ({_status_ko(r.status)}, {r.score:g}/{r.max_score:g}): {first}")
+    print("\n".join(lines), file=sys.stderr)
+    return None

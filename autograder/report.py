@@ -14,15 +14,25 @@ STATUS_KO = {"passed": "통과", "failed": "실패", "error": "오류", "timeout
 STATUS_MARK = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
 
 
+PUBLIC_ONLY = "공개 검사만 채점했습니다 (public checks only): 비공개 검사는 실행되지 않았습니다 (hidden checks did not run)"
+
+
 def _num(x: float) -> str:
     return f"{x:g}"
+
+
+def public_checks_only(r: AssignmentResult) -> bool:
+    """No hidden check was graded (``autograder check``, or a course without checks/<id>/hidden.py
+    such as the Classroom template): the score is out of the public points only."""
+    return bool(r.checks) and not any(c.visibility != "public" for c in r.checks)
 
 
 def to_json(results: list[AssignmentResult]) -> dict:
     return {
         "score": round(sum(r.score for r in results), 6),
         "max_score": round(sum(r.max_score for r in results), 6),
-        "assignments": [r.to_json() for r in results],
+        "public_checks_only": any(public_checks_only(r) for r in results),
+        "assignments": [{**r.to_json(), "public_checks_only": public_checks_only(r)} for r in results],
     }
 
 
@@ -59,11 +69,14 @@ def print_table(results: list[AssignmentResult], *, console=None, details: bool 
             first = False
         for m in r.manual:
             table.add_row("", m["id"], f"-/{_num(m['points'])}", "수동 채점 (graded by hand)")
-        table.add_row("", "[b]합계[/b]", f"[b]{_num(r.score)}/{_num(r.max_score)}[/b]", "", end_section=True)
+        only = "공개 검사만 (public checks only)" if public_checks_only(r) else ""
+        table.add_row("", "[b]합계[/b]", f"[b]{_num(r.score)}/{_num(r.max_score)}[/b]", only, end_section=True)
     total = sum(r.score for r in results)
     max_total = sum(r.max_score for r in results)
     table.add_row("[b]총점 total[/b]", "", f"[b]{_num(total)}/{_num(max_total)}[/b]", "")
     console.print(table)
+    if any(public_checks_only(r) for r in results):
+        console.print(f"[yellow]{PUBLIC_ONLY}[/]", soft_wrap=True)
     if details:
         for r in results:
             bad = [c for c in r.checks if c.status != "passed"]

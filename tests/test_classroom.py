@@ -124,6 +124,26 @@ def test_autograder_check_runs_in_template_with_public_checks_only(tiny_template
     assert data["score"] == 2 and data["max_score"] == 3
 
 
+def test_grade_in_template_says_public_checks_only(tiny_template):
+    """No hidden.py in the template: `grade` scores the public checks and says so (table, JSON);
+    the instructor's `grade`, with hidden checks, does not."""
+    course, tpl = tiny_template
+    work = tpl.parent / "student-grade"
+    shutil.copytree(tpl, work)
+    answer(work / "assignments" / "00_tiny" / "00_tiny.ipynb", PARTIAL)
+    p = run(["-m", "autograder", "grade", "assignments", "--json", "result.json"], work)
+    data = json.loads((work / "result.json").read_text())
+    assert data["score"] == 2 and data["max_score"] == 3
+    assert data["public_checks_only"] is True and data["assignments"][0]["public_checks_only"] is True
+    assert "public checks only" in p.stdout and "공개 검사만" in p.stdout and "hidden checks did not run" in p.stdout
+    nb = work / "assignments" / "00_tiny" / "00_tiny.ipynb"
+    full = run(["-m", "autograder", "--root", str(course), "grade", str(nb), "--json", "full.json"], work)
+    data = json.loads((work / "full.json").read_text())
+    assert data["max_score"] == 5 and data["public_checks_only"] is False
+    assert data["assignments"][0]["public_checks_only"] is False
+    assert "public checks only" not in full.stdout and "공개 검사만" not in full.stdout
+
+
 def decode_outputs(path: Path) -> dict[str, str]:
     out = {}
     for line in path.read_text().splitlines():

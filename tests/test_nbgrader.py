@@ -274,3 +274,78 @@ def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path, aid):
         if path.exists():
             hidden[aid] = [ln.strip() for ln in path.read_text().splitlines() if ln.strip().startswith("def ")]
     assert_traps_handled(course, result, hidden)
+
+
+# ------------------------------------------------------------------------------------------
+# nbgrader's Validate (toolbar button, `nbgrader validate`) on released notebooks
+# ------------------------------------------------------------------------------------------
+VALIDATE = pytest.mark.xdist_group("nbgrader-validate")
+# sample_coin gets a second public check (its hidden one moved to public.py), so one test cell
+# can pass some of its public checks and not others
+VALIDATE_STUDENTS = {
+    "untouched": {},
+    "partial": {"scale": SOL_SCALE,
+                "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n"},
+    "complete": {"scale": SOL_SCALE, "sample_coin": SOL_COIN, "written_why": "동전은 공정하기 때문입니다."},
+}
+
+
+@pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
+def validate_class(tmp_path_factory):
+    course = tmp_path_factory.mktemp("nbgrader-validate")
+    tiny_course.write_course(course)
+    public, hidden = course / "checks" / "00_tiny" / "public.py", course / "checks" / "00_tiny" / "hidden.py"
+    text = hidden.read_text()
+    moved = text[text.index('@probe\ndef coin_values'):]
+    hidden.write_text(text[:text.index('@probe\ndef coin_values')])
+    public.write_text(public.read_text() + "\n\n" + moved)
+    shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    autograder_cli(["--root", str(course), "release"], course)
+    release_nb = course / "assignments" / "00_tiny" / "00_tiny.ipynb"
+    paths = {}
+    for name, answers in VALIDATE_STUDENTS.items():
+        paths[name] = course / "students" / name / "00_tiny" / "00_tiny.ipynb"
+        student_notebook(release_nb, answers, paths[name])
+    return course, paths
+
+
+def validate(path: Path, monkeypatch) -> dict:
+    """nbgrader's own Validator, as the toolbar button and `nbgrader validate` run it:
+    {grade_id or source: message} of the cells it reports as failed."""
+    from nbgrader.validator import Validator
+
+    for k, v in _env().items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.delenv("AUTOGRADER_COURSE_ROOT", raising=False)
+    result = Validator().validate(str(path))
+    assert set(result) <= {"failed"}, result  # no "changed" or "type_changed": the cells are the released ones
+    return {cell["source"].splitlines()[0]: cell["raw_error"] for cell in result.get("failed", [])}
+
+
+@VALIDATE
+def test_validate_untouched_notebook_says_nothing_passed(validate_class, monkeypatch):
+    _, paths = validate_class
+    failed = validate(paths["untouched"], monkeypatch)
+    scale, coin = failed['checks.run("scale")'], failed['checks.run("sample_coin")']
+    assert "Partial credit" not in scale + coin
+    assert "공개 검사 0/2점 (총 3점 중; 비공개 검사는 제출 후 채점)" in scale and "no check passed, 0 of 1" in scale
+    assert "공개 검사 0/2점 (총 2점; 이 연습은 모든 검사가 공개)" in coin and "no check passed, 0 of 2" in coin
+    assert "NotImplementedError" in scale  # which check failed, and why
+    assert "You did not provide a response" in failed["YOUR ANSWER HERE"]  # the written answer: nbgrader's own words
+
+
+@VALIDATE
+def test_validate_partial_notebook_names_the_partial_cell(validate_class, monkeypatch):
+    _, paths = validate_class
+    failed = validate(paths["partial"], monkeypatch)
+    assert 'checks.run("scale")' not in failed  # every public check of scale passes
+    coin = failed['checks.run("sample_coin")']
+    assert "공개 검사 1/2점" in coin and "partial credit: 1 of 2 checks passed" in coin
+    assert "coin_rate_is_p" in coin and "coin_values_are_zero_or_one" not in coin
+    assert "Partial credit; passed some but not all of the tests" not in coin
+
+
+@VALIDATE
+def test_validate_complete_notebook_passes(validate_class, monkeypatch):
+    _, paths = validate_class
+    assert validate(paths["complete"], monkeypatch) == {}
