@@ -97,3 +97,28 @@ def test_batch_writes_the_report_and_the_cli_rewrites_it(tiny, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "autograder", "report", str(course / "nope.csv")], cwd=course,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "nope.csv" in bad.stderr, bad.stderr
+
+
+def test_report_renders_in_headless_chromium(tiny, tmp_path):
+    """The plots load (decoded images with a size), the tables are there, and student text stays text."""
+    from test_browser import CHROMIUM, MISSING
+
+    if MISSING:
+        pytest.skip(f"{MISSING} (see tests/test_browser.py)")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_html(class_stats(load_course(tiny), RECORDS), title="t"), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            page.goto(page_file.as_uri())
+            sizes = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight])")
+            assert len(sizes) == 2 and all(ok and w > 300 and h > 100 for ok, w, h in sizes), sizes
+            assert page.eval_on_selector_all("#checks tbody tr", "els => els.length") == 2
+            assert page.evaluate("document.querySelectorAll('script').length") == 0
+            assert EVIL in page.inner_text("#trouble")
+            page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        finally:
+            browser.close()
