@@ -524,7 +524,11 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
         write_csv()
     print_summary(tree, list(records.values()), reused=reused, graded=graded, seconds=time.time() - started,
                   console=console)
-    print(f"wrote {out} and per-student feedback in {feedback_dir}")
+    from .classreport import write_report
+    from .workflows import report_path
+
+    report = write_report(tree, out, report_path(out), records=list(records.values()))
+    print(f"wrote {out}, the class report {report} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
 
 

@@ -102,9 +102,22 @@ class CourseInfo(_Strict):
     language: str = Field(pattern=r"^[a-z]{2}$")
 
 
+class LatePolicy(_Strict):
+    """What a commit after the due date counts for (``autograder batch`` on git clones; see deadlines.py)."""
+
+    policy: Literal["cutoff", "penalty"] = Field(
+        "cutoff", description="cutoff: grade the last commit at or before the due date; penalty: grade the last "
+        "commit, minus penalty_per_day of the assignment's points per started day late, at most max_penalty")
+    penalty_per_day: float = Field(0.1, ge=0, le=1)
+    max_penalty: float = Field(0.5, ge=0, le=1)
+    extensions: str | None = Field(None, description="YAML file (relative to course.yaml): "
+                                   "{student: {assignment id or '*': extra days}}")
+
+
 class Course(_Strict):
     course: CourseInfo
     grading: Grading
+    late: LatePolicy = Field(default_factory=LatePolicy)
     assignments: list[Assignment] = Field(min_length=1)
 
     @field_validator("assignments")

@@ -69,6 +69,60 @@ def cmd_classroom_report(args) -> int:
                             hidden=args.hidden, sandbox=not args.no_sandbox)
 
 
+def cmd_similarity(args) -> int:
+    from .similarity import DEFAULT_THRESHOLD, compare_class, render_html
+    from .batch import atomic_write
+
+    tree = _course(args)
+    report = compare_class(tree, Path(args.submissions), threshold=args.threshold if args.threshold is not None
+                           else DEFAULT_THRESHOLD)
+    atomic_write(Path(args.out), render_html(report, top=args.top))
+    flagged = [p for p in report.pairs if p.flagged]
+    print(f"{len(report.students)} students, {len(report.pairs)} pairs, {len(flagged)} flagged "
+          f"(similarity >= {report.threshold:.2f}); wrote {args.out}")
+    for p in report.pairs[:args.top]:
+        mark = "FLAG" if p.flagged else "    "
+        print(f"  {mark} {p.best:.2f}  {p.a!r} <-> {p.b!r}")
+    return errors.EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from .classreport import write_report
+
+    tree = _course(args)
+    out = Path(args.out) if args.out else report_path(Path(args.grades))
+    write_report(tree, Path(args.grades), out)
+    print(f"wrote {out}")
+    return errors.EXIT_OK
+
+
+def report_path(csv_path: Path) -> Path:
+    """Where batch writes the class report: next to the CSV (grades.csv -> grades.report.html)."""
+    return csv_path.with_name(f"{csv_path.stem}.report.html")
+
+
+def cmd_written_export(args) -> int:
+    from .written import export
+
+    tree = _course(args)
+    files = export(tree, Path(args.submissions), Path(args.out))
+    print(f"wrote {len(files) - 1} question page(s) and the score sheet {files[-1]}")
+    return errors.EXIT_OK
+
+
+def cmd_written_import(args) -> int:
+    from .written import merge_into_grades, read_gradebook, read_sheet
+
+    tree = _course(args)
+    if (args.sheet is None) == (args.gradebook is None):
+        print("error: give either a score sheet (SHEET) or --gradebook, not both", file=sys.stderr)
+        return errors.EXIT_USAGE
+    scores = read_sheet(tree, Path(args.sheet)) if args.sheet else read_gradebook(tree, Path(args.gradebook))
+    students, pending = merge_into_grades(tree, Path(args.grades), scores)
+    print(f"merged written scores into {args.grades} ({students} students; {pending} score(s) still pending)")
+    return errors.EXIT_OK
+
+
 def add_commands(sub, epilog: str) -> None:
     """Register the workflow sub-commands on the CLI's sub-parser."""
     fmt = argparse.RawDescriptionHelpFormatter
@@ -121,3 +175,41 @@ def add_commands(sub, epilog: str) -> None:
     c.add_argument("--hidden", action="store_true", help="also run hidden checks (needs the instructor course as --root)")
     c.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     c.set_defaults(func=cmd_classroom_report)
+
+    s = sub.add_parser(
+        "similarity", help="rank pairs of students by the code their answer cells share (copydetect winnowing)",
+        description="Compares every pair of students' auto-graded answer cells per assignment, after removing the "
+        "released stub and docstrings; renamed variables and reordered functions still match. Writes one HTML page: "
+        "the ranking, and the flagged pairs side by side with the shared code marked. A flag is a place to look, "
+        "never a verdict.",
+        epilog=epilog, formatter_class=fmt)
+    s.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    s.add_argument("--out", default="similarity.html", help="the HTML page (default similarity.html)")
+    s.add_argument("--threshold", type=float, help="flag pairs at or above this similarity (default 0.6)")
+    s.add_argument("--top", type=int, default=20, help="pairs listed (default 20; every flagged pair is listed)")
+    s.set_defaults(func=cmd_similarity)
+
+    rp = sub.add_parser(
+        "report", help="one offline HTML page on what the class missed (score distributions, failure rate of every "
+        "check, most frequent failure messages, grader errors and time-outs)",
+        description="Reads the results `autograder batch` keeps next to GRADES_CSV (<csv>.d/results/). batch writes "
+        "this page itself next to the CSV (grades.csv -> grades.report.html).",
+        epilog=epilog, formatter_class=fmt)
+    rp.add_argument("grades", metavar="GRADES_CSV")
+    rp.add_argument("--out", help="the HTML page (default: GRADES_CSV's name with .report.html)")
+    rp.set_defaults(func=cmd_report)
+
+    w = sub.add_parser("written", help="hand-graded written answers: export pages and a score sheet, import scores",
+                       epilog=epilog, formatter_class=fmt)
+    wsub = w.add_subparsers(dest="written_cmd", required=True)
+    we = wsub.add_parser("export", help="one page per written question (rubric on top, every student's answer) "
+                         "and scores.csv to fill in", epilog=epilog, formatter_class=fmt)
+    we.add_argument("submissions", metavar="SUBMISSIONS_DIR")
+    we.add_argument("--out", required=True, metavar="DIR")
+    we.set_defaults(func=cmd_written_export)
+    wi = wsub.add_parser("import", help="merge written scores (the filled scores.csv, or nbgrader's gradebook) into "
+                         "the batch grades CSV", epilog=epilog, formatter_class=fmt)
+    wi.add_argument("sheet", nargs="?", metavar="SHEET", help="the filled scores.csv from `written export`")
+    wi.add_argument("--gradebook", metavar="DB", help="instead: nbgrader's gradebook.db (manual grades from formgrader)")
+    wi.add_argument("--grades", required=True, metavar="GRADES_CSV", help="the CSV of `autograder batch` (rewritten)")
+    wi.set_defaults(func=cmd_written_import)
