@@ -32,6 +32,8 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -318,10 +320,34 @@ def grade_student(job: dict) -> dict:
         record.update(status="error", problem=clean_text(f"grader error: {type(exc).__name__}: {exc}"),
                       traceback=clean_text(traceback.format_exc()[-4000:]),
                       result={"score": 0, "max_score": tree_max(tree), "assignments": []})
+    if job.get("picks") is not None:
+        apply_picks(record, job["picks"])
     record["seconds"] = round(time.time() - started, 3)
     record["graded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     atomic_write(Path(job["result_path"]), record_bytes(record))
     return record
+
+
+def apply_picks(record: dict, picks: list[dict]) -> None:
+    """Deadlines (git clones): say which commit was graded per assignment, take off the late penalty,
+    and replace "not submitted" by why nothing was graded (e.g. no commit before the deadline)."""
+    record["picks"] = picks
+    result = record.setdefault("result", {"score": 0, "max_score": 0, "assignments": []})
+    by_id = {a.get("id"): a for a in result.get("assignments", [])}
+    notes = []
+    for p in picks:
+        a = by_id.get(p["assignment"])
+        if p.get("problem") and not p.get("commit") or p.get("problem") and a is not None and a.get("problem"):
+            notes.append(f"{p['assignment']}: {p['problem']}")
+            if a is not None:
+                a["problem"] = p["problem"]
+        if a is not None and p.get("penalty"):
+            a["raw_score"] = a["score"]
+            a["score"] = round(a["score"] * (1 - p["penalty"]), 6)
+        notes += [f"{p['assignment']}: flag: {f}" for f in p.get("flags", [])]
+    result["score"] = round(sum(a.get("score", 0) for a in result.get("assignments", [])), 6)
+    if notes:
+        record["problem"] = "; ".join(x for x in [record.get("problem") or "", *notes] if x)
 
 
 def tree_max(tree: CourseTree) -> float:
@@ -333,14 +359,22 @@ def tree_max(tree: CourseTree) -> float:
 # ------------------------------------------------------------------------------------------
 def csv_text(tree: CourseTree, records: list[dict]) -> str:
     ids = [a.id for a in tree.model.assignments]
+    dated = any(r.get("picks") for r in records)  # git clones graded at their deadlines
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", *ids, "total", "max_score", "status", "problem", "key"])
+    extra = [f"{i}:{col}" for i in ids for col in ("commit", "days_late")] if dated else []
+    w.writerow(["student", *ids, "total", "max_score", "status", "problem", "key", *extra])
     for r in sorted(records, key=lambda r: r["student"]):
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
         cells = [f"{by_id[i]['score']:g}" if i in by_id else "0" for i in ids]
-        w.writerow([r["student"], *cells, f"{r['result']['score']:g}", f"{tree_max(tree):g}", r["status"],
-                    (r.get("problem") or "").replace("\n", " ")[:500], r["key"][:16]])
+        row = [r["student"], *cells, f"{r['result']['score']:g}", f"{tree_max(tree):g}", r["status"],
+               (r.get("problem") or "").replace("\n", " ")[:500], r["key"][:16]]
+        if dated:
+            picks = {p["assignment"]: p for p in r.get("picks") or []}
+            for i in ids:
+                p = picks.get(i, {})
+                row += [(p.get("commit") or "")[:12], str(p.get("days_late", "")) if p else ""]
+        w.writerow(row)
     return buf.getvalue()
 
 
@@ -399,7 +433,7 @@ def _progress(total: int, initial: int, enabled: bool):
 
 def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, feedback_dir: Path | None = None,
               progress: bool = True, sandbox: bool = True, force: bool = False, console=None,
-              student_timeout_s: float | None = None) -> int:
+              student_timeout_s: float | None = None, at_head: bool = False, extensions: Path | None = None) -> int:
     from .errors import InputError
     from .pipeline import find_entries
 
@@ -426,26 +460,43 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     limit = float(student_timeout_s) if student_timeout_s else student_time_limit(tree)
     records: dict[str, dict] = {}  # by the exact folder name
     todo: list[dict] = []
+    from . import deadlines
+    from .errors import clean_text
+
+    ext = deadlines.read_extensions(extensions) if extensions else deadlines.load_extensions(tree)
     for folder in students:
         name = folder.name
         fname = safe_name(name)  # injective: distinct folders never share a result file
+        graded_folder, picks = folder, None
+        if not at_head and deadlines.is_git_clone(folder):
+            # a git clone: grade each assignment's notebook as of the commit the late policy picks
+            graded_folder = sdir / "snapshots" / fname
+            shutil.rmtree(graded_folder, ignore_errors=True)
+            graded_folder.mkdir(parents=True)
+            try:
+                picks = [p.to_json() for p in deadlines.snapshot(tree, folder, name, graded_folder, extensions=ext)]
+            except (deadlines.NotARepository, OSError, subprocess.SubprocessError) as exc:
+                picks = [{"assignment": a.id, "commit": None, "problem": clean_text(f"git: {exc}")}
+                         for a in tree.model.assignments]
         try:
-            entries = find_entries(tree, [folder])
+            entries = find_entries(tree, [graded_folder])
         except InputError as exc:
             entries = []
             key = submission_key(course_fp, []) + ""
             key = hashlib.sha256(f"{key}/none/{exc.problem}".encode("utf-8", "backslashreplace")).hexdigest()
         else:
             key = submission_key(course_fp, entries)
+        if picks is not None:
+            key = hashlib.sha256(f"{key}/picks/{json.dumps(picks, sort_keys=True)}".encode()).hexdigest()
         rpath = results_dir / f"{fname}.json"
         old = None if force else load_result(rpath, name)
         if old is not None and old.get("key") == key and old.get("status") not in ("error", "timeout"):
             records[name] = old
             continue
         # the folder as named, never resolved: a student folder that is a link is refused, not followed
-        todo.append({"root": str(tree.root), "student": name, "folder": str(folder.absolute()), "key": key,
+        todo.append({"root": str(tree.root), "student": name, "folder": str(graded_folder.absolute()), "key": key,
                      "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
-                     "sandbox": sandbox})
+                     "sandbox": sandbox, "picks": picks})
     reused = len(records)
 
     def write_csv():

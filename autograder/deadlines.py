@@ -59,6 +59,12 @@ class Pick:
     problem: str = ""
     flags: list = field(default_factory=list)
 
+    def to_json(self) -> dict:
+        return {"assignment": self.assignment, "commit": self.commit,
+                "committed_at": self.committed_at.isoformat() if self.committed_at else None,
+                "due": self.due.isoformat() if self.due else None, "days_late": self.days_late,
+                "penalty": self.penalty, "problem": self.problem, "flags": list(self.flags)}
+
 
 def is_git_clone(folder: Path) -> bool:
     g = Path(folder) / ".git"

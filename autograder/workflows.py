@@ -49,7 +49,8 @@ def cmd_batch(args) -> int:
     return run_batch(tree, Path(args.submissions), out=Path(args.out), jobs=args.jobs,
                      feedback_dir=Path(args.feedback) if args.feedback else None,
                      progress=not args.no_progress, sandbox=not args.no_sandbox,
-                     force=args.force, student_timeout_s=args.student_timeout)
+                     force=args.force, student_timeout_s=args.student_timeout,
+                     at_head=(args.at or "").upper() == "HEAD", extensions=Path(args.extensions) if args.extensions else None)
 
 
 def cmd_classroom_template(args) -> int:
@@ -154,6 +155,10 @@ def add_commands(sub, epilog: str) -> None:
     b.add_argument("--student-timeout", type=float, metavar="SECONDS",
                    help="wall clock for grading one student, then it is recorded as timeout and the batch goes on "
                    "(default: course.yaml grading.batch_student_timeout_s, else 2 x time_limit_s + 60)")
+    b.add_argument("--at", choices=["HEAD", "head"], help="grade git clones as checked out, ignoring due dates "
+                   "(default: each assignment as of the commit its due date and course.yaml's late policy pick)")
+    b.add_argument("--extensions", metavar="FILE", help="per-student extensions, YAML {student: {assignment id or '*': "
+                   "extra days}} (default: course.yaml late.extensions)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)

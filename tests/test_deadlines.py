@@ -140,3 +140,61 @@ def test_borrowed_repositories_are_refused(course, repo, tmp_path, attack):
         (victim / ".git" / "objects" / "info" / "alternates").write_text(str(repo / ".git" / "objects") + "\n")
     with pytest.raises(NotARepository):
         snapshot(course, victim, "student2", tmp_path / "out")
+
+
+# ------------------------------------------------------------------------------------------
+# autograder batch on git clones
+# ------------------------------------------------------------------------------------------
+def test_batch_grades_each_clone_at_its_deadline(tmp_path):
+    import csv
+
+    import nbformat
+
+    from test_batch import GOOD, PARTIAL, run_cli
+
+    root = tiny_course.write_course(tmp_path / "course")
+    src = nbformat.read(str(root / "solutions" / "00_tiny" / "00_tiny.ipynb"), as_version=4)
+
+    def notebook(answers):
+        nb = nbformat.from_dict(src)
+        for cell in nb.cells:
+            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if gid in ("scale", "sample_coin"):
+                cell.source = answers[gid]
+        return nbformat.writes(nb)
+
+    def clone(name, history):
+        r = root / "class" / name
+        r.mkdir(parents=True)
+        git(r, "init", "-q", "-b", "main")
+        for answers, when in history:
+            commit(r, notebook(answers), when)
+        return r
+
+    clone("ontime", [(PARTIAL, DUE - dt.timedelta(days=2)), (GOOD, DUE - dt.timedelta(hours=1))])
+    clone("late", [(PARTIAL, DUE - dt.timedelta(days=1)), (GOOD, DUE + dt.timedelta(hours=30))])
+    clone("extended", [(PARTIAL, DUE - dt.timedelta(days=1)), (GOOD, DUE + dt.timedelta(hours=30))])
+    (root / "ext.yaml").write_text("extended:\n  '*': 2\n")
+    out = root / "grades.csv"
+    run_cli(["batch", "class", "--out", str(out), "--no-progress", "--extensions", "ext.yaml"], root)
+    rows = {r["student"]: r for r in csv.DictReader(open(out))}
+    full = float(rows["ontime"]["max_score"])
+    assert float(rows["ontime"]["total"]) == full
+    assert float(rows["late"]["total"]) < full  # the push after the deadline does not count (cutoff)
+    assert float(rows["extended"]["total"]) == full and rows["extended"]["00_tiny:days_late"] == "0"
+    assert len(rows["late"]["00_tiny:commit"]) == 12
+
+    at_head = root / "head.csv"
+    run_cli(["batch", "class", "--out", str(at_head), "--no-progress", "--at", "HEAD"], root)
+    rows = {r["student"]: r for r in csv.DictReader(open(at_head))}
+    assert float(rows["late"]["total"]) == full
+
+    yaml_text = (root / "course.yaml").read_text()
+    (root / "course.yaml").write_text(yaml_text.replace("assignments:", "late: {policy: penalty, penalty_per_day: 0.25, "
+                                                        "max_penalty: 0.5}\nassignments:", 1))
+    penalty = root / "penalty.csv"
+    run_cli(["batch", "class", "--out", str(penalty), "--no-progress"], root)
+    rows = {r["student"]: r for r in csv.DictReader(open(penalty))}
+    assert rows["late"]["00_tiny:days_late"] == "2"  # 30 hours late: two started days
+    assert float(rows["late"]["total"]) == pytest.approx(full * 0.5)
+    assert float(rows["ontime"]["total"]) == full
