@@ -460,3 +460,15 @@ def test_gnb_dgamma_and_dbeta_match_reference(student, reference, seed):
     hint = "gamma, beta는 채널마다 하나이므로 dgamma = (dout * x_hat).sum(axis=(0, 2, 3)), dbeta = dout.sum(axis=(0, 2, 3))."
     allclose(got["dbeta"], want["dbeta"], "dbeta", hint)
     allclose(got["dgamma"], want["dgamma"], "dgamma", hint)
+
+
+@check("groupnorm_backward", points=0.5)
+def test_gnb_uses_given_eps_and_does_not_mutate_x(student, reference, seed):
+    """eps 인자 (0.5)를 sqrt 안에서 쓰고, x를 바꾸지 않습니다."""
+    kw = dict(shape=[2, 6, 3, 2], groups=2, eps=0.5)
+    r = student(gn_backward, seed=seed, **kw)
+    try:
+        expect.equal(r["x_after"], r["x_before"], name="x")
+    except expect.CheckFailed as exc:
+        expect.fail(f"{exc}\n힌트: 입력 x를 제자리에서 바꾸지 마세요 (x -= mu 같은 in-place 연산 대신 새 배열을 만드세요).")
+    allclose(r["dx"], reference(gn_backward, seed=seed, **kw)["dx"], "dx (eps=0.5)", "eps 인자를 sqrt(var + eps) 안에서 씁니다.")

@@ -566,4 +566,8 @@ def numeric_gradient(f, x, h=1e-5):
         fails={"gnb_dgamma_and_dbeta_match_reference"}, why="sums dgamma and dbeta over the batch only (shape (C, H, W))"),
     Bug("gnb_ignores_eps", "groupnorm_backward", gnb(eps="1e-5"),
         fails={"gnb_uses_given_eps_and_does_not_mutate_x"}, why="hard-codes eps"),
+    Bug("gnb_mutates_x", "groupnorm_backward", gnb().replace(
+        "    x_hat = (xg - xg.mean(axis=2, keepdims=True)) * inv_std",
+        "    xg -= xg.mean(axis=2, keepdims=True)\n    x_hat = xg * inv_std"),
+        fails={"gnb_uses_given_eps_and_does_not_mutate_x"}, why="centres x in place through a reshape view"),
 ]
