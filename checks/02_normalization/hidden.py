@@ -434,3 +434,41 @@ def test_post_output_tokens_are_layer_normalized(student, seed):
     expect.true(bool(np.all(np.abs(mean) <= 1e-9) and np.all(np.abs(var - 1.0) <= 1e-3)),
                 f"토큰마다 출력의 평균이 0, 분산이 1이어야 합니다 (최대 |평균| = {np.abs(mean).max():.3g}, "
                 f"분산 범위 [{var.min():.4g}, {var.max():.4g}]). Post-Norm은 norm2(x + ffn(x))로 끝납니다.")
+
+
+# ------------------------------------------------------------------- numeric_gradient, groupnorm_backward
+ng_smooth, ng_cubic, gn_backward, GNB_HINT = _P.ng_smooth, _P.ng_cubic, _P.gn_backward, _P.GNB_HINT
+
+
+@check("numeric_gradient", points=0.5)
+def test_ng_three_dimensional_input(student, seed):
+    """3차원 x (2, 3, 4), h = 1e-4: 모든 원소를 하나씩 (np.ndindex) 움직이고, f는 x와 같은 shape의 배열을 받습니다."""
+    r = student(ng_smooth, seed=seed, shape=[2, 3, 4], h=1e-4)
+    expect.true(r["shapes_seen"] == [[2, 3, 4]] or r["shapes_seen"] == [(2, 3, 4)],
+                f"f가 shape {r['shapes_seen']}의 배열로 호출되었습니다: x와 같은 shape (2, 3, 4)로 불러야 합니다.")
+    want = r["w"] * np.cos(r["x_before"]) + np.sum(r["v"] * r["x_before"]) * r["v"]
+    # h = 1e-4: truncation h^2/6 * |f'''| <= 1e-8 * 30, rounding ~ 1e-16 * 100 / 1e-4 = 1e-10
+    _P.allclose(r["grad"], want, "grad", "원소마다 x[idx]만 바꾸세요 (np.ndindex(x.shape)); 행 전체를 움직이면 안 됩니다.",
+                rtol=0.0, atol=1e-6)
+
+
+# ---------------------------------------------------------------------------------- groupnorm_backward
+@check("groupnorm_backward", points=1)
+def test_gnb_special_cases_one_group_and_c_groups(student, reference, seed):
+    """G = 1 (LayerNorm over (C, H, W))과 G = C (InstanceNorm + affine)의 역전파."""
+    for groups in (1, 4):
+        kw = dict(shape=[2, 4, 3, 3], groups=groups, eps=1e-5)
+        allclose(student(gn_backward, seed=seed, **kw)["dx"], reference(gn_backward, seed=seed, **kw)["dx"],
+                 f"dx (G={groups})", GNB_HINT)
+
+
+@check("groupnorm_backward", points=0.5)
+def test_gnb_dx_sums_to_zero_per_sample_and_group(student, seed):
+    """(샘플, 그룹)마다 dx의 합은 0입니다 (그룹 안 모든 값에 같은 상수를 더해도 출력이 그대로)."""
+    r = student(gn_backward, seed=seed, shape=[2, 8, 3, 3], groups=4, eps=1e-5)
+    dx = expect.shape(r["dx"], (2, 8, 3, 3), name="dx").astype(np.float64)
+    s = dx.reshape(2, 4, -1).sum(axis=2)
+    scale = float(np.abs(dx).max()) + 1e-300
+    expect.true(bool(np.all(np.abs(s) <= 1e-10 * scale * 18)),
+                f"dx의 (샘플, 그룹)별 합이 0이 아닙니다 (최대 {np.abs(s).max():.3g}). 평균을 거쳐 가는 항을 그룹 안 "
+                "(C // G, H, W) 전체로 빼야 합니다 (채널마다 따로 빼면 InstanceNorm의 역전파입니다).")

@@ -360,3 +360,115 @@ def test_post_output_matches_reference(student, reference, seed):
     kw = dict(kind="PostNormBlock", eps=1e-5, zero_sublayers=False, unit_norms=False)
     allclose(student(block, seed=seed, **kw)["y"], reference(block, seed=seed, **kw)["y"], "y",
              "Post-Norm은 잔차를 더한 '뒤' 정규화합니다: norm1(x + attn(x)), 그다음 norm2(x + ffn(x)).")
+
+
+# ------------------------------------------------------------------- numeric_gradient, groupnorm_backward
+# (added for issue 15: a CS231n-style numeric gradient check, and GroupNorm's backward pass)
+@probe
+def ng_smooth(ns, seed, shape, h):
+    """numeric_gradient of f(x) = sum(w * sin(x)) + 0.5 * (sum(v * x))**2 (every element couples)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, shape)
+    w, v = rng.uniform(0.5, 2.0, shape), rng.uniform(-1.0, 1.0, shape)
+    x_before = x.copy()
+    calls = []
+
+    def f(a):
+        calls.append(tuple(np.shape(a)))
+        return float(np.sum(w * np.sin(a)) + 0.5 * np.sum(v * a) ** 2)
+
+    grad = ns.numeric_gradient(f, x) if h is None else ns.numeric_gradient(f, x, h=h)
+    return {"grad": grad, "x_before": x_before, "x_after": x, "w": w, "v": v,
+            "shapes_seen": sorted(set(calls)), "calls": len(calls)}
+
+
+@probe
+def ng_cubic(ns, seed, n, h):
+    """numeric_gradient of f(x) = sum(x**3) with a large step h: the centered difference is exactly 3x^2 + h^2."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, n)
+    x_before = x.copy()
+    grad = ns.numeric_gradient(lambda a: float(np.sum(a ** 3)), x, h=h)
+    return {"grad": grad, "x": x_before}
+
+
+@probe
+def gn_backward(ns, seed, shape, groups, eps):
+    rng = np.random.default_rng(seed)
+    C = shape[1]
+    x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, (1, C, 1, 1)) + rng.uniform(-2, 2, (1, C, 1, 1))
+    gamma, dout = rng.uniform(0.5, 2.0, C), rng.standard_normal(shape)
+    x_before = x.copy()
+    dx, dgamma, dbeta = ns.groupnorm_backward(dout, x, gamma, groups, eps=eps)
+    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta, "x_before": x_before, "x_after": x}
+
+
+NG_CENTERED_HINT = ("중심 차분 (f(x + h e_i) - f(x - h e_i)) / (2h)을 쓰세요. 전진 차분 (f(x + h e_i) - f(x)) / h는 "
+                    "오차가 O(h)라 (h = 1e-5이면 약 1e-5) 역전파를 검사하기에 너무 부정확합니다.")
+
+
+@check("numeric_gradient", points=1)
+def test_ng_matches_the_analytic_gradient(student, seed):
+    """2차원 x, 모든 원소가 얽힌 매끄러운 함수: 해석적 gradient와 1e-7 안에서 같습니다 (기본 h = 1e-5)."""
+    r = student(ng_smooth, seed=seed, shape=[4, 5], h=None)
+    want = r["w"] * np.cos(r["x_before"]) + np.sum(r["v"] * r["x_before"]) * r["v"]
+    # Centered differences with h = 1e-5: truncation h^2/6 * |f'''| <= 1e-10 * 40, rounding ~ 1e-16 * |f| / h
+    # <= 1e-9; a forward difference errs by h/2 * |f''| ~ 1e-5. 1e-7 separates the two with margin.
+    allclose(r["grad"], want, "grad", NG_CENTERED_HINT, rtol=0.0, atol=1e-7)
+
+
+@check("numeric_gradient", points=1)
+def test_ng_centered_difference_with_the_given_h(student, seed):
+    """f(x) = sum(x**3), h = 0.1: 중심 차분은 정확히 3x^2 + h^2 (전진 차분은 3x^2 + 3xh + h^2)."""
+    r = student(ng_cubic, seed=seed, n=6, h=0.1)
+    want = 3 * r["x"] ** 2 + 0.1 ** 2
+    got = expect.shape(r["grad"], (6,), name="grad")
+    if np.all(np.isfinite(got)) and np.allclose(got, 3 * r["x"] ** 2 + 1e-10, rtol=1e-6):
+        expect.fail("grad가 h = 1e-5 같은 다른 step으로 계산된 값입니다: 인자로 받은 h를 쓰세요.")
+    if np.all(np.isfinite(got)) and np.allclose(got, want * 2, rtol=1e-9):
+        expect.fail("grad가 정확히 2배입니다: 중심 차분은 2h로 나눕니다.")
+    allclose(got, want, "grad (h=0.1)", NG_CENTERED_HINT, rtol=1e-9, atol=1e-12)
+
+
+@check("numeric_gradient", points=0.5)
+def test_ng_restores_x(student, seed):
+    """돌아온 뒤 x는 호출 전과 비트 단위로 같습니다 (원소를 잠시 바꿨다면 원래 값을 다시 넣습니다)."""
+    r = student(ng_smooth, seed=seed, shape=[3, 4], h=None)
+    try:
+        expect.equal(r["x_after"], r["x_before"], name="x after numeric_gradient")
+    except expect.CheckFailed as exc:
+        expect.fail(f"{exc}\n힌트: old = x[idx]; ...; x[idx] = old 로 되돌리세요 "
+                    "(x[idx] += h; x[idx] -= 2 * h; x[idx] += h는 반올림 오차 때문에 원래 값이 아닐 수 있습니다).")
+
+
+GNB_HINT = ("GroupNorm의 평균·분산은 (샘플, 그룹)마다 m = (C // G) * H * W개 값의 함수입니다: x를 (N, G, m)으로 바꿔 "
+            "BatchNorm/LayerNorm과 같은 식을 axis=2로 쓰고, dxhat = dout * gamma(채널별)입니다.")
+
+
+@check("groupnorm_backward", points=2)
+def test_gnb_dx_matches_reference(student, reference, seed):
+    """dx: (샘플, 그룹)마다 평균과 분산을 거쳐 가는 항까지 포함 ((3, 6, 4, 5), G = 3)."""
+    kw = dict(shape=[3, 6, 4, 5], groups=3, eps=1e-5)
+    allclose(student(gn_backward, seed=seed, **kw)["dx"], reference(gn_backward, seed=seed, **kw)["dx"], "dx", GNB_HINT)
+
+
+@check("groupnorm_backward", points=1)
+def test_gnb_dgamma_and_dbeta_match_reference(student, reference, seed):
+    """dgamma, dbeta: 채널마다, 배치와 공간 축 (0, 2, 3)으로 더합니다 (shape (C,))."""
+    kw = dict(shape=[3, 6, 4, 5], groups=3, eps=1e-5)
+    got, want = student(gn_backward, seed=seed, **kw), reference(gn_backward, seed=seed, **kw)
+    hint = "gamma, beta는 채널마다 하나이므로 dgamma = (dout * x_hat).sum(axis=(0, 2, 3)), dbeta = dout.sum(axis=(0, 2, 3))."
+    allclose(got["dbeta"], want["dbeta"], "dbeta", hint)
+    allclose(got["dgamma"], want["dgamma"], "dgamma", hint)
+
+
+@check("groupnorm_backward", points=0.5)
+def test_gnb_uses_given_eps_and_does_not_mutate_x(student, reference, seed):
+    """eps 인자 (0.5)를 sqrt 안에서 쓰고, x를 바꾸지 않습니다."""
+    kw = dict(shape=[2, 6, 3, 2], groups=2, eps=0.5)
+    r = student(gn_backward, seed=seed, **kw)
+    try:
+        expect.equal(r["x_after"], r["x_before"], name="x")
+    except expect.CheckFailed as exc:
+        expect.fail(f"{exc}\n힌트: 입력 x를 제자리에서 바꾸지 마세요 (x -= mu 같은 in-place 연산 대신 새 배열을 만드세요).")
+    allclose(r["dx"], reference(gn_backward, seed=seed, **kw)["dx"], "dx (eps=0.5)", "eps 인자를 sqrt(var + eps) 안에서 씁니다.")

@@ -469,3 +469,105 @@ def ghost_batchnorm_forward(x, gamma, beta, bn_param, virtual_batch_size):
 ]
 
 SAMPLE = ["bn_momentum_retention_convention", "bn_running_var_biased", "ln_batch_axis", "pre_normalizes_residual_stream"]
+
+# --------------------------------------------------- numeric_gradient, groupnorm_backward (issue 15)
+_NG = '''
+def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+{body}
+    return grad
+'''
+_NG_OK = '''        x[idx] = old + h
+        fp = f(x)
+        x[idx] = old - h
+        fm = f(x)
+        x[idx] = old
+        grad[idx] = (fp - fm) / (2 * h)'''
+
+_GNB = '''
+def groupnorm_backward(dout, x, gamma, num_groups, eps=1e-5):
+    N, C, H, W = x.shape
+    G = num_groups
+    xg = x.reshape({shape})
+    m = xg[0, 0].size
+    inv_std = 1.0 / np.sqrt(xg.var(axis={axes}, keepdims=True) + {eps})
+    x_hat = (xg - xg.mean(axis={axes}, keepdims=True)) * inv_std
+    dbeta = {dbeta}
+    dgamma = (dout * x_hat.reshape(x.shape)).sum(axis={gaxes})
+    dxhat = ({dxhat}).reshape({shape})
+    dx = {dx}
+    return dx.reshape(x.shape), dgamma, dbeta
+'''
+_GNB_OK = dict(shape="N, G, -1", axes="2", eps="eps", dbeta="dout.sum(axis=(0, 2, 3))", gaxes="(0, 2, 3)",
+               dxhat="dout * gamma[None, :, None, None]",
+               dx="inv_std / m * (m * dxhat - dxhat.sum(axis=2, keepdims=True) - x_hat * (dxhat * x_hat).sum(axis=2, keepdims=True))")
+
+
+def gnb(**changes):
+    return _GNB.format(**{**_GNB_OK, **changes})
+
+
+BUGS += [
+    Bug("ng_forward_difference", "numeric_gradient", _NG.format(body=_NG_OK.replace(
+        "x[idx] = old - h\n        fm = f(x)", "x[idx] = old\n        fm = f(x)").replace("(2 * h)", "h")),
+        fails={"ng_matches_the_analytic_gradient", "ng_centered_difference_with_the_given_h", "ng_three_dimensional_input"},
+        why="one-sided (f(x + h) - f(x)) / h: error O(h)"),
+    Bug("ng_divides_by_h", "numeric_gradient", _NG.format(body=_NG_OK.replace("(2 * h)", "h")),
+        fails={"ng_matches_the_analytic_gradient", "ng_centered_difference_with_the_given_h", "ng_three_dimensional_input"},
+        why="centered difference divided by h instead of 2h"),
+    Bug("ng_fixed_step", "numeric_gradient", _NG.format(body=_NG_OK.replace("h", "1e-5")),
+        fails={"ng_centered_difference_with_the_given_h"}, why="ignores the h argument"),
+    Bug("ng_does_not_restore_x", "numeric_gradient", _NG.format(body=_NG_OK.replace("        x[idx] = old\n", "")),
+        fails={"ng_matches_the_analytic_gradient", "ng_restores_x", "ng_three_dimensional_input"},
+        why="leaves every element at old - h"),
+    Bug("ng_perturbs_rows", "numeric_gradient", '''
+def numeric_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        old = x[i].copy()
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+''', fails={"ng_matches_the_analytic_gradient", "ng_three_dimensional_input"},
+        why="moves a whole row x[i] at once (correct only for 1-D x)"),
+    Bug("ng_flattened_f_argument", "numeric_gradient", '''
+def numeric_gradient(f, x, h=1e-5):
+    flat = x.reshape(-1).copy()
+    grad = np.zeros(flat.shape)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        fp = f(flat)
+        flat[i] = old - h
+        fm = f(flat)
+        flat[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+''', fails={"ng_matches_the_analytic_gradient", "ng_restores_x", "ng_three_dimensional_input"},
+        why="calls f with a flattened copy and returns a flat gradient"),
+    Bug("gnb_instance_statistics", "groupnorm_backward", gnb(shape="N, C, -1"),
+        fails={"gnb_dx_matches_reference", "gnb_dgamma_and_dbeta_match_reference",
+               "gnb_special_cases_one_group_and_c_groups", "gnb_uses_given_eps_and_does_not_mutate_x"},
+        why="normalizes per channel (InstanceNorm's backward) instead of per group"),
+    Bug("gnb_forgets_gamma", "groupnorm_backward", gnb(dxhat="dout"),
+        fails={"gnb_dx_matches_reference", "gnb_special_cases_one_group_and_c_groups", "gnb_uses_given_eps_and_does_not_mutate_x"},
+        why="dL/dx_hat = dout, forgetting the per-channel gamma"),
+    Bug("gnb_ignores_statistics_paths", "groupnorm_backward", gnb(dx="dxhat * inv_std"),
+        fails={"gnb_dx_matches_reference", "gnb_dx_sums_to_zero_per_sample_and_group", "gnb_special_cases_one_group_and_c_groups",
+               "gnb_uses_given_eps_and_does_not_mutate_x"},
+        why="treats the group mean and variance as constants"),
+    Bug("gnb_dgamma_over_batch_only", "groupnorm_backward", gnb(gaxes="0", dbeta="dout.sum(axis=0)"),
+        fails={"gnb_dgamma_and_dbeta_match_reference"}, why="sums dgamma and dbeta over the batch only (shape (C, H, W))"),
+    Bug("gnb_ignores_eps", "groupnorm_backward", gnb(eps="1e-5"),
+        fails={"gnb_uses_given_eps_and_does_not_mutate_x"}, why="hard-codes eps"),
+    Bug("gnb_mutates_x", "groupnorm_backward", gnb().replace(
+        "    x_hat = (xg - xg.mean(axis=2, keepdims=True)) * inv_std",
+        "    xg -= xg.mean(axis=2, keepdims=True)\n    x_hat = xg * inv_std"),
+        fails={"gnb_uses_given_eps_and_does_not_mutate_x"}, why="centres x in place through a reshape view"),
+]
