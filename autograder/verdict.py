@@ -95,6 +95,11 @@ def describe_student_error(info: dict, exercise: str) -> str:
     return head
 
 
+def prerequisite_message(required: str) -> str:
+    return (f"먼저 검사 '{required}'를 통과해야 합니다: 이 성질(입력을 바꾸지 않음 등)은 아무것도 하지 않는 답도 "
+            "가지므로, 연습의 주 출력이 맞을 때만 점수가 됩니다. 그 검사의 메시지부터 해결하세요.")
+
+
 def hide_probe_frames(message: str) -> str:
     """Drop the traceback frames of a hidden check's probe (its source lines would show the
     hidden inputs); the student's own frames and the exception stay."""
@@ -136,6 +141,10 @@ def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference
         if spec.exercise in timed_out:
             results.append(CheckResult(score=0.0, status="timeout", message=(
                 f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, 이 연습의 나머지 검사는 실행하지 않았습니다."), **base))
+            continue
+        if spec.requires and next((r.status for r in results if r.id == spec.requires), None) != "passed":
+            # doing nothing earns nothing: a property a do-nothing answer has counts only with the main output right
+            results.append(CheckResult(score=0.0, status="failed", message=prerequisite_message(spec.requires), **base))
             continue
         fixtures = {
             "student": lambda probe, **kw: student(probe, kw),

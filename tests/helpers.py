@@ -109,6 +109,15 @@ def grade(aid: str, replacements: dict[str, str] | None = None, *, blank: bool =
         session.remove(key)
 
 
+def must_not_pass(aid: str, fails) -> set[str]:
+    """The checks a variant failing ``fails`` cannot pass: those checks, and every check that
+    requires one of them (a property a do-nothing answer has counts only with the main output right)."""
+    specs = load_checks(course().checks_dir, aid)
+    out = set(fails)
+    out |= {s.id for s in specs if s.requires in out}
+    return out
+
+
 def reference_namespace(aid: str) -> dict:
     """Run the source notebook's setup and solution cells here and return its namespace,
     for tests that compare the reference solution with torch."""

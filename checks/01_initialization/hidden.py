@@ -293,7 +293,7 @@ def test_constant_init_keeps_hidden_units_identical(student, reference, seed):
     _two_layer_matches(student, reference, seed, "constant", 20)
 
 
-@check("train_two_layer", points=0.5)
+@check("train_two_layer", points=0.5, requires="one_step_matches_reference")
 def test_inputs_are_not_modified(student, seed):
     """train_two_layer는 인자 배열(W1, b1, W2, b2, X, y)을 바꾸지 않음 (새 배열 반환)."""
     r = student(two_layer_run, seed=seed, init="random", steps=3, lr=0.3)

@@ -56,7 +56,7 @@ def test_bn_eval_mode_uses_running_statistics(student, reference, seed):
              "eval 모드에서는 (x - running_mean) / sqrt(running_var + eps)입니다. mode를 확인하세요.")
 
 
-@check("batchnorm_forward", points=0.5)
+@check("batchnorm_forward", points=0.5, requires="bn_train_output_matches_reference")
 def test_bn_eval_mode_does_not_update_running_stats(student, seed):
     """eval 모드는 running statistics를 바꾸지 않습니다."""
     r = student(bn_eval, seed=seed, N=7, D=4)
@@ -67,7 +67,7 @@ def test_bn_eval_mode_does_not_update_running_stats(student, seed):
             expect.fail(f"{exc}\n힌트: running statistics는 train 모드에서만 갱신합니다.")
 
 
-@check("batchnorm_forward", points=0.5)
+@check("batchnorm_forward", points=0.5, requires="bn_train_output_matches_reference")
 def test_bn_input_is_not_mutated(student, seed):
     """batchnorm_forward는 입력 x를 바꾸지 않습니다."""
     unchanged(student(bn_train, seed=seed, **BN_TRAIN), "x_before", "x_after", "호출 뒤의 x")
@@ -143,7 +143,7 @@ def test_sbn_eval_mode_uses_running_statistics(student, reference, seed):
     allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
 
 
-@check("spatial_batchnorm_forward", points=0.5)
+@check("spatial_batchnorm_forward", points=0.5, requires="sbn_train_output_matches_reference")
 def test_sbn_input_is_not_mutated(student, seed):
     """spatial_batchnorm_forward는 입력 x를 바꾸지 않습니다."""
     unchanged(student(sbn_train, seed=seed, mode="train", **SBN), "x_before", "x_after", "호출 뒤의 x")
@@ -181,7 +181,7 @@ def test_gbn_eval_mode_uses_running_statistics(student, reference, seed):
     allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
 
 
-@check("ghost_batchnorm_forward", points=0.5)
+@check("ghost_batchnorm_forward", points=0.5, requires="gbn_train_output_matches_reference")
 def test_gbn_input_is_not_mutated(student, seed):
     """ghost_batchnorm_forward는 입력 x를 바꾸지 않습니다."""
     unchanged(student(gbn_train, seed=seed, mode="train", **GBN), "x_before", "x_after", "호출 뒤의 x")
@@ -233,7 +233,7 @@ def test_ln_backward_dx_sums_to_zero_over_features(student, seed):
 
 
 # ------------------------------------------------------------------------------ instance / group norm
-@check("instancenorm_forward", points=0.5)
+@check("instancenorm_forward", points=0.5, requires="in_output_matches_reference")
 def test_in_is_independent_of_the_batch(student, seed):
     """샘플 하나(x[:1])만 넣어도 같은 출력: 통계에 배치 축이 들어가지 않습니다."""
     r = student(in_forward, seed=seed, shape=[3, 4, 5, 6], eps=1e-5)
@@ -351,7 +351,7 @@ def test_wn_dim_none_uses_whole_tensor_norm(student, reference, seed):
              "dim=None이면 np.sqrt(np.sum(v**2)) 하나로 나눕니다.")
 
 
-@check("weight_norm", points=0.5)
+@check("weight_norm", points=0.5, requires="wn_dim0_matches_reference")
 def test_wn_input_is_not_mutated(student, seed):
     """weight_norm은 v를 바꾸지 않습니다."""
     unchanged(student(wn, seed=seed, shape=[6, 4], dim=0), "v_before", "v_after", "호출 뒤의 v")
@@ -392,7 +392,7 @@ def test_sn_sigma_converges_to_largest_singular_value(student, seed):
                     "n_power_iterations를 쓰고 있나요? (Frobenius norm이 아닙니다.)")
 
 
-@check("spectral_norm_step", points=0.5)
+@check("spectral_norm_step", points=0.5, requires="sn_weight_and_sigma_match_reference")
 def test_sn_input_u_is_not_mutated(student, seed):
     """spectral_norm_step은 입력 u를 바꾸지 않고 새 u를 돌려줍니다."""
     unchanged(student(sn, seed=seed, shape=[5, 4], n_iter=1, gap=False), "u_before", "u_after", "호출 뒤의 입력 u")

@@ -121,7 +121,7 @@ def test_test_mode_is_identity(student, seed):
     expect.allclose(out, r["x"], name="out (test 모드)")
 
 
-@check("dropout_forward", points=1)
+@check("dropout_forward", points=1, requires="kept_values_are_scaled_by_inverse_keep_probability")
 def test_forward_does_not_modify_input(student, seed):
     """dropout_forward는 입력 x를 바꾸지 않음 (in-place 연산 금지)."""
     r = student(dropout_train, seed=seed, p=0.7, shape=[20, 30])
@@ -200,7 +200,7 @@ def test_bias_is_neither_masked_nor_rescaled(student, reference, seed):
 # ----------------------------------------------------------------------------------------------
 # 4. Spatial dropout
 # ----------------------------------------------------------------------------------------------
-@check("spatial_dropout", points=1)
+@check("spatial_dropout", points=1, requires="whole_channel_maps_are_dropped_or_scaled")
 def test_channels_are_dropped_independently(student, seed):
     """채널 맵마다 독립: 배치 방향, 채널 방향으로 공유하지 않음 (p=0.7)."""
     shape = (200, 100, 2, 2)
@@ -210,7 +210,7 @@ def test_channels_are_dropped_independently(student, seed):
     independent(z[:, 0::2], z[:, 1::2], name="채널 맵 (n, 2c)와 (n, 2c+1) (채널 방향)", fail_prob=5e-8)
 
 
-@check("spatial_dropout", points=1)
+@check("spatial_dropout", points=1, requires="whole_channel_maps_are_dropped_or_scaled")
 def test_spatial_dropout_does_not_modify_input(student, seed):
     """spatial_dropout은 입력 x를 바꾸지 않음."""
     r = student(spatial_draw, seed=seed, p=0.7, shape=[4, 6, 3, 3])
@@ -253,7 +253,7 @@ def test_drop_path_is_identity_when_not_training(student, seed):
     expect.allclose(r["out"], r["x"], name="out (training=False)")
 
 
-@check("drop_path", points=1)
+@check("drop_path", points=1, requires="each_sample_is_dropped_or_scaled_as_a_whole")
 def test_drop_path_does_not_modify_input(student, seed):
     """drop_path는 입력 x를 바꾸지 않음."""
     r = student(drop_path_draw, seed=seed, p=0.7, shape=[16, 5], training=True)
@@ -272,7 +272,7 @@ def test_single_block_gets_the_final_rate(student, reference):
 # ----------------------------------------------------------------------------------------------
 # 7. MC dropout
 # ----------------------------------------------------------------------------------------------
-@check("mc_dropout_predict", points=1)
+@check("mc_dropout_predict", points=1, requires="predictive_mean_is_average_of_passes")
 def test_training_flags_are_restored(student, seed):
     """호출 후 모든 모듈의 training 플래그가 호출 전과 같음 (train/eval 두 경우)."""
     for start in ("train", "eval"):
@@ -298,7 +298,7 @@ def mc_real_model(ns, seed):
     return {"running_mean": model[1].running_mean, "running_var": model[1].running_var, "mean": mean, "var": var}
 
 
-@check("mc_dropout_predict", points=1)
+@check("mc_dropout_predict", points=1, requires="predictive_mean_is_average_of_passes")
 def test_batchnorm_running_statistics_are_not_updated(student, seed):
     """실제 모델(Linear-BN-ReLU-Dropout-Linear)에서 BatchNorm의 running 통계가 바뀌지 않음."""
     r = student(mc_real_model, seed=seed)

@@ -390,7 +390,7 @@ def test_noise_has_mean_zero_and_std_sigma(student, seed):
     stats.variance_normal(noise, sigma ** 2, known_mean=0.0, fail_prob=5e-8, name="잡음의 분산 (sigma = 표준편차)")
 
 
-@check("add_gaussian_noise", points=1)
+@check("add_gaussian_noise", points=1, requires="noise_has_mean_zero_and_std_sigma")
 def test_noise_keeps_shape_dtype_and_does_not_mutate_x(student, seed):
     """출력은 x와 같은 모양의 float64 새 배열이고 x는 바뀌지 않는다."""
     r = student(noise_call, seed=seed, shape=[30, 7], sigma=0.1)
