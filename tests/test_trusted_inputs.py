@@ -2,18 +2,23 @@
 
 A probe runs in the student's process, so any input array it sends back can have been rewritten by
 the student's code before the reply: ``sys._getframe(1).f_locals`` reaches the probe's own copies.
-Each attack below ignores its input, overwrites every array of the caller (and its own argument)
-with ones, and returns what would be right for an input of ones. On the code before the fix they
-scored 5/5 (dropout_forward), 4/4 (spatial_dropout, drop_path) and 1/3 (dropout_backward); now every
-check that compares with the input fails, because the grader rebuilds the input from the seed or
-takes it from the reference process. Only checks that never look at the input's values may pass.
+
+- The dropout attacks ignore their input, overwrite every array of the caller (and their own
+  argument) with ones, and return what would be right for an input of ones. Before the fix they
+  scored 5/5 (dropout_forward), 4/4 (spatial_dropout, drop_path) and 1/3 (dropout_backward).
+- The cover-up attacks are the reference answer plus an in-place change of one input, hidden by
+  overwriting the probe's copies of that input; before the fix every "does not modify" check passed.
+
+Now the grader rebuilds each input from the seed, takes it from the reference process, or compares
+with the student's own result of a separate call; only checks that never look at the input's values
+may pass.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from helpers import grade
+from helpers import answer_source, grade
 
 # Rewrites every ndarray in the caller's frame (the probe's locals, where its copies of the inputs live).
 _REWRITE_CALLER = '''
@@ -76,3 +81,54 @@ def test_rewriting_the_probes_copy_of_the_input_earns_nothing(aid, exercise):
     assert mine
     passed = {c.id for c in mine if c.status == "passed"}
     assert passed == may_pass, {c.id: (c.status, c.message[:200]) for c in mine}
+
+
+# The answer is the reference solution, but it modifies one input in place after computing its result,
+# then hides that by overwriting every copy of the input it finds in the caller's frame (the probe's
+# locals) with the modified values. Before the fix each of these earned full marks.
+_HIDE_MUTATION = '''
+
+import sys as _sys
+
+_answer = {fn}
+
+
+def {fn}(*args, **kwargs):
+    out = _answer(*args, **kwargs)
+    target = args[{arg}]
+    arrays = list(target) if isinstance(target, list) else [target]
+    caller = _sys._getframe(1).f_locals
+    found = []
+    for v in caller.values():
+        for c in (v if isinstance(v, list) else [v]):
+            if isinstance(c, np.ndarray) and not any(c is a for a in arrays):
+                found.append(c)
+    copies = [[c for c in found if c.shape == a.shape and np.array_equal(c, a)] for a in arrays]
+    for a, cs in zip(arrays, copies):
+        a += 1.0  # the in-place mistake
+        for c in cs:
+            c[...] = a  # ... and the cover-up
+    return out
+'''
+
+HIDDEN_MUTATION = [  # (assignment, exercise, function, index of the mutated argument, the check that must catch it)
+    ("01_initialization", "train_two_layer", "train_two_layer", 4, "inputs_are_not_modified"),
+    ("02_normalization", "batchnorm_forward", "batchnorm_forward", 0, "bn_input_is_not_mutated"),
+    ("02_normalization", "spatial_batchnorm_forward", "spatial_batchnorm_forward", 0, "sbn_input_is_not_mutated"),
+    ("02_normalization", "ghost_batchnorm_forward", "ghost_batchnorm_forward", 0, "gbn_input_is_not_mutated"),
+    ("02_normalization", "weight_norm", "weight_norm", 0, "wn_input_is_not_mutated"),
+    ("02_normalization", "spectral_norm_step", "spectral_norm_step", 1, "sn_input_u_is_not_mutated"),
+    ("05_regularization", "sgd_step", "sgd_step", 1, "sgd_does_not_mutate_inputs"),
+    ("05_regularization", "adamw_step", "adamw_step", 1, "adamw_does_not_mutate_inputs"),
+    ("05_regularization", "ema_update", "ema_update", 0, "ema_does_not_mutate_inputs"),
+    ("05_regularization", "add_gaussian_noise", "add_gaussian_noise", 0, "noise_keeps_shape_dtype_and_does_not_mutate_x"),
+]
+
+
+@pytest.mark.parametrize("aid,exercise,fn,arg,catcher", [
+    pytest.param(*case, marks=pytest.mark.xdist_group(case[0]), id=f"{case[0]}-{case[1]}") for case in HIDDEN_MUTATION])
+def test_hiding_an_in_place_change_by_rewriting_the_probes_copy_is_caught(aid, exercise, fn, arg, catcher):
+    res = grade(aid, {exercise: answer_source(aid, exercise) + _HIDE_MUTATION.format(fn=fn, arg=arg)})
+    mine = {c.id: c for c in res.checks if c.exercise == exercise}
+    assert mine[catcher].status == "failed", (mine[catcher].status, mine[catcher].message)
+    assert mine[catcher].score == 0
