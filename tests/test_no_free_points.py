@@ -19,8 +19,6 @@ from autograder.pipeline import grade_paths
 from autograder.verdict import run_checks
 from helpers import course
 
-pytestmark = pytest.mark.xdist_group("no_free_points")
-
 STUB = "raise NotImplementedError()"
 
 # Where returning the first argument is the right answer for what the check asks, nothing else.
@@ -68,6 +66,7 @@ def do_nothing_submission(mode: str, dest) -> int:
     return stubs
 
 
+@pytest.mark.xdist_group("no_free_points")
 @pytest.mark.parametrize("mode", ["none", "pass", "first"])
 def test_do_nothing_answers_score_zero(mode, tmp_path):
     stubs = do_nothing_submission(mode, tmp_path)
@@ -137,3 +136,20 @@ def test_prerequisite_is_honoured_in_order_and_validated(tmp_path):
         "@check('ex', points=1)\ndef test_later():\n    pass\n")
     with pytest.raises(ValueError, match="requires 'later'"):
         load_checks(tmp_path, "x")
+
+
+ZEROS = {  # all-zero outputs: right for "everything dropped", so those checks need the main output right too
+    "spatial_dropout": "def spatial_dropout(x, p, rng):\n    return np.zeros(np.shape(x))\n",
+    "drop_path": "def drop_path(x, p, training, rng):\n    return np.zeros(np.shape(x))\n",
+    "dropblock": "def dropblock(x, mask):\n    return np.zeros(np.shape(x))\n",
+}
+
+
+@pytest.mark.xdist_group("03_dropout")
+@pytest.mark.parametrize("exercise", sorted(ZEROS))
+def test_an_all_zero_output_earns_nothing(exercise):
+    from helpers import grade
+
+    res = grade("03_dropout", {exercise: ZEROS[exercise]})
+    earned = {c.id: c.score for c in res.checks if c.exercise == exercise and c.score > 0}
+    assert not earned, earned

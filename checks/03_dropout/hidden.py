@@ -239,7 +239,7 @@ def test_dropblock_normalizes_over_the_whole_batch(student, reference, seed):
                     reference(dropblock_apply, seed=seed, kind="uneven")["out"], name="out")
 
 
-@check("dropblock", points=1)
+@check("dropblock", points=1, requires="dropblock_rescales_by_numel_over_kept")
 def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
     """마스크가 모두 0이면 출력은 모두 0 (0/0 = NaN이 아님)."""
     expect.allclose(student(dropblock_apply, seed=seed, kind="zeros")["out"],

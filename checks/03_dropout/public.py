@@ -230,6 +230,8 @@ def test_whole_channel_maps_are_dropped_or_scaled(student, seed):
     expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 채널 맵이 일부 픽셀만 0입니다. Spatial Dropout은 "
                                    "원소가 아니라 (n, c) 채널 맵 전체를 끕니다: 마스크 shape을 (N, C, 1, 1)로 뽑으세요.")
     dropped = channel_zero(out)
+    # all 48 maps dropped at p = 0.2 has probability 0.2^48 < 1e-33: an all-zero output is not a dropout
+    expect.true(not dropped.all(), "`out`: 모든 채널 맵이 0입니다. p=0.2이면 대부분의 채널 맵은 살아남아 x[n, c]/(1-p)가 되어야 합니다.")
     expect.allclose(out[~dropped], x[~dropped] / 0.8, name="out (살아남은 채널)")
 
 
@@ -346,6 +348,8 @@ def test_each_sample_is_dropped_or_scaled_as_a_whole(student, seed):
     expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 샘플이 일부 원소만 0입니다. DropPath는 샘플 하나의 잔차 "
                                    "가지 전체를 끕니다: 마스크 shape을 (N, 1, 1, ...)로 뽑으세요.")
     dropped = sample_zero(out)
+    # all 64 samples dropped at p = 0.2 has probability 0.2^64 < 1e-44: an all-zero output is not drop path
+    expect.true(not dropped.all(), "`out`: 모든 샘플이 0입니다. p=0.2이면 대부분의 샘플은 살아남아 x[n]/(1-p)가 되어야 합니다.")
     expect.allclose(out[~dropped], probe_input(seed, shape)[~dropped] / 0.8, name="out (살아남은 샘플)")
 
 
