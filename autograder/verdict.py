@@ -113,7 +113,7 @@ def describe_student_error(info: dict, exercise: str, home: dict | None = None) 
         )
     line = info.get("line")
     raised_in = line.get("cell") if isinstance(line, dict) else None
-    if typ == "NotImplementedError" and raised_in and raised_in != exercise:
+    if typ == "NotImplementedError" and raised_in and raised_in != exercise and raised_in in (home or {}).values():
         # another exercise's stub: that exercise is not done yet; its stub line is not the student's bug
         return (f"'{exercise}': 이 검사가 쓰는 연습 '{raised_in}'을(를) 아직 구현하지 않았습니다 (NotImplementedError). "
                 f"답안 셀 '{raised_in}'부터 구현하세요.")
