@@ -25,6 +25,11 @@ names: ``student`` and ``reference`` (call a probe on the student's or the refer
 solution's code), and ``seed`` (a fixed integer per check). Points and visibility are data
 on the check: points in ``@check``, visibility by file (``public.py`` is shipped to
 students, ``hidden.py`` never is).
+
+Doing nothing earns nothing: a property that a do-nothing answer also has (the input is not
+modified, flags are restored, ...) names the check of the exercise's main output that must pass
+first, ``@check("spatial_dropout", points=1, requires="whole_channel_maps_are_dropped_or_scaled")``;
+while that check does not pass, this one scores 0 and says which check to pass first.
 """
 
 from __future__ import annotations
@@ -74,15 +79,21 @@ class CheckSpec:
     doc: str = ""
     source: str = field(default="", compare=False)
     fixtures: tuple = ()
+    requires: str = ""  # id of a check of the same exercise that must pass before this one scores
 
 
-def check(exercise: str, *, points: float):
-    """Declare a check of ``exercise`` worth ``points`` (all or nothing)."""
+def check(exercise: str, *, points: float, requires: str = ""):
+    """Declare a check of ``exercise`` worth ``points`` (all or nothing).
+
+    ``requires``: the id of an earlier check of the same exercise (its main output) that must
+    pass before this one can score; use it for every property a do-nothing answer satisfies."""
     if points <= 0:
         raise ValueError("points must be positive")
+    if not isinstance(requires, str):
+        raise TypeError("requires is one check id")
 
     def deco(fn):
-        fn.__check__ = {"exercise": exercise, "points": float(points)}
+        fn.__check__ = {"exercise": exercise, "points": float(points), "requires": requires}
         return fn
 
     return deco
@@ -101,7 +112,8 @@ def _checks_in_module(module, visibility: str) -> list[CheckSpec]:
             raise TypeError(f"check {name}: unknown fixtures {sorted(unknown)}")
         doc = inspect.getdoc(fn) or ""
         specs.append(
-            CheckSpec(meta["exercise"], meta["points"], fn, cid, visibility, doc, inspect.getsource(fn), fixtures)
+            CheckSpec(meta["exercise"], meta["points"], fn, cid, visibility, doc, inspect.getsource(fn), fixtures,
+                      meta.get("requires", ""))
         )
     specs.sort(key=lambda s: s.fn.__code__.co_firstlineno)
     return specs
@@ -162,11 +174,21 @@ def _load_checks(checks_dir: Path, assignment_id: str, visibilities) -> list[Che
             continue
         module = load_module(path, f"autograder_checks_{assignment_id}_{vis}")
         specs.extend(_checks_in_module(module, vis))
-    seen = set()
+    seen: dict[str, CheckSpec] = {}
     for s in specs:
         if s.id in seen:
             raise ValueError(f"{checks_dir}/{assignment_id}: duplicate check id {s.id!r}")
-        seen.add(s.id)
+        if s.requires:  # checks run in this order, so the prerequisite's verdict is known in time
+            pre = seen.get(s.requires)
+            if pre is None and "public" not in visibilities:
+                continue  # hidden checks alone (listing ids): a public prerequisite is not loaded
+            if pre is None or pre.exercise != s.exercise:
+                raise ValueError(f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which is not "
+                                 f"an earlier check of exercise {s.exercise!r} (public checks come before hidden ones)")
+            if pre.requires:
+                raise ValueError(f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which itself "
+                                 "requires another check: name the main check directly")
+        seen[s.id] = s
     return specs
 
 

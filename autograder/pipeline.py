@@ -17,7 +17,7 @@ from .extract import reference_program, setup_imports, student_program
 from .load import LINK, Missing, load_notebook, probe_submission_file
 from .reference import PublicStore, ReferenceSession, default_cache_dir
 from .run import Limits, ProcessSession
-from .verdict import AssignmentResult, CheckResult, run_checks
+from .verdict import AssignmentResult, CheckResult, answer_definitions, run_checks
 
 
 @dataclass
@@ -165,15 +165,16 @@ def _all_failed(specs, a: Assignment, message: str) -> AssignmentResult:
     return AssignmentResult(a.id, checks, problem=message, max_score_override=sum(s.points for s in specs))
 
 
-def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_base: int) -> AssignmentResult:
-    """Run ``specs`` on one program already added to ``session`` under ``key`` (verdict stage)."""
+def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_base: int, home=None) -> AssignmentResult:
+    """Run ``specs`` on one program already added to ``session`` under ``key`` (verdict stage);
+    ``home``: name -> exercise whose answer cell defines it (from the trusted notebook), for messages."""
     answer_of = {c.id for c in program.cells if c.kind == "answer"}
     checks = run_checks(
         specs, a.id,
         student=lambda probe, kw: session.call(key, probe, kw),
         reference=lambda probe, kw: ref.call(probe, kw),
         seed_base=seed_base, problems=program.problems,
-        cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None,
+        cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None, home=home,
     )
     res = AssignmentResult(a.id, checks)
     res.manual = [{"id": x.id, "points": x.points} for x in a.exercises if x.manual]
@@ -218,12 +219,13 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
             session.add(program, a.id)
             ref_prog = reference_program(a, source_nb) if solutions else None
             store = PublicStore(public_store_path(tree, a.id)) if not solutions else None
-            prepared.append((a, specs, program, ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store)))
+            prepared.append((a, specs, program, ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store),
+                             answer_definitions(a, source_nb)))
         if prepared:
             session.start()  # the worker starts importing and running cells while checks load
-        for a, specs, program, ref in prepared:
+        for a, specs, program, ref, home in prepared:
             results[a.id] = grade_program(a, specs, program, session, a.id, ref,
-                                          course.grading.seed if seed is None else seed)
+                                          course.grading.seed if seed is None else seed, home)
             ref.close()
             if progress:
                 progress(a.id)
@@ -232,7 +234,7 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
         if info is not None:
             info["sandbox"] = session.sandbox_info
             info["workers"] = dict(session.starts)
-        for _, _, _, ref in prepared:
+        for _, _, _, ref, _ in prepared:
             ref.close()
     return clean_results([results[e.assignment.id] for e in entries if e.assignment.id in results])
 

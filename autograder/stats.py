@@ -110,7 +110,11 @@ def chi2_ppf(q: float, dof: int) -> float:
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
-def proportion(successes, n, p: float, *, fail_prob: float = FAIL_PROB, name: str = "비율") -> None:
+PROPORTION_HINT = "확률 p의 의미(drop 확률인지 keep 확률인지)를 확인하세요."
+
+
+def proportion(successes, n, p: float, *, fail_prob: float = FAIL_PROB, name: str = "비율",
+               hint: str = PROPORTION_HINT) -> None:
     """``successes`` out of ``n`` independent trials with success probability ``p``.
 
     Accepts iff the count lies in the central binomial region that holds probability
@@ -122,8 +126,7 @@ def proportion(successes, n, p: float, *, fail_prob: float = FAIL_PROB, name: st
     if not lo <= k <= hi:
         raise CheckFailed(
             f"`{name}`: {n}번 중 {k}번 ({k / n:.4f}) — 기대 확률 {p:g}에서 나올 수 있는 범위 "
-            f"[{lo / n:.4f}, {hi / n:.4f}]를 벗어납니다 (올바른 구현이 여기서 실패할 확률 <= {fail_prob:g}). "
-            "확률 p의 의미(drop 확률인지 keep 확률인지)를 확인하세요."
+            f"[{lo / n:.4f}, {hi / n:.4f}]를 벗어납니다 (올바른 구현이 여기서 실패할 확률 <= {fail_prob:g}). " + hint
         )
 
 

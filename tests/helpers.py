@@ -15,6 +15,7 @@ from autograder.course import load_course
 from autograder.extract import index_cells, reference_program, setup_imports, student_program
 from autograder.load import load_notebook
 from autograder.pipeline import grade_program
+from autograder.verdict import answer_definitions
 from autograder.reference import ReferenceSession, default_cache_dir
 from autograder.run import Limits, ProcessSession
 
@@ -104,9 +105,19 @@ def grade(aid: str, replacements: dict[str, str] | None = None, *, blank: bool =
     try:
         session.start()
         seed_base = course().model.grading.seed if seed is None else seed
-        return grade_program(a, specs_cache[visibilities], program, session, key, ref, seed_base)
+        return grade_program(a, specs_cache[visibilities], program, session, key, ref, seed_base,
+                             answer_definitions(a, source))
     finally:
         session.remove(key)
+
+
+def must_not_pass(aid: str, fails) -> set[str]:
+    """The checks a variant failing ``fails`` cannot pass: those checks, and every check that
+    requires one of them (a property a do-nothing answer has counts only with the main output right)."""
+    specs = load_checks(course().checks_dir, aid)
+    out = set(fails)
+    out |= {s.id for s in specs if s.requires in out}
+    return out
 
 
 def reference_namespace(aid: str) -> dict:

@@ -33,9 +33,13 @@ rms_forward, rms_module, wn, sn, block = _P.rms_forward, _P.rms_module, _P.wn, _
 NOT_MUTATED = "입력 배열을 제자리에서 바꾸지 마세요 (x -= mu, x /= std 같은 in-place 연산 대신 새 배열을 만드세요)."
 
 
-def unchanged(r, before, after, what):
+def unchanged(student, reference, probe, before, after, what, **kw):
+    """The student's ``after`` equals the input as the reference process saw it before the call: what a
+    check compares with never comes back from the student's process (its code could rewrite the probe's
+    copy, e.g. through ``sys._getframe(1)``)."""
+    r, trusted = student(probe, **kw), reference(probe, **kw)
     try:
-        expect.equal(r[after], r[before], name=what)
+        expect.equal(r[after], trusted[before], name=what)
     except expect.CheckFailed as exc:
         expect.fail(f"{exc}\n힌트: {NOT_MUTATED}")
 
@@ -56,21 +60,21 @@ def test_bn_eval_mode_uses_running_statistics(student, reference, seed):
              "eval 모드에서는 (x - running_mean) / sqrt(running_var + eps)입니다. mode를 확인하세요.")
 
 
-@check("batchnorm_forward", points=0.5)
-def test_bn_eval_mode_does_not_update_running_stats(student, seed):
+@check("batchnorm_forward", points=0.5, requires="bn_train_output_matches_reference")
+def test_bn_eval_mode_does_not_update_running_stats(student, reference, seed):
     """eval 모드는 running statistics를 바꾸지 않습니다."""
-    r = student(bn_eval, seed=seed, N=7, D=4)
+    r, trusted = student(bn_eval, seed=seed, N=7, D=4), reference(bn_eval, seed=seed, N=7, D=4)
     for before, after, key in (("rm_before", "rm_after", "running_mean"), ("rv_before", "rv_after", "running_var")):
         try:
-            expect.allclose(r[after], r[before], name=f"eval 뒤 bn_param['{key}']", rtol=0, atol=0)
+            expect.allclose(r[after], trusted[before], name=f"eval 뒤 bn_param['{key}']", rtol=0, atol=0)
         except expect.CheckFailed as exc:
             expect.fail(f"{exc}\n힌트: running statistics는 train 모드에서만 갱신합니다.")
 
 
-@check("batchnorm_forward", points=0.5)
-def test_bn_input_is_not_mutated(student, seed):
+@check("batchnorm_forward", points=0.5, requires="bn_train_output_matches_reference")
+def test_bn_input_is_not_mutated(student, reference, seed):
     """batchnorm_forward는 입력 x를 바꾸지 않습니다."""
-    unchanged(student(bn_train, seed=seed, **BN_TRAIN), "x_before", "x_after", "호출 뒤의 x")
+    unchanged(student, reference, bn_train, "x_before", "x_after", "호출 뒤의 x", seed=seed, **BN_TRAIN)
 
 
 @check("batchnorm_forward", points=0.5)
@@ -143,10 +147,10 @@ def test_sbn_eval_mode_uses_running_statistics(student, reference, seed):
     allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
 
 
-@check("spatial_batchnorm_forward", points=0.5)
-def test_sbn_input_is_not_mutated(student, seed):
+@check("spatial_batchnorm_forward", points=0.5, requires="sbn_train_output_matches_reference")
+def test_sbn_input_is_not_mutated(student, reference, seed):
     """spatial_batchnorm_forward는 입력 x를 바꾸지 않습니다."""
-    unchanged(student(sbn_train, seed=seed, mode="train", **SBN), "x_before", "x_after", "호출 뒤의 x")
+    unchanged(student, reference, sbn_train, "x_before", "x_after", "호출 뒤의 x", seed=seed, mode="train", **SBN)
 
 
 # -------------------------------------------------------------------------------- ghost_batchnorm_forward
@@ -181,10 +185,10 @@ def test_gbn_eval_mode_uses_running_statistics(student, reference, seed):
     allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
 
 
-@check("ghost_batchnorm_forward", points=0.5)
-def test_gbn_input_is_not_mutated(student, seed):
+@check("ghost_batchnorm_forward", points=0.5, requires="gbn_train_output_matches_reference")
+def test_gbn_input_is_not_mutated(student, reference, seed):
     """ghost_batchnorm_forward는 입력 x를 바꾸지 않습니다."""
-    unchanged(student(gbn_train, seed=seed, mode="train", **GBN), "x_before", "x_after", "호출 뒤의 x")
+    unchanged(student, reference, gbn_train, "x_before", "x_after", "호출 뒤의 x", seed=seed, mode="train", **GBN)
 
 
 # ------------------------------------------------------------------------------------- layernorm
@@ -233,7 +237,7 @@ def test_ln_backward_dx_sums_to_zero_over_features(student, seed):
 
 
 # ------------------------------------------------------------------------------ instance / group norm
-@check("instancenorm_forward", points=0.5)
+@check("instancenorm_forward", points=0.5, requires="in_output_matches_reference")
 def test_in_is_independent_of_the_batch(student, seed):
     """샘플 하나(x[:1])만 넣어도 같은 출력: 통계에 배치 축이 들어가지 않습니다."""
     r = student(in_forward, seed=seed, shape=[3, 4, 5, 6], eps=1e-5)
@@ -351,10 +355,10 @@ def test_wn_dim_none_uses_whole_tensor_norm(student, reference, seed):
              "dim=None이면 np.sqrt(np.sum(v**2)) 하나로 나눕니다.")
 
 
-@check("weight_norm", points=0.5)
-def test_wn_input_is_not_mutated(student, seed):
+@check("weight_norm", points=0.5, requires="wn_dim0_matches_reference")
+def test_wn_input_is_not_mutated(student, reference, seed):
     """weight_norm은 v를 바꾸지 않습니다."""
-    unchanged(student(wn, seed=seed, shape=[6, 4], dim=0), "v_before", "v_after", "호출 뒤의 v")
+    unchanged(student, reference, wn, "v_before", "v_after", "호출 뒤의 v", seed=seed, shape=[6, 4], dim=0)
 
 
 @check("spectral_norm_step", points=0.5)
@@ -377,10 +381,10 @@ def test_sn_several_power_iterations(student, reference, seed):
 
 
 @check("spectral_norm_step", points=1)
-def test_sn_sigma_converges_to_largest_singular_value(student, seed):
+def test_sn_sigma_converges_to_largest_singular_value(student, reference, seed):
     """반복을 충분히 (40번) 하면 sigma가 W의 가장 큰 특이값, W_sn의 스펙트럴 norm이 1이 됩니다."""
     r = student(sn, seed=seed, shape=[6, 4], n_iter=40, gap=True)
-    W = expect.shape(r["W"], (6, 4), name="W")
+    W = reference(sn, seed=seed, shape=[6, 4], n_iter=40, gap=True)["W"]  # the input, from the trusted process
     top = float(np.linalg.svd(W, compute_uv=False)[0])  # computed here, in the grader
     try:
         expect.allclose(r["sigma"], top, name="sigma (40번 반복)", rtol=1e-9, check_dtype=False)
@@ -392,10 +396,10 @@ def test_sn_sigma_converges_to_largest_singular_value(student, seed):
                     "n_power_iterations를 쓰고 있나요? (Frobenius norm이 아닙니다.)")
 
 
-@check("spectral_norm_step", points=0.5)
-def test_sn_input_u_is_not_mutated(student, seed):
+@check("spectral_norm_step", points=0.5, requires="sn_weight_and_sigma_match_reference")
+def test_sn_input_u_is_not_mutated(student, reference, seed):
     """spectral_norm_step은 입력 u를 바꾸지 않고 새 u를 돌려줍니다."""
-    unchanged(student(sn, seed=seed, shape=[5, 4], n_iter=1, gap=False), "u_before", "u_after", "호출 뒤의 입력 u")
+    unchanged(student, reference, sn, "u_before", "u_after", "호출 뒤의 입력 u", seed=seed, shape=[5, 4], n_iter=1, gap=False)
 
 
 # ------------------------------------------------------------------------------- Pre-/Post-Norm blocks
@@ -408,11 +412,12 @@ def test_pre_eps_is_passed_to_layernorms(student, reference, seed):
 
 
 @check("prenorm_block", points=1)
-def test_pre_residual_path_is_identity_when_sublayers_output_zero(student, seed):
+def test_pre_residual_path_is_identity_when_sublayers_output_zero(student, reference, seed):
     """부층의 출력이 0이면 (마지막 Linear가 0) Pre-Norm 블록은 항등 함수: 잔차 경로에는 정규화가 없습니다."""
-    r = student(block, seed=seed, kind="PreNormBlock", eps=1e-5, zero_sublayers=True, unit_norms=False)
+    kw = dict(seed=seed, kind="PreNormBlock", eps=1e-5, zero_sublayers=True, unit_norms=False)
+    r, x = student(block, **kw), reference(block, **kw)["x"]  # the input x, from the trusted process
     try:
-        expect.allclose(r["y"], r["x"], name="y (부층 출력 0)")
+        expect.allclose(r["y"], x, name="y (부층 출력 0)")
     except expect.CheckFailed as exc:
         expect.fail(f"{exc}\n힌트: Pre-Norm은 x = x + attn(norm1(x))입니다. 잔차 x 자체를 정규화하면 항등 경로가 사라집니다.")
 

@@ -24,7 +24,7 @@ def _public():
 
 
 _P = _public()
-binary_mask, channel_zero, sample_zero = _P.binary_mask, _P.channel_zero, _P.sample_zero
+binary_mask, channel_zero, sample_zero, probe_input = _P.binary_mask, _P.channel_zero, _P.sample_zero, _P.probe_input
 dropout_mask_draw, dropout_train, spatial_draw, drop_path_draw = (
     _P.dropout_mask_draw, _P.dropout_train, _P.spatial_draw, _P.drop_path_draw)
 dropout_backward_given_cache, linear_mask_average, dropconnect_mask_draw = (
@@ -107,25 +107,26 @@ def dropout_test_mode(ns, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((20, 30))
     out, cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
-    return {"x": x, "out": out}
+    return {"out": out}
 
 
 @check("dropout_forward", points=1)
 def test_test_mode_is_identity(student, seed):
     """test 모드에서는 out = x (스케일도, 마스크도 없음; p=0.7)."""
     r = student(dropout_test_mode, seed=seed)
-    out = expect.shape(r["out"], r["x"].shape, name="out")
-    if np.allclose(out, r["x"] * 0.3):
+    x = probe_input(seed, (20, 30))
+    out = expect.shape(r["out"], x.shape, name="out")
+    if np.allclose(out, x * 0.3):
         expect.fail("`out`: test 모드에서 x*(1-p)를 반환했습니다. inverted dropout은 학습 때 이미 1/(1-p)를 곱했으므로 "
                     "test 모드는 항등 함수입니다 (그건 vanilla dropout의 weight scaling 규칙입니다).")
-    expect.allclose(out, r["x"], name="out (test 모드)")
+    expect.allclose(out, x, name="out (test 모드)")
 
 
-@check("dropout_forward", points=1)
+@check("dropout_forward", points=1, requires="kept_values_are_scaled_by_inverse_keep_probability")
 def test_forward_does_not_modify_input(student, seed):
     """dropout_forward는 입력 x를 바꾸지 않음 (in-place 연산 금지)."""
     r = student(dropout_train, seed=seed, p=0.7, shape=[20, 30])
-    same_values(r["x_after"], r["x"], "x (호출 후)", "dropout_forward가 입력 배열 x를 바꿨습니다 (x *= mask 같은 in-place 연산). "
+    same_values(r["x_after"], probe_input(seed, (20, 30)), "x (호출 후)", "dropout_forward가 입력 배열 x를 바꿨습니다 (x *= mask 같은 in-place 연산). "
                                                    "새 배열을 만들어 반환하세요.")
 
 
@@ -137,7 +138,7 @@ def test_cache_holds_the_mask_used(student, seed):
     if r["mask"] is None:
         expect.fail("`cache`: (mask, p, mode) 튜플이어야 하고 cache[0]에 학습 모드의 마스크가 있어야 합니다.")
     mask = binary_mask(r["mask"], (20, 30), "cache[0] (mask)")
-    expect.allclose(out, r["x"] * mask / 0.3, name="out vs x * cache[0] / (1-p)")
+    expect.allclose(out, probe_input(seed, (20, 30)) * mask / 0.3, name="out vs x * cache[0] / (1-p)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def dropout_round_trip(ns, seed, p):
     rng = np.random.default_rng(seed)
     x, dout = rng.standard_normal((25, 16)), rng.standard_normal((25, 16))
     out, cache = ns.dropout_forward(x.copy(), p, "train", np.random.default_rng(seed + 1))
-    return {"out": out, "dout": dout, "dx": ns.dropout_backward(dout, cache)}
+    return {"out": out, "dx": ns.dropout_backward(dout, cache)}
 
 
 @check("dropout_backward", points=1)
@@ -164,7 +165,9 @@ def test_backward_uses_the_forward_mask(student, seed):
     """순전파에서 0이 된 곳은 dx도 0, 살아남은 곳은 dout/(1-p) (같은 마스크, p=0.7)."""
     r = student(dropout_round_trip, seed=seed, p=0.7)
     out = expect.shape(r["out"], (25, 16), name="out")
-    expect.allclose(r["dx"], np.where(out != 0, r["dout"] / 0.3, 0.0), name="dx vs dout * (out != 0) / (1-p)")
+    rng = np.random.default_rng(seed)  # the probe's x and dout, rebuilt here
+    _, dout = rng.standard_normal((25, 16)), rng.standard_normal((25, 16))
+    expect.allclose(r["dx"], np.where(out != 0, dout / 0.3, 0.0), name="dx vs dout * (out != 0) / (1-p)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def test_bias_is_neither_masked_nor_rescaled(student, reference, seed):
 # ----------------------------------------------------------------------------------------------
 # 4. Spatial dropout
 # ----------------------------------------------------------------------------------------------
-@check("spatial_dropout", points=1)
+@check("spatial_dropout", points=1, requires="whole_channel_maps_are_dropped_or_scaled")
 def test_channels_are_dropped_independently(student, seed):
     """채널 맵마다 독립: 배치 방향, 채널 방향으로 공유하지 않음 (p=0.7)."""
     shape = (200, 100, 2, 2)
@@ -210,11 +213,11 @@ def test_channels_are_dropped_independently(student, seed):
     independent(z[:, 0::2], z[:, 1::2], name="채널 맵 (n, 2c)와 (n, 2c+1) (채널 방향)", fail_prob=5e-8)
 
 
-@check("spatial_dropout", points=1)
+@check("spatial_dropout", points=1, requires="whole_channel_maps_are_dropped_or_scaled")
 def test_spatial_dropout_does_not_modify_input(student, seed):
     """spatial_dropout은 입력 x를 바꾸지 않음."""
     r = student(spatial_draw, seed=seed, p=0.7, shape=[4, 6, 3, 3])
-    same_values(r["x_after"], r["x"], "x (호출 후)", "spatial_dropout이 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+    same_values(r["x_after"], probe_input(seed, (4, 6, 3, 3)), "x (호출 후)", "spatial_dropout이 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -236,7 +239,7 @@ def test_dropblock_normalizes_over_the_whole_batch(student, reference, seed):
                     reference(dropblock_apply, seed=seed, kind="uneven")["out"], name="out")
 
 
-@check("dropblock", points=1)
+@check("dropblock", points=1, requires="dropblock_rescales_by_numel_over_kept")
 def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
     """마스크가 모두 0이면 출력은 모두 0 (0/0 = NaN이 아님)."""
     expect.allclose(student(dropblock_apply, seed=seed, kind="zeros")["out"],
@@ -250,14 +253,14 @@ def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
 def test_drop_path_is_identity_when_not_training(student, seed):
     """training=False이면 out = x (p=0.7)."""
     r = student(drop_path_draw, seed=seed, p=0.7, shape=[8, 5], training=False)
-    expect.allclose(r["out"], r["x"], name="out (training=False)")
+    expect.allclose(r["out"], probe_input(seed, (8, 5)), name="out (training=False)")
 
 
-@check("drop_path", points=1)
+@check("drop_path", points=1, requires="each_sample_is_dropped_or_scaled_as_a_whole")
 def test_drop_path_does_not_modify_input(student, seed):
     """drop_path는 입력 x를 바꾸지 않음."""
     r = student(drop_path_draw, seed=seed, p=0.7, shape=[16, 5], training=True)
-    same_values(r["x_after"], r["x"], "x (호출 후)", "drop_path가 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+    same_values(r["x_after"], probe_input(seed, (16, 5)), "x (호출 후)", "drop_path가 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
 
 
 @check("stochastic_depth_rates", points=1)
@@ -272,7 +275,7 @@ def test_single_block_gets_the_final_rate(student, reference):
 # ----------------------------------------------------------------------------------------------
 # 7. MC dropout
 # ----------------------------------------------------------------------------------------------
-@check("mc_dropout_predict", points=1)
+@check("mc_dropout_predict", points=1, requires="predictive_mean_is_average_of_passes")
 def test_training_flags_are_restored(student, seed):
     """호출 후 모든 모듈의 training 플래그가 호출 전과 같음 (train/eval 두 경우)."""
     for start in ("train", "eval"):
@@ -298,7 +301,7 @@ def mc_real_model(ns, seed):
     return {"running_mean": model[1].running_mean, "running_var": model[1].running_var, "mean": mean, "var": var}
 
 
-@check("mc_dropout_predict", points=1)
+@check("mc_dropout_predict", points=1, requires="predictive_mean_is_average_of_passes")
 def test_batchnorm_running_statistics_are_not_updated(student, seed):
     """실제 모델(Linear-BN-ReLU-Dropout-Linear)에서 BatchNorm의 running 통계가 바뀌지 않음."""
     r = student(mc_real_model, seed=seed)

@@ -31,6 +31,14 @@ def binary_mask(got, shape, name):
     return arr
 
 
+def probe_input(seed, shape):
+    """The input ``x`` a probe draws first, ``np.random.default_rng(seed).standard_normal(shape)``, rebuilt here.
+
+    What a check compares with never comes back from the student's process: the student's code runs
+    there and could rewrite the probe's own copy of ``x`` (e.g. through ``sys._getframe(1)``)."""
+    return np.random.default_rng(seed).standard_normal(tuple(shape))
+
+
 def block_orphans(dropped, bs):
     """Dropped pixels that no whole, in-image bs x bs dropped block covers (empty for a DropBlock mask)."""
     full = sliding_window_view(dropped, (bs, bs), axis=(2, 3)).all(axis=(-2, -1))  # block with top-left here
@@ -80,7 +88,7 @@ def dropout_train(ns, seed, p, shape):
             mask = np.asarray(cache[0])
         except Exception:
             mask = None
-    return {"x": x, "x_after": x_in, "out": out, "mask": mask}
+    return {"x_after": x_in, "out": out, "mask": mask}
 
 
 @check("dropout_forward", points=1)
@@ -88,12 +96,13 @@ def test_kept_values_are_scaled_by_inverse_keep_probability(student, seed):
     """학습 모드에서 살아남은 값은 x/(1-p), 버린 값은 정확히 0 (p=0.2)."""
     r = student(dropout_train, seed=seed, p=0.2, shape=[50, 40])
     out = expect.shape(r["out"], (50, 40), name="out")
+    x = probe_input(seed, (50, 40))
     kept = out != 0
-    if np.allclose(out[kept], r["x"][kept] / 0.2):
+    if np.allclose(out[kept], x[kept] / 0.2):
         expect.fail("`out`: 살아남은 값이 x/p입니다. 여기서 p는 버릴 확률이므로 x/(1-p)로 나눠야 합니다 (keep 확률 관례와 혼동).")
-    if np.allclose(out[kept], r["x"][kept]):
+    if np.allclose(out[kept], x[kept]):
         expect.fail("`out`: 살아남은 값이 x 그대로입니다. inverted dropout은 학습 때 x/(1-p)로 스케일합니다.")
-    expect.allclose(out[kept], r["x"][kept] / 0.8, name="out (0이 아닌 원소)")
+    expect.allclose(out[kept], x[kept] / 0.8, name="out (0이 아닌 원소)")
 
 
 @check("dropout_forward", points=1)
@@ -201,7 +210,7 @@ def spatial_draw(ns, seed, p, shape):
     x = rng.standard_normal(tuple(shape))
     x_in = x.copy()
     out = ns.spatial_dropout(x_in, p, np.random.default_rng(seed + 1))
-    return {"x": x, "x_after": x_in, "out": out}
+    return {"x_after": x_in, "out": out}
 
 
 def channel_zero(out):
@@ -215,12 +224,14 @@ def test_whole_channel_maps_are_dropped_or_scaled(student, seed):
     shape = (6, 8, 5, 5)
     r = student(spatial_draw, seed=seed, p=0.2, shape=list(shape))
     out = expect.shape(r["out"], shape, name="out")
-    x = r["x"]
+    x = probe_input(seed, shape)
     zero = (out == 0).reshape(6, 8, -1)
     partial = zero.any(-1) & ~zero.all(-1)
     expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 채널 맵이 일부 픽셀만 0입니다. Spatial Dropout은 "
                                    "원소가 아니라 (n, c) 채널 맵 전체를 끕니다: 마스크 shape을 (N, C, 1, 1)로 뽑으세요.")
     dropped = channel_zero(out)
+    # all 48 maps dropped at p = 0.2 has probability 0.2^48 < 1e-33: an all-zero output is not a dropout
+    expect.true(not dropped.all(), "`out`: 모든 채널 맵이 0입니다. p=0.2이면 대부분의 채널 맵은 살아남아 x[n, c]/(1-p)가 되어야 합니다.")
     expect.allclose(out[~dropped], x[~dropped] / 0.8, name="out (살아남은 채널)")
 
 
@@ -319,7 +330,7 @@ def drop_path_draw(ns, seed, p, shape, training):
     x = rng.standard_normal(tuple(shape))
     x_in = x.copy()
     out = ns.drop_path(x_in, p, training, np.random.default_rng(seed + 1))
-    return {"x": x, "x_after": x_in, "out": out}
+    return {"x_after": x_in, "out": out}
 
 
 def sample_zero(out):
@@ -337,7 +348,9 @@ def test_each_sample_is_dropped_or_scaled_as_a_whole(student, seed):
     expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 샘플이 일부 원소만 0입니다. DropPath는 샘플 하나의 잔차 "
                                    "가지 전체를 끕니다: 마스크 shape을 (N, 1, 1, ...)로 뽑으세요.")
     dropped = sample_zero(out)
-    expect.allclose(out[~dropped], r["x"][~dropped] / 0.8, name="out (살아남은 샘플)")
+    # all 64 samples dropped at p = 0.2 has probability 0.2^64 < 1e-44: an all-zero output is not drop path
+    expect.true(not dropped.all(), "`out`: 모든 샘플이 0입니다. p=0.2이면 대부분의 샘플은 살아남아 x[n]/(1-p)가 되어야 합니다.")
+    expect.allclose(out[~dropped], probe_input(seed, shape)[~dropped] / 0.8, name="out (살아남은 샘플)")
 
 
 @check("drop_path", points=1)

@@ -168,7 +168,7 @@ def cutout_inplace(ns, seed):
     return {"after": img}
 
 
-@check("cutout", points=0.5)
+@check("cutout", points=0.5, requires="cutout_zeroes_clipped_square_in_all_channels")
 def test_cutout_does_not_modify_input(student, reference, seed):
     """cutout은 새 텐서를 반환하고 입력 이미지는 그대로 둡니다."""
     _same_as_reference(student, reference, cutout_inplace, "after", "cutout 호출 뒤의 입력 img", seed=seed)
@@ -201,7 +201,7 @@ def erase_inplace(ns, seed):
     return {"after": img}
 
 
-@check("random_erasing", points=0.5)
+@check("random_erasing", points=0.5, requires="erase_fills_region_with_value")
 def test_erase_does_not_modify_input(student, reference, seed):
     """erase는 복사본을 반환하고 입력은 그대로 둡니다 (torchvision F.erase(inplace=False))."""
     _same_as_reference(student, reference, erase_inplace, "after", "erase 호출 뒤의 입력 img", seed=seed)
@@ -288,7 +288,7 @@ def cutmix_inplace(ns, seed):
     return {"x": x, "y": y}
 
 
-@check("cutmix", points=0.5)
+@check("cutmix", points=0.5, requires="cutmix_pastes_partner_box")
 def test_cutmix_does_not_modify_inputs(student, reference, seed):
     """cutmix는 새 배치를 반환하고 x와 y는 그대로 둡니다."""
     _same_as_reference(student, reference, cutmix_inplace, "x", "cutmix 호출 뒤의 입력 x", seed=seed)
@@ -536,7 +536,7 @@ def test_result_is_clamped_to_unit_interval(student, reference, seed):
                        interior=False)
 
 
-@check("fgsm", points=0.5)
+@check("fgsm", points=0.5, requires="step_is_eps_times_gradient_sign")
 def test_leaves_input_and_parameter_gradients_untouched(student, reference, seed):
     """x를 바꾸지 않고, 모델 파라미터의 .grad도 남기지 않습니다 (torch.autograd.grad 사용)."""
     s = student(fgsm_case_h, seed=seed, eps=0.1, interior=True)
