@@ -431,3 +431,67 @@ def test_only_dropout_modules_are_in_training_mode(student, seed):
                              "(model.eval() 후 dropout 모듈만 .train()).")
         expect.true(not bn_on, f"{i + 1}번째 호출에서 BatchNorm이 train 모드였습니다: model.train()은 BatchNorm까지 켜서 배치 "
                                "통계를 쓰고 running 통계를 바꿉니다. Dropout 모듈만 train 모드로 두세요.")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.4 numeric_gradient (appended)
+# Tolerances: on f(z) = z**3 a centered difference errs by exactly h**2 * dout (<= 1.5e-8 at h = 1e-4) plus
+# rounding (~1e-10), a forward difference by ~3 x h dout (>= 7.5e-5 here), so atol 1e-6 separates them by
+# more than 60x either way. On a linear f only rounding remains (~1e-10 at h = 1e-5): atol 1e-7.
+# ----------------------------------------------------------------------------------------------
+@probe
+def numgrad_cubic(ns, seed, shape, h):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, tuple(shape))
+    dout = rng.uniform(0.5, 1.5, tuple(shape))
+    x0 = x.copy()
+    grad = ns.numeric_gradient(lambda z: z ** 3, x, dout, h)
+    return {"x": x0, "dout": dout, "grad": grad, "x_after": x}
+
+
+@probe
+def numgrad_matrix(ns, seed):
+    rng = np.random.default_rng(seed)
+    x, A, dout = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    grad = ns.numeric_gradient(lambda z: z @ A, x, dout, 1e-5)
+    return {"A": A, "dout": dout, "grad": grad}
+
+
+@check("numeric_gradient", points=1)
+def test_centered_difference_on_a_cubic(student, seed):
+    """f(x) = x**3 (원소별), h = 1e-4: 중앙 차분은 3x^2 dout과 1e-6 안에서 같음 (전방 차분은 아님)."""
+    h = 1e-4
+    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
+    x, dout = r["x"], r["dout"]
+    got = expect.shape(r["grad"], (4, 5), name="grad")
+    want = 3 * x ** 2 * dout
+    if np.allclose(got, want, rtol=0, atol=1e-6):
+        return
+    if np.allclose(got, ((x + h) ** 3 - x ** 3) / h * dout, rtol=0, atol=1e-6) or \
+            np.allclose(got, (x ** 3 - (x - h) ** 3) / h * dout, rtol=0, atol=1e-6):
+        expect.fail("전방(또는 후방) 차분 (f(x+h) - f(x)) / h 를 썼습니다: 오차가 O(h)입니다. "
+                    "중앙 차분 (f(x+h) - f(x-h)) / (2h) 를 쓰세요 (오차 O(h^2)).")
+    if np.allclose(got, 3 * x ** 2, rtol=0, atol=1e-6):
+        expect.fail("기울기에 dout이 곱해지지 않았습니다: sum(f(x) * dout)을 미분하세요 (f(x)의 합이 아니라).")
+    expect.allclose(got, want, rtol=0, atol=1e-6, name="grad (f = x**3, 정답 3 x^2 dout)")
+
+
+@check("numeric_gradient", points=1)
+def test_gradient_is_weighted_by_dout_through_a_matrix(student, seed):
+    """f(x) = x @ A (출력 모양이 x와 다름): 기울기 = dout @ A.T (모든 출력 원소의 dout 가중합)."""
+    r = student(numgrad_matrix, seed=seed)
+    got = expect.shape(r["grad"], (3, 4), name="grad")
+    want = r["dout"] @ r["A"].T
+    if not np.allclose(got, want, rtol=0, atol=1e-7):
+        expect.fail("f(x) = x @ A에서 기울기가 dout @ A.T와 다릅니다. x[i]를 움직이면 f(x)의 **모든** 원소가 바뀔 수 있으니, "
+                    "원소 하나가 아니라 np.sum(f(x) * dout) 전체의 차이를 2h로 나누세요.")
+
+
+@check("numeric_gradient", points=0.5)
+def test_x_is_unchanged_after_the_call(student, seed):
+    """호출이 끝나면 x는 원래 값 그대로 (제자리에서 움직였다면 되돌림)."""
+    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=1e-4)
+    after = expect.shape(r["x_after"], (4, 5), name="x (호출 후)")
+    if not np.allclose(after, r["x"], rtol=0, atol=1e-12):
+        expect.fail("numeric_gradient가 끝난 뒤 x의 값이 바뀌어 있습니다. x[ix]를 움직였다면 다음 원소로 가기 전에 "
+                    "x[ix] = old 로 되돌리세요 (호출한 쪽은 같은 x를 계속 씁니다).")
