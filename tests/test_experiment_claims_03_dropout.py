@@ -95,3 +95,11 @@ def test_numeric_gradient_is_centered(ns):
     x = np.linspace(-1.0, 2.0, 7)
     num = ns["numeric_gradient"](lambda z: z ** 3, x, np.ones_like(x), h=1e-4)
     np.testing.assert_allclose(num, 3 * x ** 2, rtol=0, atol=1e-7)
+
+
+def test_dropout_before_bn_shifts_its_variance_and_after_bn_does_not(ns):
+    """9.5: dropout -> BN: eval variance / running variance < 0.5 in every channel (median near 0.2);
+    BN -> dropout: the ratio is within 0.95..1.05 in every channel."""
+    r = ns["run_variance_shift_experiment"](**ns["VARIANCE_SHIFT_EXPERIMENT"])
+    assert np.all(r["dropout -> BN"] < 0.5) and 0.1 < np.median(r["dropout -> BN"]) < 0.3
+    assert np.all(np.abs(r["BN -> dropout"] - 1) < 0.05)
