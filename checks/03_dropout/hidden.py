@@ -310,41 +310,28 @@ def test_batchnorm_running_statistics_are_not_updated(student, seed):
 
 
 # ----------------------------------------------------------------------------------------------
-# 1.4 numeric_gradient (appended). Tolerances as in public.py: sin's centered error is h**2/6 ~ 2e-11 at
-# h = 1e-5 (atol 1e-8); on the cubic at h = 1e-2 the centered difference is exactly (3 x^2 + h^2) dout up to
-# rounding ~1e-12 (atol 1e-9), while a fixed step of 1e-5 is off by h^2 dout >= 5e-5.
+# 1.4 numeric_gradient (appended). f(x) = tanh(x.reshape(2, -1) @ A) on a 3-D x: not elementwise, output
+# shaped unlike x. Centered differences err by ~h^2 |f'''| ~ 1e-10 at h = 1e-5 (atol 1e-7); a forward
+# difference, or evaluating later elements while earlier ones are still moved by h, errs by ~h |f''| ~ 1e-5.
 # ----------------------------------------------------------------------------------------------
-numgrad_cubic = _P.numgrad_cubic
-
-
 @probe
-def numgrad_sin(ns, seed, shape):
+def numgrad_tanh_3d(ns, seed):
     rng = np.random.default_rng(seed)
-    x = rng.uniform(-2.0, 2.0, tuple(shape))
-    dout = rng.standard_normal(tuple(shape))
+    x = rng.standard_normal((2, 3, 2))
+    A = rng.standard_normal((6, 5)) / 2
+    dout = rng.standard_normal((2, 5))
     x0 = x.copy()
-    return {"x": x0, "dout": dout, "grad": ns.numeric_gradient(np.sin, x, dout, 1e-5)}
+    grad = ns.numeric_gradient(lambda z: np.tanh(z.reshape(2, -1) @ A), x, dout, 1e-5)
+    return {"x": x0, "A": A, "dout": dout, "grad": grad}
 
 
 @check("numeric_gradient", points=0.5)
-def test_any_number_of_dimensions(student, seed):
-    """1차원 (5,)과 3차원 (2, 3, 4) x에서도 모든 원소의 기울기 (f = sin, 정답 cos(x) dout)."""
-    for shape in ([5], [2, 3, 4]):
-        r = student(numgrad_sin, seed=seed, shape=shape)
-        got = expect.shape(r["grad"], tuple(shape), name=f"grad (x.shape = {tuple(shape)})")
-        if not np.allclose(got, np.cos(r["x"]) * r["dout"], rtol=0, atol=1e-8):
-            expect.fail(f"x.shape = {tuple(shape)}에서 기울기가 cos(x) * dout과 다릅니다. 2차원 인덱스 (i, j)만 돌지 말고 "
-                        "np.ndindex(*x.shape)로 모든 인덱스를 도세요.")
-
-
-@check("numeric_gradient", points=0.5)
-def test_uses_the_given_step_h(student, seed):
-    """h = 1e-2를 넘기면 그 h를 씀: f = x**3에서 중앙 차분은 정확히 (3x^2 + h^2) dout."""
-    h = 1e-2
-    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
-    got = expect.shape(r["grad"], (4, 5), name="grad")
-    want = (3 * r["x"] ** 2 + h ** 2) * r["dout"]
-    if not np.allclose(got, want, rtol=0, atol=1e-9):
-        if np.allclose(got, 3 * r["x"] ** 2 * r["dout"], rtol=0, atol=1e-6):
-            expect.fail("h = 1e-2를 넘겼는데 결과가 아주 작은 h의 값과 같습니다: 인자 h를 쓰지 않고 고정된 step을 쓴 것 같습니다.")
-        expect.allclose(got, want, rtol=0, atol=1e-9, name="grad (h = 1e-2, 정답 (3x^2 + h^2) dout)")
+def test_nonlinear_vector_function(student, seed):
+    """f(x) = tanh(x.reshape(2, -1) @ A), x 3차원: 기울기 = ((1 - tanh^2) dout) @ A.T (reshape)."""
+    r = student(numgrad_tanh_3d, seed=seed)
+    got = expect.shape(r["grad"], (2, 3, 2), name="grad")
+    t = np.tanh(r["x"].reshape(2, -1) @ r["A"])
+    want = (((1 - t ** 2) * r["dout"]) @ r["A"].T).reshape(2, 3, 2)
+    if not np.allclose(got, want, rtol=0, atol=1e-7):
+        expect.fail("비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
+                    "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요.")
