@@ -258,3 +258,27 @@ def test_hidden_checks_fisher_test_matches_scipy():
         table = rng.multinomial(int(rng.integers(5, 3000)), rng.dirichlet([1, 1, 1, 1])).reshape(2, 2).tolist()
         want = fisher_exact(table)[1]
         assert hidden.fisher_exact_pvalue(table) == pytest.approx(want, rel=1e-9, abs=1e-12), table
+
+
+# ----------------------------------------------------------------------------------------------
+# numeric_gradient (appended)
+# ----------------------------------------------------------------------------------------------
+def test_numeric_gradient_matches_torch_autograd(ns):
+    """Centered differences of sum(tanh(x @ A) * dout) against autograd: O(h^2) ~ 1e-10 at h = 1e-5."""
+    rng = np.random.default_rng(0)
+    x, A, dout = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    xt = torch.tensor(x, requires_grad=True)
+    (torch.tanh(xt @ torch.tensor(A)) * torch.tensor(dout)).sum().backward()
+    x0 = x.copy()
+    num = ns["numeric_gradient"](lambda z: np.tanh(z @ A), x, dout, 1e-5)
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_allclose(num, xt.grad.numpy(), rtol=1e-7, atol=1e-9)
+
+
+def test_numeric_gradient_checks_dropout_backward(ns):
+    """The reference dropout_backward agrees with centered differences on the forward's fixed mask."""
+    rng = np.random.default_rng(1)
+    x, dout = rng.standard_normal((5, 4, 3)), rng.standard_normal((5, 4, 3))
+    out, cache = ns["dropout_forward"](x, 0.3, "train", np.random.default_rng(7))
+    num = ns["numeric_gradient"](lambda z: ns["dropout_forward"](z, 0.3, "train", np.random.default_rng(7))[0], x, dout)
+    np.testing.assert_allclose(ns["dropout_backward"](dout, cache), num, rtol=1e-8, atol=1e-10)

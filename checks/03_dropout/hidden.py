@@ -310,3 +310,31 @@ def test_batchnorm_running_statistics_are_not_updated(student, seed):
         if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
             expect.fail(f"`BatchNorm1d.{key}`가 MC dropout 중에 바뀌었습니다: BatchNorm이 train 모드로 실행되었습니다. "
                         "model.train() 대신 model.eval() 후 dropout 모듈만 .train()으로 켜세요.")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.4 numeric_gradient (appended). f(x) = tanh(x.reshape(2, -1) @ A) on a 3-D x: not elementwise, output
+# shaped unlike x. Centered differences err by ~h^2 |f'''| ~ 1e-10 at h = 1e-5 (atol 1e-7); a forward
+# difference, or evaluating later elements while earlier ones are still moved by h, errs by ~h |f''| ~ 1e-5.
+# ----------------------------------------------------------------------------------------------
+@probe
+def numgrad_tanh_3d(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, 2))
+    A = rng.standard_normal((6, 5)) / 2
+    dout = rng.standard_normal((2, 5))
+    x0 = x.copy()
+    grad = ns.numeric_gradient(lambda z: np.tanh(z.reshape(2, -1) @ A), x, dout, 1e-5)
+    return {"x": x0, "A": A, "dout": dout, "grad": grad}
+
+
+@check("numeric_gradient", points=0.5)
+def test_nonlinear_vector_function(student, seed):
+    """f(x) = tanh(x.reshape(2, -1) @ A), x 3차원: 기울기 = ((1 - tanh^2) dout) @ A.T (reshape)."""
+    r = student(numgrad_tanh_3d, seed=seed)
+    got = expect.shape(r["grad"], (2, 3, 2), name="grad")
+    t = np.tanh(r["x"].reshape(2, -1) @ r["A"])
+    want = (((1 - t ** 2) * r["dout"]) @ r["A"].T).reshape(2, 3, 2)
+    if not np.allclose(got, want, rtol=0, atol=1e-7):
+        expect.fail("비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
+                    "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요.")

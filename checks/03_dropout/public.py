@@ -444,3 +444,105 @@ def test_only_dropout_modules_are_in_training_mode(student, seed):
                              "(model.eval() 후 dropout 모듈만 .train()).")
         expect.true(not bn_on, f"{i + 1}번째 호출에서 BatchNorm이 train 모드였습니다: model.train()은 BatchNorm까지 켜서 배치 "
                                "통계를 쓰고 running 통계를 바꿉니다. Dropout 모듈만 train 모드로 두세요.")
+
+
+# ----------------------------------------------------------------------------------------------
+# 1.4 numeric_gradient (appended)
+# Tolerances: on f(z) = z**3 a centered difference errs by exactly h**2 * dout (<= 1.5e-8 at h = 1e-4) plus
+# rounding (~1e-10), a forward difference by ~3 x h dout (>= 7.5e-5 here), so atol 1e-6 separates them by
+# more than 60x either way. On a linear f only rounding remains (~1e-10 at h = 1e-5): atol 1e-7.
+# ----------------------------------------------------------------------------------------------
+@probe
+def numgrad_cubic(ns, seed, shape, h):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, tuple(shape))
+    dout = rng.uniform(0.5, 1.5, tuple(shape))
+    x0 = x.copy()
+    grad = ns.numeric_gradient(lambda z: z ** 3, x, dout, h)
+    return {"x": x0, "dout": dout, "grad": grad, "x_after": x}
+
+
+@probe
+def numgrad_matrix(ns, seed):
+    rng = np.random.default_rng(seed)
+    x, A, dout = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    grad = ns.numeric_gradient(lambda z: z @ A, x, dout, 1e-5)
+    return {"A": A, "dout": dout, "grad": grad}
+
+
+@check("numeric_gradient", points=1)
+def test_centered_difference_on_a_cubic(student, seed):
+    """f(x) = x**3 (원소별), h = 1e-4: 중앙 차분은 3x^2 dout과 1e-6 안에서 같음 (전방 차분은 아님)."""
+    h = 1e-4
+    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
+    x, dout = r["x"], r["dout"]
+    got = expect.shape(r["grad"], (4, 5), name="grad")
+    want = 3 * x ** 2 * dout
+    if np.allclose(got, want, rtol=0, atol=1e-6):
+        return
+    if np.allclose(got, ((x + h) ** 3 - x ** 3) / h * dout, rtol=0, atol=1e-6) or \
+            np.allclose(got, (x ** 3 - (x - h) ** 3) / h * dout, rtol=0, atol=1e-6):
+        expect.fail("전방(또는 후방) 차분 (f(x+h) - f(x)) / h 를 썼습니다: 오차가 O(h)입니다. "
+                    "중앙 차분 (f(x+h) - f(x-h)) / (2h) 를 쓰세요 (오차 O(h^2)).")
+    if np.allclose(got, 3 * x ** 2, rtol=0, atol=1e-6):
+        expect.fail("기울기에 dout이 곱해지지 않았습니다: sum(f(x) * dout)을 미분하세요 (f(x)의 합이 아니라).")
+    expect.allclose(got, want, rtol=0, atol=1e-6, name="grad (f = x**3, 정답 3 x^2 dout)")
+
+
+@check("numeric_gradient", points=1)
+def test_gradient_is_weighted_by_dout_through_a_matrix(student, seed):
+    """f(x) = x @ A (출력 모양이 x와 다름): 기울기 = dout @ A.T (모든 출력 원소의 dout 가중합)."""
+    r = student(numgrad_matrix, seed=seed)
+    got = expect.shape(r["grad"], (3, 4), name="grad")
+    want = r["dout"] @ r["A"].T
+    if not np.allclose(got, want, rtol=0, atol=1e-7):
+        expect.fail("f(x) = x @ A에서 기울기가 dout @ A.T와 다릅니다. x[i]를 움직이면 f(x)의 **모든** 원소가 바뀔 수 있으니, "
+                    "원소 하나가 아니라 np.sum(f(x) * dout) 전체의 차이를 2h로 나누세요.")
+
+
+@check("numeric_gradient", points=0.5)
+def test_x_is_unchanged_after_the_call(student, seed):
+    """호출이 끝나면 x는 원래 값 그대로 (제자리에서 움직였다면 되돌림)."""
+    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=1e-4)
+    after = expect.shape(r["x_after"], (4, 5), name="x (호출 후)")
+    if not np.allclose(after, r["x"], rtol=0, atol=1e-12):
+        expect.fail("numeric_gradient가 끝난 뒤 x의 값이 바뀌어 있습니다. x[ix]를 움직였다면 다음 원소로 가기 전에 "
+                    "x[ix] = old 로 되돌리세요 (호출한 쪽은 같은 x를 계속 씁니다).")
+
+
+# 1.4 numeric_gradient, continued. sin's centered error is h**2/6 ~ 2e-11 at h = 1e-5 (atol 1e-8); on the
+# cubic at h = 1e-2 the centered difference is exactly (3 x^2 + h^2) dout up to rounding ~1e-12 (atol 1e-9),
+# while a fixed step of 1e-5 is off by h^2 dout >= 5e-5.
+
+
+@probe
+def numgrad_sin(ns, seed, shape):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2.0, 2.0, tuple(shape))
+    dout = rng.standard_normal(tuple(shape))
+    x0 = x.copy()
+    return {"x": x0, "dout": dout, "grad": ns.numeric_gradient(np.sin, x, dout, 1e-5)}
+
+
+@check("numeric_gradient", points=0.5)
+def test_any_number_of_dimensions(student, seed):
+    """1차원 (5,)과 3차원 (2, 3, 4) x에서도 모든 원소의 기울기 (f = sin, 정답 cos(x) dout)."""
+    for shape in ([5], [2, 3, 4]):
+        r = student(numgrad_sin, seed=seed, shape=shape)
+        got = expect.shape(r["grad"], tuple(shape), name=f"grad (x.shape = {tuple(shape)})")
+        if not np.allclose(got, np.cos(r["x"]) * r["dout"], rtol=0, atol=1e-8):
+            expect.fail(f"x.shape = {tuple(shape)}에서 기울기가 cos(x) * dout과 다릅니다. 2차원 인덱스 (i, j)만 돌지 말고 "
+                        "np.ndindex(*x.shape)로 모든 인덱스를 도세요.")
+
+
+@check("numeric_gradient", points=0.5)
+def test_uses_the_given_step_h(student, seed):
+    """h = 1e-2를 넘기면 그 h를 씀: f = x**3에서 중앙 차분은 정확히 (3x^2 + h^2) dout."""
+    h = 1e-2
+    r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
+    got = expect.shape(r["grad"], (4, 5), name="grad")
+    want = (3 * r["x"] ** 2 + h ** 2) * r["dout"]
+    if not np.allclose(got, want, rtol=0, atol=1e-9):
+        if np.allclose(got, 3 * r["x"] ** 2 * r["dout"], rtol=0, atol=1e-6):
+            expect.fail("h = 1e-2를 넘겼는데 결과가 아주 작은 h의 값과 같습니다: 인자 h를 쓰지 않고 고정된 step을 쓴 것 같습니다.")
+        expect.allclose(got, want, rtol=0, atol=1e-9, name="grad (h = 1e-2, 정답 (3x^2 + h^2) dout)")

@@ -342,3 +342,77 @@ def mc_dropout_predict(model, x, num_samples):
 # The bundled sample class's "typical bugs" student.
 SAMPLE = ["forward_keep_probability_confusion", "dropblock_per_sample_scale", "sd_rates_zero_indexed",
           "mc_model_train"]
+
+# ------------------------------------------------------------------ numeric_gradient (appended)
+BUGS += [
+    Bug("numgrad_forward_difference", "numeric_gradient", '''
+def numeric_gradient(f, x, dout, h=1e-5):
+    grad = np.zeros(x.shape)
+    base = np.sum(f(x) * dout)
+    for ix in np.ndindex(*x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        grad[ix] = (np.sum(f(x) * dout) - base) / h
+        x[ix] = old
+    return grad
+''', fails={"centered_difference_on_a_cubic", "uses_the_given_step_h", "any_number_of_dimensions",
+           "nonlinear_vector_function"},
+        why="forward difference: error O(h) instead of O(h^2)"),
+    Bug("numgrad_ignores_dout", "numeric_gradient", '''
+def numeric_gradient(f, x, dout, h=1e-5):
+    grad = np.zeros(x.shape)
+    for ix in np.ndindex(*x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        plus = np.sum(f(x))
+        x[ix] = old - h
+        minus = np.sum(f(x))
+        x[ix] = old
+        grad[ix] = (plus - minus) / (2 * h)
+    return grad
+''', fails={"centered_difference_on_a_cubic", "gradient_is_weighted_by_dout_through_a_matrix",
+            "any_number_of_dimensions", "uses_the_given_step_h", "nonlinear_vector_function"},
+        why="differentiates sum(f(x)) instead of sum(f(x) * dout)"),
+    Bug("numgrad_no_restore", "numeric_gradient", '''
+def numeric_gradient(f, x, dout, h=1e-5):
+    grad = np.zeros(x.shape)
+    for ix in np.ndindex(*x.shape):
+        old = x[ix]
+        x[ix] = old + h
+        plus = np.sum(f(x) * dout)
+        x[ix] = old - h
+        minus = np.sum(f(x) * dout)
+        grad[ix] = (plus - minus) / (2 * h)
+    return grad
+''', fails={"x_is_unchanged_after_the_call", "nonlinear_vector_function"},
+        why="leaves every element of x moved by -h (later elements are differentiated at a shifted point)"),
+    Bug("numgrad_2d_loops", "numeric_gradient", '''
+def numeric_gradient(f, x, dout, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in range(x.shape[0]):
+        for j in range(x.shape[1]):
+            old = x[i, j]
+            x[i, j] = old + h
+            plus = np.sum(f(x) * dout)
+            x[i, j] = old - h
+            minus = np.sum(f(x) * dout)
+            x[i, j] = old
+            grad[i, j] = (plus - minus) / (2 * h)
+    return grad
+''', fails={"any_number_of_dimensions", "nonlinear_vector_function"},
+        why="loops over two indices, so only 2-D inputs work"),
+    Bug("numgrad_fixed_step", "numeric_gradient", '''
+def numeric_gradient(f, x, dout, h=1e-5):
+    step = 1e-5
+    grad = np.zeros(x.shape)
+    for ix in np.ndindex(*x.shape):
+        old = x[ix]
+        x[ix] = old + step
+        plus = np.sum(f(x) * dout)
+        x[ix] = old - step
+        minus = np.sum(f(x) * dout)
+        x[ix] = old
+        grad[ix] = (plus - minus) / (2 * step)
+    return grad
+''', fails={"uses_the_given_step_h"}, why="ignores the h argument"),
+]
