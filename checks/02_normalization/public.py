@@ -28,6 +28,60 @@ def allclose(got, want, name, hint="", **kw):
         expect.fail(f"{exc}\n힌트: {hint}")
 
 
+RUNNING_HINTS = {
+    "biased": "running_var에 편향 분산(np.var 기본값, {n}으로 나눔)을 섞었습니다. 정규화에는 편향 분산을 쓰지만 "
+              "running_var에는 불편 분산 var * {n} / ({n} - 1)을 섞습니다 (PyTorch 규약).",
+    "batch_n": "불편 분산 보정을 배치 크기 N으로 했습니다 (var * N / (N - 1)). 채널마다 m = N*H*W개 값의 분산이므로 "
+               "var * m / (m - 1)입니다.",
+    "retention": MOMENTUM_HINT,
+    "retention_biased": "momentum 규약과 분산이 둘 다 다릅니다. " + MOMENTUM_HINT + " 또 running_var에는 편향 분산이 아니라 "
+                        "불편 분산 var * N / (N - 1)을 섞습니다.",
+    "zero_start": "bn_param에 running_var가 없을 때 0에서 시작했습니다 (CS231n). PyTorch는 running_mean = 0, "
+                  "running_var = 1로 시작합니다.",
+    "fixed_momentum": "bn_param의 momentum ({m:g})이 아니라 0.1을 썼습니다: momentum = bn_param.get('momentum', 0.1).",
+}
+
+
+def running_stat_hint(student_value, ref, key, momentum, axes=(0,), default=""):
+    """The hint that fits the student's running statistic: which known wrong update it equals.
+
+    ``ref`` is the reference's probe output (trusted inputs: x_before, rm0, rv0); ``momentum`` is the one
+    the probe passed (None: the default 0.1). Falls back to ``default`` when no known mistake fits."""
+    try:
+        got = np.asarray(student_value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return default
+    x = np.asarray(ref["x_before"], dtype=np.float64)
+    m = 0.1 if momentum is None else momentum
+    n = int(np.prod([x.shape[a] for a in axes]))
+    mu, vb = x.mean(axis=axes), x.var(axis=axes)
+    vu = vb * n / (n - 1)
+    start = ref["rm0"] if key == "running_mean" else ref["rv0"]
+    stat = mu if key == "running_mean" else vu
+    cands = {"retention": m * start + (1 - m) * stat, "fixed_momentum": 0.9 * start + 0.1 * stat}
+    if key == "running_var":
+        cands.update(biased=(1 - m) * start + m * vb, retention_biased=m * start + (1 - m) * vb,
+                     zero_start=(1 - m) * 0.0 * start + m * vu)
+        if len(axes) > 1:
+            nb = x.shape[0]
+            cands["batch_n"] = (1 - m) * start + m * vb * nb / (nb - 1)
+    for name, want in cands.items():
+        if name == "fixed_momentum" and m == 0.1 or name == "zero_start" and not np.allclose(start, 1.0):
+            continue
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-9, atol=1e-12):
+            word = "m" if len(axes) > 1 else "N"
+            return RUNNING_HINTS[name].format(n=word, m=m)
+    return default
+
+
+def running_allclose(s, r, key, momentum, default, name=None, axes=(0,)):
+    """allclose of one running statistic, with the hint of the mistake its numbers fit."""
+    try:
+        expect.allclose(s[key], r[key], name=name or f"bn_param['{key}']")
+    except expect.CheckFailed as exc:
+        expect.fail(f"{exc}\n힌트: {running_stat_hint(s[key], r, key, momentum, axes, default)}")
+
+
 # ------------------------------------------------------------------------------------------ probes
 @probe
 def bn_train(ns, seed, N, D, momentum, eps, running):
@@ -41,10 +95,11 @@ def bn_train(ns, seed, N, D, momentum, eps, running):
         bn["eps"] = eps
     if running:
         bn["running_mean"], bn["running_var"] = rng.standard_normal(D), rng.uniform(0.5, 2.0, D)
+    start = {"rm0": bn.get("running_mean", np.zeros(D)).copy(), "rv0": bn.get("running_var", np.ones(D)).copy()}
     x_before = x.copy()
     out, _ = ns.batchnorm_forward(x, gamma, beta, bn)
     return {"out": out, "x_before": x_before, "x_after": x,
-            "running_mean": bn.get("running_mean"), "running_var": bn.get("running_var")}
+            "running_mean": bn.get("running_mean"), "running_var": bn.get("running_var"), **start}
 
 
 @probe
@@ -79,7 +134,7 @@ def sbn_train(ns, seed, shape, mode):
     bn = {"mode": mode, "momentum": 0.1, "running_mean": rm.copy(), "running_var": rv.copy()}
     x_before = x.copy()
     out, _ = ns.spatial_batchnorm_forward(x, gamma, beta, bn)
-    return {"out": out, "x_before": x_before, "x_after": x,
+    return {"out": out, "x_before": x_before, "x_after": x, "rm0": rm, "rv0": rv,
             "running_mean": bn.get("running_mean"), "running_var": bn.get("running_var")}
 
 
@@ -222,6 +277,8 @@ def block(ns, seed, kind, eps, zero_sublayers, unit_norms):
 
 # ------------------------------------------------------------------------------------------ checks
 BN_TRAIN = dict(N=16, D=5, momentum=0.1, eps=None, running=True)
+SBN = dict(shape=[4, 3, 5, 6])
+GBN = dict(N=16, D=4, v=4)
 
 
 @check("batchnorm_forward", points=1.5)
@@ -236,6 +293,14 @@ def test_bn_running_mean_uses_momentum_0_1(student, reference, seed):
     """running_mean = (1 - momentum) * running_mean + momentum * batch_mean (PyTorch 규약, momentum 0.1)."""
     allclose(student(bn_train, seed=seed, **BN_TRAIN)["running_mean"],
              reference(bn_train, seed=seed, **BN_TRAIN)["running_mean"], "bn_param['running_mean']", MOMENTUM_HINT)
+
+
+@check("batchnorm_forward", points=1)
+def test_bn_running_var_uses_unbiased_variance(student, reference, seed):
+    """running_var에는 불편(unbiased) 배치 분산 (N - 1로 나눔)을 섞습니다 (PyTorch 규약)."""
+    running_allclose(student(bn_train, seed=seed, **BN_TRAIN), reference(bn_train, seed=seed, **BN_TRAIN),
+                     "running_var", BN_TRAIN["momentum"],
+                     "정규화에는 편향 분산을 쓰지만 running_var에는 var * N / (N - 1)을 섞습니다. " + MOMENTUM_HINT)
 
 
 @check("batchnorm_backward", points=2)
@@ -259,6 +324,16 @@ def test_sbn_train_output_matches_reference(student, reference, seed):
     kw = dict(shape=[4, 3, 5, 6], mode="train")
     allclose(student(sbn_train, seed=seed, **kw)["out"], reference(sbn_train, seed=seed, **kw)["out"], "out",
              "통계는 채널마다 axis=(0, 2, 3)로 냅니다. x.reshape(-1, C)는 채널 축을 섞습니다: transpose 먼저.")
+
+
+@check("spatial_batchnorm_forward", points=1)
+def test_sbn_running_stats_per_channel_with_unbiased_variance(student, reference, seed):
+    """running statistics는 채널마다 (C,), running_var에는 N*H*W - 1로 나눈 불편 분산."""
+    shape = [4, 3, 5, 6]
+    s, r = student(sbn_train, seed=seed, mode="train", shape=shape), reference(sbn_train, seed=seed, mode="train", shape=shape)
+    hint = "채널마다 m = N*H*W개 값의 평균과 var * m / (m - 1)을 momentum 0.1로 섞습니다."
+    for key in ("running_mean", "running_var"):
+        running_allclose(s, r, key, 0.1, hint, axes=(0, 2, 3))
 
 
 @check("ghost_batchnorm_forward", points=1.5)
@@ -360,3 +435,106 @@ def test_post_output_matches_reference(student, reference, seed):
     kw = dict(kind="PostNormBlock", eps=1e-5, zero_sublayers=False, unit_norms=False)
     allclose(student(block, seed=seed, **kw)["y"], reference(block, seed=seed, **kw)["y"], "y",
              "Post-Norm은 잔차를 더한 '뒤' 정규화합니다: norm1(x + attn(x)), 그다음 norm2(x + ffn(x)).")
+
+
+@check("batchnorm_forward", points=1)
+def test_bn_eval_mode_uses_running_statistics(student, reference, seed):
+    """eval 모드는 배치 통계가 아니라 running_mean / running_var로 정규화합니다."""
+    allclose(student(bn_eval, seed=seed, N=7, D=4)["out"], reference(bn_eval, seed=seed, N=7, D=4)["out"], "out (eval)",
+             "eval 모드에서는 (x - running_mean) / sqrt(running_var + eps)입니다. mode를 확인하세요.")
+
+
+@check("batchnorm_forward", points=0.5)
+def test_bn_eval_mode_does_not_update_running_stats(student, seed):
+    """eval 모드는 running statistics를 바꾸지 않습니다."""
+    r = student(bn_eval, seed=seed, N=7, D=4)
+    for before, after, key in (("rm_before", "rm_after", "running_mean"), ("rv_before", "rv_after", "running_var")):
+        try:
+            expect.allclose(r[after], r[before], name=f"eval 뒤 bn_param['{key}']", rtol=0, atol=0)
+        except expect.CheckFailed as exc:
+            expect.fail(f"{exc}\n힌트: running statistics는 train 모드에서만 갱신합니다.")
+
+
+@check("batchnorm_forward", points=0.5)
+def test_bn_missing_running_stats_start_at_zeros_and_ones(student, reference, seed):
+    """bn_param에 running statistics가 없으면 zeros / ones에서 시작 (nn.BatchNorm1d와 같음), eps 기본값 1e-5."""
+    kw = dict(N=8, D=3, momentum=None, eps=None, running=False)
+    s, r = student(bn_train, seed=seed, **kw), reference(bn_train, seed=seed, **kw)
+    allclose(s["out"], r["out"], "out", "eps 기본값은 1e-5입니다.")
+    hint = "PyTorch는 running_mean = 0, running_var = 1로 시작합니다 (CS231n은 running_var도 0으로 시작). momentum 기본값 0.1."
+    running_allclose(s, r, "running_mean", None, hint)
+    running_allclose(s, r, "running_var", None, hint)
+
+
+@check("batchnorm_backward", points=0.5)
+def test_bn_backward_dbeta_matches_reference(student, reference, seed):
+    """dbeta = sum over the batch of dout."""
+    allclose(student(bn_backward, seed=seed, N=16, D=5)["dbeta"], reference(bn_backward, seed=seed, N=16, D=5)["dbeta"],
+             "dbeta", "dbeta는 dout을 배치 축(axis=0)으로 더한 것입니다 (평균이 아니라 합).")
+
+
+@check("spatial_batchnorm_forward", points=1)
+def test_sbn_eval_mode_uses_running_statistics(student, reference, seed):
+    """eval 모드는 채널별 running statistics로 정규화하고 그것을 바꾸지 않습니다."""
+    s, r = student(sbn_train, seed=seed, mode="eval", **SBN), reference(sbn_train, seed=seed, mode="eval", **SBN)
+    allclose(s["out"], r["out"], "out (eval)", "eval 모드에서는 running_mean / running_var를 (1, C, 1, 1)로 broadcast합니다.")
+    allclose(s["running_mean"], r["running_mean"], "eval 뒤 bn_param['running_mean']", "eval 모드는 갱신하지 않습니다.")
+    allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
+
+
+@check("ghost_batchnorm_forward", points=1)
+def test_gbn_running_stats_updated_once_per_chunk(student, reference, seed):
+    """running statistics는 조각마다 한 번씩, 조각 순서대로 갱신 (N/v번)."""
+    s, r = student(gbn_train, seed=seed, mode="train", **GBN), reference(gbn_train, seed=seed, mode="train", **GBN)
+    hint = ("조각 k = 0, 1, ...마다 running = 0.9 * running + 0.1 * (조각의 통계), running_var에는 v - 1로 나눈 분산. "
+            "전체 배치 통계로 한 번만 갱신하거나 조각 통계의 평균으로 갱신하면 다릅니다.")
+    allclose(s["running_mean"], r["running_mean"], "bn_param['running_mean']", hint)
+    allclose(s["running_var"], r["running_var"], "bn_param['running_var']", hint)
+
+
+@check("ghost_batchnorm_forward", points=0.5)
+def test_gbn_eval_mode_uses_running_statistics(student, reference, seed):
+    """eval 모드는 batchnorm_forward의 eval과 같습니다 (running statistics, 갱신 없음)."""
+    s, r = student(gbn_train, seed=seed, mode="eval", **GBN), reference(gbn_train, seed=seed, mode="eval", **GBN)
+    allclose(s["out"], r["out"], "out (eval)", "eval 모드에서는 조각으로 나누지 않고 running statistics로 정규화합니다.")
+    allclose(s["running_mean"], r["running_mean"], "eval 뒤 bn_param['running_mean']", "eval 모드는 갱신하지 않습니다.")
+    allclose(s["running_var"], r["running_var"], "eval 뒤 bn_param['running_var']", "eval 모드는 갱신하지 않습니다.")
+
+
+@check("layernorm_backward", points=0.5)
+def test_ln_backward_dgamma_matches_reference(student, reference, seed):
+    """dgamma = sum over the batch of dout * x_hat."""
+    allclose(student(ln_backward, seed=seed, N=6, D=7)["dgamma"], reference(ln_backward, seed=seed, N=6, D=7)["dgamma"],
+             "dgamma", "gamma는 feature마다 있으므로 dgamma는 배치 축(axis=0)으로 더합니다.")
+
+
+@check("layernorm_backward", points=0.5)
+def test_ln_backward_dbeta_matches_reference(student, reference, seed):
+    """dbeta = sum over the batch of dout."""
+    allclose(student(ln_backward, seed=seed, N=6, D=7)["dbeta"], reference(ln_backward, seed=seed, N=6, D=7)["dbeta"],
+             "dbeta", "beta는 feature마다 있으므로 dbeta는 배치 축(axis=0)으로 더합니다.")
+
+
+@check("rmsnorm_module", points=0.5)
+def test_rms_module_eps_none_uses_machine_epsilon(student, reference, seed):
+    """eps=None이면 torch.finfo(x.dtype).eps (float64: 2.2e-16)를 씁니다 (1e-6이 아님)."""
+    kw = dict(shape=[2, 5, 8], normalized_shape=8, eps=None, scale=1e-9)
+    allclose(student(rms_module, seed=seed, **kw)["y"], reference(rms_module, seed=seed, **kw)["y"], "y (eps=None)",
+             "torch.nn.RMSNorm은 eps=None일 때 입력 dtype의 torch.finfo(x.dtype).eps를 씁니다.")
+
+
+@check("rmsnorm_module", points=0.5)
+def test_rms_module_gradients_match_reference(student, reference, seed):
+    """autograd가 주는 x.grad와 weight.grad가 기준과 같습니다."""
+    s, r = student(rms_module, seed=seed, **RMS_MOD), reference(rms_module, seed=seed, **RMS_MOD)
+    allclose(s["x_grad"], r["x_grad"], "x.grad", "torch 연산만으로 계산해야 gradient가 흐릅니다 (numpy로 바꾸거나 detach하지 마세요).",
+             rtol=1e-9)
+    allclose(s["w_grad"], r["w_grad"], "weight.grad", "weight는 학습되는 nn.Parameter여야 합니다.", rtol=1e-9)
+
+
+@check("spectral_norm_step", points=0.5)
+def test_sn_returned_u_matches_reference(student, reference, seed):
+    """돌려주는 u는 power iteration으로 갱신한 새 u = normalize(W v)."""
+    kw = dict(shape=[5, 4], n_iter=1, gap=False)
+    allclose(student(sn, seed=seed, **kw)["u"], reference(sn, seed=seed, **kw)["u"], "u",
+             "다음 step에 이어 쓸 새 u를 돌려줍니다 (입력 u가 아니라).")

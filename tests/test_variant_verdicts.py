@@ -1,0 +1,256 @@
+"""What a student with one of the buggy variants of tests/variants/ is told.
+
+- every variant is marked: ``kind`` "convention" or "edge", and the ``hint`` phrase of its mistake;
+- every convention break already fails the public checks (what ``autograder check`` runs);
+- the first hint shown (the first failing check's message, in report order) names the variant's mistake.
+
+Each variant is graded once per process (helpers.grade remembers results; the tests carry the same
+xdist group as tests/test_assignments.py, so with ``-n 2 --dist loadgroup`` they reuse its gradings).
+The public checks are the first part of a full grading, with the same seeds and the same check
+functions as ``load_checks(..., visibilities=("public",))``: a public check's verdict in the full
+grading is its verdict under ``autograder check`` (test_public_part_is_what_check_runs proves it on one
+variant per assignment).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.checks import load_checks
+from helpers import course, grade, variants
+from variants import KINDS
+
+ASSIGNMENTS = [a.id for a in course().model.assignments
+               if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()]
+
+
+# ---- known gaps (strict xfail: each entry must still fail; remove it when fixed) ----
+# convention breaks that only hidden checks catch today
+PUBLIC_GAPS = {
+    "01_initialization/gain_leaky_default_zero",
+    "01_initialization/gain_selu_one",
+    "01_initialization/orthogonal_no_sign_fix",
+    "01_initialization/two_layer_stale_forward",
+    "01_initialization/identical_only_incoming",
+    "01_initialization/stats_np_max_relu",
+    "01_initialization/lsuv_no_orthogonal_start",
+    "01_initialization/fixup_forgets_classifier",
+    "01_initialization/fixup_zeros_first_layer",
+    "01_initialization/fixup_plain_he",
+    "01_initialization/fixup_scale_on_variance",
+    "01_initialization/fixup_he_fan_out",
+    "03_dropout/forward_drops_in_test_mode",
+    "03_dropout/backward_ignores_mode",
+    "03_dropout/dropconnect_drops_output_units",
+    "03_dropout/dropblock_shared_across_channels",
+    "03_dropout/dropblock_per_sample_scale",
+    "03_dropout/drop_path_in_eval",
+    "04_augmentation/flip_probability_inverted",
+    "04_augmentation/crop_offset_off_by_one",
+    "04_augmentation/jitter_fixed_order",
+    "04_augmentation/saturation_blends_with_mean",
+    "04_augmentation/cutout_center_uses_height_for_x",
+    "04_augmentation/erasing_position_off_by_one",
+    "04_augmentation/mixup_lambda_uniform",
+    "04_augmentation/cutmix_box_kept_inside",
+    "04_augmentation/op_shear_about_centre",
+    "04_augmentation/op_translate_rounds",
+    "04_augmentation/op_autocontrast_global",
+    "04_augmentation/op_equalize_plain_cdf",
+    "04_augmentation/op_sharpness_blurs_border",
+    "04_augmentation/ra_signs_every_op",
+    "04_augmentation/ra_without_replacement",
+    "04_augmentation/ta_never_negative",
+    "04_augmentation/soft_ce_through_numpy",
+    "04_augmentation/worst_returns_first_candidate",
+    "05_regularization/l2_first_array_only",
+    "05_regularization/sgd_decay_outside_momentum",
+    "05_regularization/sgd_velocity_buffer",
+    "05_regularization/adamw_default_decay_zero",
+    "05_regularization/exp_decay_default_gamma",
+    "05_regularization/cyclic_no_cycle",
+    "05_regularization/es_keeps_a_reference",
+    "05_regularization/es_shallow_copy",
+    "05_regularization/bootstrap_permutation",
+    "05_regularization/corr_independent",
+    "05_regularization/noise_per_feature",
+}
+# variants whose first message does not yet name the mistake
+HINT_GAPS = {
+    "01_initialization/gain_squared",
+    "01_initialization/gain_tanh_like_sigmoid",
+    "01_initialization/gain_leaky_default_zero",
+    "01_initialization/gain_selu_one",
+    "01_initialization/xavier_uniform_std_as_bound",
+    "01_initialization/xavier_uniform_ignores_gain",
+    "01_initialization/xavier_normal_lecun_fan_in",
+    "01_initialization/xavier_normal_ignores_gain",
+    "01_initialization/kaiming_uniform_fan_swapped",
+    "01_initialization/kaiming_uniform_std_as_bound",
+    "01_initialization/kaiming_normal_fan_swapped",
+    "01_initialization/orthogonal_scaled_gaussian",
+    "01_initialization/orthogonal_forgets_wide_case",
+    "01_initialization/orthogonal_ignores_gain",
+    "01_initialization/orthogonal_per_kernel_tap",
+    "01_initialization/two_layer_tanh_derivative",
+    "01_initialization/two_layer_sum_not_mean",
+    "01_initialization/two_layer_sequential_update",
+    "01_initialization/two_layer_stale_forward",
+    "01_initialization/stats_ddof1",
+    "01_initialization/stats_per_unit_std",
+    "01_initialization/stats_np_max_relu",
+    "01_initialization/stats_pre_activation",
+    "01_initialization/fixup_scale_swapped",
+    "01_initialization/fixup_scale_exponent_2m",
+    "01_initialization/fixup_plain_he",
+    "02_normalization/bnb_batch_size_from_wrong_axis",
+    "02_normalization/gbn_unbiased_normalization",
+    "02_normalization/lnb_forgets_gamma",
+    "02_normalization/gn_unbiased_variance",
+    "02_normalization/rmsm_weight_not_a_parameter",
+    "02_normalization/wn_squared_norm",
+    "02_normalization/sn_frobenius_sigma",
+    "03_dropout/mask_shared_across_batch",
+    "03_dropout/backward_forgets_scaling",
+    "03_dropout/backward_ignores_mode",
+    "03_dropout/weight_scaling_by_drop_probability",
+    "03_dropout/mask_average_uniform",
+    "03_dropout/dropconnect_no_rescale",
+    "03_dropout/dropconnect_rescales_bias",
+    "03_dropout/spatial_shared_across_batch",
+    "03_dropout/dropblock_no_rescale",
+    "03_dropout/dropblock_per_sample_scale",
+    "03_dropout/drop_path_batch_mode",
+    "03_dropout/drop_path_keep_probability",
+    "03_dropout/sd_rates_zero_indexed",
+    "03_dropout/sd_rates_linspace",
+    "04_augmentation/vertical_flip",
+    "04_augmentation/flip_probability_inverted",
+    "04_augmentation/crop_offset_off_by_one",
+    "04_augmentation/contrast_per_channel_mean",
+    "04_augmentation/jitter_fixed_order",
+    "04_augmentation/brightness_not_clamped",
+    "04_augmentation/saturation_blends_with_mean",
+    "04_augmentation/cutout_negative_slice_wraps",
+    "04_augmentation/cutout_in_place",
+    "04_augmentation/erasing_single_try",
+    "04_augmentation/erasing_h_w_swapped",
+    "04_augmentation/erase_in_place",
+    "04_augmentation/mixup_partner_flipped",
+    "04_augmentation/mixup_label_lambda_swapped",
+    "04_augmentation/cutmix_weight_is_box_area",
+    "04_augmentation/cutmix_in_place",
+    "04_augmentation/op_contrast_per_channel_mean",
+    "04_augmentation/op_contrast_mean_over_batch",
+    "04_augmentation/op_rotate_clockwise",
+    "04_augmentation/op_shear_about_centre",
+    "04_augmentation/op_translate_rounds",
+    "04_augmentation/op_solarize_strict",
+    "04_augmentation/op_posterize_no_clamp",
+    "04_augmentation/op_autocontrast_global",
+    "04_augmentation/op_equalize_plain_cdf",
+    "04_augmentation/op_sharpness_blurs_border",
+    "04_augmentation/ra_without_identity",
+    "04_augmentation/ra_magnitude_over_num_bins",
+    "04_augmentation/ra_without_replacement",
+    "04_augmentation/ta_without_identity",
+    "04_augmentation/smoothing_eps_over_k_minus_1",
+    "04_augmentation/soft_ce_log_of_softmax",
+    "04_augmentation/soft_ce_sum_over_batch",
+    "04_augmentation/soft_ce_through_numpy",
+    "04_augmentation/fgsm_descends",
+    "04_augmentation/fgsm_no_clamp",
+    "04_augmentation/worst_per_batch",
+    "04_augmentation/worst_returns_first_candidate",
+    "05_regularization/l2_first_array_only",
+    "05_regularization/l1_with_half",
+    "05_regularization/l1_sign_of_zero_is_one",
+    "05_regularization/l1_grad_without_lambda",
+    "05_regularization/sgd_decay_without_lr",
+    "05_regularization/sgd_decay_outside_momentum",
+    "05_regularization/adam_decoupled_decay",
+    "05_regularization/adam_ignores_betas",
+    "05_regularization/adamw_coupled_l2",
+    "05_regularization/adamw_decay_without_lr",
+    "05_regularization/adamw_decay_after_update",
+    "05_regularization/adamw_default_decay_zero",
+    "05_regularization/exp_decay_default_gamma",
+    "05_regularization/inv_sqrt_math_sqrt",
+    "05_regularization/step_decay_no_floor",
+    "05_regularization/step_decay_int_cast",
+    "05_regularization/cyclic_no_cycle",
+    "05_regularization/cyclic_step_size_is_period",
+    "05_regularization/cosine_not_shifted_after_warmup",
+    "05_regularization/cosine_scalar_if",
+    "05_regularization/es_ties_improve",
+    "05_regularization/es_min_delta_ignored",
+    "05_regularization/es_mode_ignored",
+    "05_regularization/bootstrap_permutation",
+    "05_regularization/vote_ties_to_largest",
+    "05_regularization/vote_mean_label",
+    "05_regularization/ens_var_missing_over_k",
+    "05_regularization/ens_var_v_over_k_squared",
+    "05_regularization/corr_independent",
+    "05_regularization/corr_forgets_v_minus_c",
+    "05_regularization/ema_decay_swapped",
+    "05_regularization/noise_uniform",
+}
+
+
+def _bugs(kind=None, gaps=frozenset(), gap_reason=""):
+    for aid in ASSIGNMENTS:
+        for bug in variants(aid).BUGS:
+            if kind is None or bug.kind == kind:
+                marks = [pytest.mark.xdist_group(aid)]
+                if f"{aid}/{bug.name}" in gaps:
+                    marks.append(pytest.mark.xfail(strict=True, reason=gap_reason))
+                yield pytest.param(aid, bug, id=f"{aid}-{bug.name}", marks=marks)
+
+
+def test_gap_lists_name_real_variants():
+    names = {f"{aid}/{b.name}": b for aid in ASSIGNMENTS for b in variants(aid).BUGS}
+    assert PUBLIC_GAPS <= names.keys() and HINT_GAPS <= names.keys(), (PUBLIC_GAPS | HINT_GAPS) - names.keys()
+    assert all(names[n].kind == "convention" for n in PUBLIC_GAPS)
+
+
+def _graded(aid, bug):
+    return grade(aid, {bug.exercise: bug.source})
+
+
+def _shown(res):
+    """The failing checks in the order the report shows them (report.print_table, the notebook)."""
+    return [c for c in res.checks if c.status != "passed"]
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_every_variant_is_marked(aid):
+    bad = {b.name: (b.kind, b.hint) for b in variants(aid).BUGS if b.kind not in KINDS or not b.hint.strip()}
+    assert not bad, f"variants without kind ('convention'/'edge') or hint phrase: {bad}"
+
+
+@pytest.mark.parametrize("aid,bug", list(_bugs("convention", PUBLIC_GAPS, "known gap: no public check yet")))
+def test_convention_break_fails_public_checks(aid, bug):
+    public = {s.id for s in load_checks(course().checks_dir, aid, ("public",))}
+    failed = [c.id for c in _shown(_graded(aid, bug)) if c.id in public]
+    assert failed, (f"{bug.name} ({bug.why}) passes every public check: `autograder check` does not warn; "
+                    f"only hidden checks fail: {sorted(bug.fails)}")
+
+
+@pytest.mark.parametrize("aid,bug", list(_bugs(None, HINT_GAPS, "known gap: first message does not name it yet")))
+def test_first_hint_names_the_mistake(aid, bug):
+    shown = _shown(_graded(aid, bug))
+    assert shown, f"{bug.name} passes every check"
+    first = shown[0]
+    assert bug.hint and bug.hint in first.message, (
+        f"{bug.name} ({bug.why}): the first message ({first.id}) does not say {bug.hint!r}:\n{first.message}")
+
+
+@pytest.mark.parametrize("aid", [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
+def test_public_part_is_what_check_runs(aid):
+    """Grading with the public checks only gives the public part of the full grading, verdict for verdict."""
+    bug = next(b for b in variants(aid).BUGS if b.kind == "convention")
+    only = grade(aid, {bug.exercise: bug.source}, visibilities=("public",))
+    full = _graded(aid, bug)
+    assert [c.visibility for c in only.checks] == ["public"] * len(only.checks)
+    assert [(c.id, c.status, c.message) for c in only.checks] == \
+        [(c.id, c.status, c.message) for c in full.checks if c.visibility == "public"]
