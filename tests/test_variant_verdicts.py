@@ -26,6 +26,8 @@ ASSIGNMENTS = [a.id for a in course().model.assignments
 
 
 
+
+
 # ---- known gaps (strict xfail: each entry must still fail; remove it when fixed) ----
 # convention breaks that only hidden checks catch today
 PUBLIC_GAPS = {
@@ -56,17 +58,9 @@ PUBLIC_GAPS = {
     "04_augmentation/ta_never_negative",
     "04_augmentation/soft_ce_through_numpy",
     "04_augmentation/worst_returns_first_candidate",
-    "05_regularization/l2_first_array_only",
-    "05_regularization/sgd_decay_outside_momentum",
     "05_regularization/sgd_velocity_buffer",
-    "05_regularization/adamw_default_decay_zero",
     "05_regularization/exp_decay_default_gamma",
     "05_regularization/cyclic_no_cycle",
-    "05_regularization/es_keeps_a_reference",
-    "05_regularization/es_shallow_copy",
-    "05_regularization/bootstrap_permutation",
-    "05_regularization/corr_independent",
-    "05_regularization/noise_per_feature",
 }
 # variants whose first message does not yet name the mistake
 HINT_GAPS = {
@@ -131,38 +125,11 @@ HINT_GAPS = {
     "04_augmentation/fgsm_no_clamp",
     "04_augmentation/worst_per_batch",
     "04_augmentation/worst_returns_first_candidate",
-    "05_regularization/l2_first_array_only",
-    "05_regularization/l1_with_half",
-    "05_regularization/l1_sign_of_zero_is_one",
-    "05_regularization/l1_grad_without_lambda",
-    "05_regularization/sgd_decay_without_lr",
-    "05_regularization/sgd_decay_outside_momentum",
-    "05_regularization/adam_decoupled_decay",
-    "05_regularization/adam_ignores_betas",
-    "05_regularization/adamw_coupled_l2",
-    "05_regularization/adamw_decay_without_lr",
-    "05_regularization/adamw_decay_after_update",
-    "05_regularization/adamw_default_decay_zero",
     "05_regularization/exp_decay_default_gamma",
     "05_regularization/inv_sqrt_math_sqrt",
-    "05_regularization/step_decay_no_floor",
     "05_regularization/step_decay_int_cast",
     "05_regularization/cyclic_no_cycle",
-    "05_regularization/cyclic_step_size_is_period",
-    "05_regularization/cosine_not_shifted_after_warmup",
     "05_regularization/cosine_scalar_if",
-    "05_regularization/es_ties_improve",
-    "05_regularization/es_min_delta_ignored",
-    "05_regularization/es_mode_ignored",
-    "05_regularization/bootstrap_permutation",
-    "05_regularization/vote_ties_to_largest",
-    "05_regularization/vote_mean_label",
-    "05_regularization/ens_var_missing_over_k",
-    "05_regularization/ens_var_v_over_k_squared",
-    "05_regularization/corr_independent",
-    "05_regularization/corr_forgets_v_minus_c",
-    "05_regularization/ema_decay_swapped",
-    "05_regularization/noise_uniform",
 }
 
 
