@@ -18,14 +18,41 @@ MOMENTUM_HINT = (
 )
 
 
-def allclose(got, want, name, hint="", **kw):
-    """expect.allclose with a teaching hint appended to the failure message."""
+def allclose(got, want, name, hint="", alts=None, **kw):
+    """expect.allclose with a teaching hint appended to the failure message.
+
+    ``alts`` maps a hint to what a known mistake gives (an array, computed here from the reference's
+    trusted inputs); when the student's value fits one (rtol 1e-6), that hint replaces ``hint``."""
     try:
         return expect.allclose(got, want, name=name, **kw)
     except expect.CheckFailed as exc:
+        for text, cand in (alts or {}).items():
+            try:
+                g, c = np.asarray(got, dtype=np.float64), np.asarray(cand, dtype=np.float64)
+            except (TypeError, ValueError):
+                break
+            if g.shape == c.shape and np.allclose(g, c, rtol=1e-6, atol=1e-9):
+                hint = text
+                break
         if not hint:
             raise
         expect.fail(f"{exc}\n힌트: {hint}")
+
+
+def _norm_bn(x, axes, ddof=0, eps=1e-5):
+    """x normalized over ``axes`` (keepdims), as the grader computes the mistakes' values."""
+    mu = x.mean(axis=axes, keepdims=True)
+    return (x - mu) / np.sqrt(x.var(axis=axes, keepdims=True, ddof=ddof) + eps)
+
+
+def _norm_backward(x, gamma, dout, axis, n=None, use_gamma=True, eps=1e-5):
+    """dx of (x - mu) / sqrt(var + eps) * gamma + beta with statistics over ``axis``, with ``n`` in place of
+    the number of values (a known mistake) and optionally without gamma."""
+    xhat = _norm_bn(x, axis, eps=eps)
+    inv = 1.0 / np.sqrt(x.var(axis=axis, keepdims=True) + eps)
+    n = x.shape[axis] if n is None else n
+    dxhat = dout * gamma if use_gamma else dout
+    return inv / n * (n * dxhat - dxhat.sum(axis=axis, keepdims=True) - xhat * (dxhat * xhat).sum(axis=axis, keepdims=True))
 
 
 RUNNING_HINTS = {
@@ -121,7 +148,7 @@ def bn_backward(ns, seed, N, D):
     gamma, beta, dout = rng.uniform(0.5, 2.0, D), rng.standard_normal(D), rng.standard_normal((N, D))
     _, cache = ns.batchnorm_forward(x, gamma, beta, {"mode": "train"})
     dx, dgamma, dbeta = ns.batchnorm_backward(dout, cache)
-    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta, "x": x, "gamma": gamma, "dout": dout}
 
 
 @probe
@@ -148,7 +175,7 @@ def gbn_train(ns, seed, N, D, v, mode):
     x_before = x.copy()
     out, _ = ns.ghost_batchnorm_forward(x, gamma, beta, bn, v)
     return {"out": out, "x_before": x_before, "x_after": x,
-            "running_mean": bn.get("running_mean"), "running_var": bn.get("running_var")}
+            "running_mean": bn.get("running_mean"), "running_var": bn.get("running_var"), "gamma": gamma, "beta": beta}
 
 
 @probe
@@ -168,7 +195,7 @@ def ln_backward(ns, seed, N, D):
     gamma, beta, dout = rng.uniform(0.5, 2.0, D), rng.standard_normal(D), rng.standard_normal((N, D))
     _, cache = ns.layernorm_forward(x, gamma, beta)
     dx, dgamma, dbeta = ns.layernorm_backward(dout, cache)
-    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+    return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta, "x": x, "gamma": gamma, "dout": dout}
 
 
 @probe
@@ -186,7 +213,7 @@ def gn_forward(ns, seed, shape, groups, eps):
     C = shape[1]
     x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, (1, C, 1, 1)) + rng.uniform(-2, 2, (1, C, 1, 1))
     gamma, beta = rng.uniform(0.5, 2.0, C), rng.standard_normal(C)
-    return {"out": ns.groupnorm_forward(x, gamma, beta, groups, eps=eps)}
+    return {"out": ns.groupnorm_forward(x, gamma, beta, groups, eps=eps), "x": x, "gamma": gamma, "beta": beta}
 
 
 @probe
@@ -306,8 +333,12 @@ def test_bn_running_var_uses_unbiased_variance(student, reference, seed):
 @check("batchnorm_backward", points=2)
 def test_bn_backward_dx_matches_reference(student, reference, seed):
     """dx: 평균과 분산을 거쳐 가는 gradient까지 포함한 닫힌 형태."""
-    allclose(student(bn_backward, seed=seed, N=16, D=5)["dx"], reference(bn_backward, seed=seed, N=16, D=5)["dx"],
-             "dx", "mu와 var도 x의 함수입니다: dx = (N*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)) / (N*sqrt(var+eps)), dxhat = dout*gamma.")
+    r = reference(bn_backward, seed=seed, N=16, D=5)
+    x, gamma, dout = r["x"], r["gamma"], r["dout"]
+    allclose(student(bn_backward, seed=seed, N=16, D=5)["dx"], r["dx"],
+             "dx", "mu와 var도 x의 함수입니다: dx = (N*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)) / (N*sqrt(var+eps)), dxhat = dout*gamma.",
+             alts={"배치 크기를 feature 수 D = dout.shape[1]로 썼을 때와 같습니다: 배치 축은 axis=0, N = dout.shape[0]입니다.":
+                   _norm_backward(x, gamma, dout, 0, n=x.shape[1])})
 
 
 @check("batchnorm_backward", points=1)
@@ -340,8 +371,12 @@ def test_sbn_running_stats_per_channel_with_unbiased_variance(student, reference
 def test_gbn_train_output_matches_reference(student, reference, seed):
     """train 모드: 연속된 조각 x[0:v], x[v:2v], ...마다 그 조각의 통계로 정규화."""
     kw = dict(N=16, D=4, v=4, mode="train")
-    allclose(student(gbn_train, seed=seed, **kw)["out"], reference(gbn_train, seed=seed, **kw)["out"], "out",
-             "조각은 연속된 행 x[k*v:(k+1)*v]입니다 (x.reshape(N // v, v, D)); x[k::K]처럼 건너뛰지 마세요.")
+    r = reference(gbn_train, seed=seed, **kw)
+    unbiased = _norm_bn(r["x_before"].reshape(4, 4, 4), 1, ddof=1).reshape(16, 4) * r["gamma"] + r["beta"]
+    allclose(student(gbn_train, seed=seed, **kw)["out"], r["out"], "out",
+             "조각은 연속된 행 x[k*v:(k+1)*v]입니다 (x.reshape(N // v, v, D)); x[k::K]처럼 건너뛰지 마세요.",
+             alts={"조각마다 불편 분산 (v - 1로 나눔)으로 정규화했을 때와 같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다.":
+                   unbiased})
 
 
 @check("layernorm_forward", points=1.5)
@@ -355,8 +390,11 @@ def test_ln_output_matches_reference(student, reference, seed):
 @check("layernorm_backward", points=1.5)
 def test_ln_backward_dx_matches_reference(student, reference, seed):
     """dx: BatchNorm 역전파와 같은 식을 feature 축에 대해."""
-    allclose(student(ln_backward, seed=seed, N=6, D=7)["dx"], reference(ln_backward, seed=seed, N=6, D=7)["dx"], "dx",
-             "LayerNorm의 평균·분산은 feature 축(axis=1)의 함수이므로 dx의 합도 axis=1, keepdims=True로 내고 D로 나눕니다.")
+    r = reference(ln_backward, seed=seed, N=6, D=7)
+    allclose(student(ln_backward, seed=seed, N=6, D=7)["dx"], r["dx"], "dx",
+             "LayerNorm의 평균·분산은 feature 축(axis=1)의 함수이므로 dx의 합도 axis=1, keepdims=True로 내고 D로 나눕니다.",
+             alts={"dL/dx_hat = dout * gamma에서 gamma를 빠뜨렸을 때와 같습니다 (out = gamma * x_hat + beta).":
+                   _norm_backward(r["x"], r["gamma"], r["dout"], 1, use_gamma=False)})
 
 
 @check("instancenorm_forward", points=1)
@@ -371,8 +409,13 @@ def test_in_output_matches_reference(student, reference, seed):
 def test_gn_output_matches_reference(student, reference, seed):
     """채널 c를 그룹 c // (C/G)에 넣고 그룹마다 정규화한 뒤 채널별 gamma, beta."""
     kw = dict(shape=[3, 6, 4, 5], groups=2, eps=1e-5)
-    allclose(student(gn_forward, seed=seed, **kw)["out"], reference(gn_forward, seed=seed, **kw)["out"], "out",
-             "x.reshape(N, G, C // G, H, W)로 연속된 채널을 묶습니다 (reshape(N, C // G, G, ...)는 채널을 건너뛰며 묶습니다).")
+    r = reference(gn_forward, seed=seed, **kw)
+    xg = r["x"].reshape(3, 2, 3, 4, 5)
+    unbiased = _norm_bn(xg, (2, 3, 4), ddof=1).reshape(3, 6, 4, 5) * r["gamma"].reshape(1, 6, 1, 1) + r["beta"].reshape(1, 6, 1, 1)
+    allclose(student(gn_forward, seed=seed, **kw)["out"], r["out"], "out",
+             "x.reshape(N, G, C // G, H, W)로 연속된 채널을 묶습니다 (reshape(N, C // G, G, ...)는 채널을 건너뛰며 묶습니다).",
+             alts={"그룹마다 불편 분산 (n - 1로 나눔)으로 정규화했을 때와 같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다.":
+                   unbiased})
 
 
 @check("rmsnorm_forward", points=1)
@@ -389,8 +432,16 @@ RMS_MOD = dict(shape=[2, 5, 8], normalized_shape=8, eps=1e-6, scale=1.0)
 @check("rmsnorm_module", points=1)
 def test_rms_module_output_matches_reference(student, reference, seed):
     """RMSNorm(8, eps=1e-6)의 forward (weight를 바꾼 뒤, float64)."""
-    allclose(student(rms_module, seed=seed, **RMS_MOD)["y"], reference(rms_module, seed=seed, **RMS_MOD)["y"], "y",
-             "x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * self.weight")
+    got, want = student(rms_module, seed=seed, **RMS_MOD)["y"], reference(rms_module, seed=seed, **RMS_MOD)["y"]
+    hint = "x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps) * self.weight"
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        if g.shape == want.shape and np.allclose(g, want, rtol=1e-5, atol=0):  # only float32 rounding differs
+            hint = ("float32 반올림만큼만 다릅니다: weight가 float32로 남았습니다. nn.Parameter로 등록해야 .double()이 "
+                    "weight를 float64로 옮기고 학습도 됩니다.")
+    except (TypeError, ValueError):
+        pass
+    allclose(got, want, "y", hint)
 
 
 @check("rmsnorm_module", points=0.5)
@@ -407,8 +458,11 @@ def test_rms_module_weight_is_parameter_of_ones(student, seed):
 def test_wn_dim0_matches_reference(student, reference, seed):
     """Linear weight (6, 4), dim=0: 행(출력 뉴런)마다 g_i * v_i / ||v_i||."""
     kw = dict(shape=[6, 4], dim=0)
-    allclose(student(wn, seed=seed, **kw)["W"], reference(wn, seed=seed, **kw)["W"], "W",
-             "norm은 dim을 '제외한' 모든 축에 대해 냅니다 (dim=0이면 axis=1, keepdims=True).")
+    r = reference(wn, seed=seed, **kw)
+    norms = np.linalg.norm(r["v_before"], axis=1, keepdims=True)
+    allclose(student(wn, seed=seed, **kw)["W"], r["W"], "W",
+             "norm은 dim을 '제외한' 모든 축에 대해 냅니다 (dim=0이면 axis=1, keepdims=True).",
+             alts={"||v||² (norm의 제곱)으로 나눴을 때와 같습니다: W = g * v / ||v|| (np.sqrt까지).": r["W"] / norms})
 
 
 @check("spectral_norm_step", points=1.5)
@@ -417,7 +471,9 @@ def test_sn_weight_and_sigma_match_reference(student, reference, seed):
     kw = dict(shape=[5, 4], n_iter=1, gap=False)
     s, r = student(sn, seed=seed, **kw), reference(sn, seed=seed, **kw)
     hint = "순서: v = normalize(W.T @ u), u = normalize(W @ v), sigma = u @ W @ v (새 u와 마지막 v)."
-    allclose(s["sigma"], r["sigma"], "sigma", hint, check_dtype=False)
+    allclose(s["sigma"], r["sigma"], "sigma", hint, check_dtype=False,
+             alts={"Frobenius norm ||W||_F와 같습니다: sigma는 가장 큰 특이값의 power-iteration 추정 u @ W @ v입니다.":
+                   np.linalg.norm(np.asarray(r["W"], dtype=np.float64))})
     allclose(s["W_sn"], r["W_sn"], "W_sn", hint)
 
 
