@@ -38,8 +38,9 @@ def hflip_draws(ns, seed, n, p):
 @check("random_horizontal_flip", points=0.5)
 def test_flip_probability_is_p(student, seed):
     """sample_hflip(p)는 확률 p로 True (torch.rand(1) < p) — 정확한 이항 구간."""
-    f = expect.shape(student(hflip_draws, seed=seed, n=2000, p=0.3)["flips"], (2000,), name="sample_hflip 2000회")
-    stats.proportion(int(np.sum(f)), 2000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
+    with expect.hinted('sample_hflip(p, rng)는 확률 p로 True (p는 뒤집을 확률이지 그대로 둘 확률이 아님)입니다.'):
+        f = expect.shape(student(hflip_draws, seed=seed, n=2000, p=0.3)["flips"], (2000,), name="sample_hflip 2000회")
+        stats.proportion(int(np.sum(f)), 2000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
 
 
 @probe
@@ -71,13 +72,14 @@ def crop_param_draws(ns, seed, n):
 @check("random_crop", points=1)
 def test_crop_offsets_are_uniform_over_valid_positions(student, seed):
     """i ~ U{0..H+2p-th}, j ~ U{0..W+2p-tw} 독립 (모든 창 위치가 같은 확률; DKW)."""
-    ij = expect.shape(student(crop_param_draws, seed=seed, n=1500)["ij"], (1500, 2),
-                      name="sample_crop_params((1, 6, 8), (5, 6), 1) 1500회")
-    ni, nj = 6 + 2 - 5 + 1, 8 + 2 - 6 + 1
-    ok = (ij[:, 0] >= 0) & (ij[:, 0] < ni) & (ij[:, 1] >= 0) & (ij[:, 1] < nj)
-    expect.true(bool(ok.all()), f"i는 0..{ni - 1}, j는 0..{nj - 1} 범위여야 합니다 "
-                                f"(나온 범위 i {ij[:, 0].min()}..{ij[:, 0].max()}, j {ij[:, 1].min()}..{ij[:, 1].max()}).")
-    _jittered_uniform(ij[:, 0] * nj + ij[:, 1], ni * nj, seed, "창 위치 i * nj + j", f"{ni}x{nj}개 위치의 균등 분포")
+    with expect.hinted('창 위치 i는 0..H - size (양끝 포함)에서 균등합니다: torch.randint의 high를 포함하지 않으므로 high = H - size + 1.'):
+        ij = expect.shape(student(crop_param_draws, seed=seed, n=1500)["ij"], (1500, 2),
+                          name="sample_crop_params((1, 6, 8), (5, 6), 1) 1500회")
+        ni, nj = 6 + 2 - 5 + 1, 8 + 2 - 6 + 1
+        ok = (ij[:, 0] >= 0) & (ij[:, 0] < ni) & (ij[:, 1] >= 0) & (ij[:, 1] < nj)
+        expect.true(bool(ok.all()), f"i는 0..{ni - 1}, j는 0..{nj - 1} 범위여야 합니다 "
+                                    f"(나온 범위 i {ij[:, 0].min()}..{ij[:, 0].max()}, j {ij[:, 1].min()}..{ij[:, 1].max()}).")
+        _jittered_uniform(ij[:, 0] * nj + ij[:, 1], ni * nj, seed, "창 위치 i * nj + j", f"{ni}x{nj}개 위치의 균등 분포")
 
 
 @probe
@@ -112,19 +114,6 @@ def _compare_jitter(student, reference, seed, cases, channels):
     r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
     for got, want, (order, factors) in zip(s, r, cases):
         expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
-
-
-@check("color_jitter", points=0.5)
-def test_saturation_blends_with_grayscale(student, reference, seed):
-    """채도: clamp(s img + (1 - s) gray(img), 0, 1); 1채널 이미지는 그대로."""
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.2]], [[2, 0, 1], [1.0, 1.0, 1.9]]], 3)
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.3]]], 1)
-
-
-@check("color_jitter", points=0.5)
-def test_ops_are_applied_in_the_sampled_order(student, reference, seed):
-    """order 순서대로 적용합니다 (순서가 바뀌면 clamp와 평균 때문에 결과가 달라집니다)."""
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.4, 0.5, 1.7]], [[1, 2, 0], [1.8, 0.4, 1.5]]], 3)
 
 
 @probe
@@ -246,17 +235,18 @@ def _fit_probability(H, W, scale, ratio):
 @check("random_erasing", points=1)
 def test_erasing_gives_up_after_ten_tries(student, seed):
     """최대 10번 시도: 한 번도 맞지 않으면 None. P(None) = (1 - q)^10 (정확한 이항 구간)."""
-    never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
-    never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
-    expect.true(bool(np.all(never[:, 0] == -1)),
-                "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
-    H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
-    q = _fit_probability(H, W, scale, ratio)
-    p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
-                     (n, 4), name="sample_erasing_params 1500회")
-    none = int(np.sum(p[:, 0] == -1))
-    stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
-                     name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
+    with expect.hinted('10번 시도해서 모두 이미지에 맞지 않을 때만 None을 반환합니다 (한 번 실패로 포기하지 않음).'):
+        never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
+        never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
+        expect.true(bool(np.all(never[:, 0] == -1)),
+                    "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
+        H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
+        q = _fit_probability(H, W, scale, ratio)
+        p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
+                         (n, 4), name="sample_erasing_params 1500회")
+        none = int(np.sum(p[:, 0] == -1))
+        stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
+                         name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
 
 
 # ------------------------------------------------------------------ mixup
@@ -365,53 +355,28 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=(9, 11)):
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m}) [{kind}]')
 
 
-@check("apply_op", points=1)
-def test_color_and_sharpness_blend_with_grayscale_and_blur(student, reference, seed):
-    """Color: 픽셀별 회색조와 섞기; Sharpness: 3x3 [[1,1,1],[1,5,1],[1,1,1]]/13 blur와 섞기 (테두리 그대로)."""
-    ops = [["Color", 0.7], ["Color", -0.9], ["Sharpness", 0.9], ["Sharpness", -0.6]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=1)
-def test_shear_is_about_the_top_left_corner(student, reference, seed):
-    """ShearX: u = j + m (i + 0.5), ShearY: v = i + m (j + 0.5) (왼쪽 위 모서리 기준, nearest, 0 채움)."""
-    ops = [["ShearX", 0.23], ["ShearX", -0.37], ["ShearY", 0.29], ["ShearY", -0.13]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=0.5)
-def test_translate_moves_by_truncated_whole_pixels(student, reference, seed):
-    """TranslateX/Y: int(m) 픽셀 이동 (0 쪽으로 버림), 빈 곳은 0."""
-    ops = [["TranslateX", 3.7], ["TranslateX", -2.6], ["TranslateY", 4.2], ["TranslateY", -1.9]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
 @check("apply_op", points=0.5)
 def test_posterize_keeps_the_top_bits(student, reference, seed):
     """Posterize: L = 2^int(m) 단계로 floor(img L).clamp(0, L-1) / L (값 1.0 포함)."""
-    ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=0.5)
-def test_autocontrast_stretches_each_channel(student, reference, seed):
-    """AutoContrast: 이미지·채널마다 (img - min) / (max - min); 상수 채널은 그대로."""
-    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "narrow")
-    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "rand")
+    with expect.hinted('값 1.0도 가장 높은 단계 L - 1에 들어가야 합니다: floor(x * L)을 L - 1로 clamp하세요.'):
+        ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
+        compare_ops(student, reference, seed, ops, "rand")
 
 
 @check("apply_op", points=1)
 def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
     """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255)."""
-    for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
-        compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
+    with expect.hinted('equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님).'):
+        for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
+            compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
 
 
 @check("apply_op", points=0.5)
 def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
     """(N, C, H, W) 입력: 같은 연산을 이미지마다, 통계(평균, 최소/최대, 히스토그램)도 이미지마다."""
-    ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
-    compare_ops(student, reference, seed, ops, "narrow", batch=3, size=(24, 30))
+    with expect.hinted('앞쪽 축은 배치입니다: 평균, min/max, 히스토그램 같은 통계는 이미지마다 따로 냅니다.'):
+        ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
+        compare_ops(student, reference, seed, ops, "narrow", batch=3, size=(24, 30))
 
 
 # ------------------------------------------------------------------ rand_augment_ops
@@ -452,12 +417,13 @@ def test_signed_ops_get_a_random_sign(student, seed):
 @check("rand_augment_ops", points=0.5)
 def test_ops_are_drawn_with_replacement(student, seed):
     """num_ops개의 연산은 독립(복원추출): 두 연산이 같을 확률 1/14 (이항 구간)."""
-    n = 800
-    r = student(ra_draws_h, seed=seed, calls=n, num_ops=2, magnitude=5)
-    expect.equal(r["lens"], np.full(n, 2, dtype=np.int64), name="len(rand_augment_ops(2, 5, rng))")
-    names = r["names"]
-    same = sum(names[2 * k] == names[2 * k + 1] for k in range(n))
-    stats.proportion(same, n, 1 / 14, name="두 연산이 같은 비율")
+    with expect.hinted('RandAugment는 연산을 매번 독립으로 (복원 추출로) 뽑습니다: 같은 연산이 두 번 나올 수 있습니다.'):
+        n = 800
+        r = student(ra_draws_h, seed=seed, calls=n, num_ops=2, magnitude=5)
+        expect.equal(r["lens"], np.full(n, 2, dtype=np.int64), name="len(rand_augment_ops(2, 5, rng))")
+        names = r["names"]
+        same = sum(names[2 * k] == names[2 * k + 1] for k in range(n))
+        stats.proportion(same, n, 1 / 14, name="두 연산이 같은 비율")
 
 
 # ------------------------------------------------------------------ trivial_augment_op
@@ -501,8 +467,9 @@ def soft_ce_case_h(ns, seed, scale, grad):
 @check("label_smoothing", points=0.5)
 def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed):
     """로짓이 1000배 커도 유한하고 정확합니다 (log_softmax / logsumexp)."""
-    _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
-                       seed=seed, scale=1000.0, grad=False)
+    with expect.hinted('log(softmax(z))는 큰 logit에서 log(0) = -inf가 됩니다: torch.log_softmax를 쓰세요.'):
+        _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
+                           seed=seed, scale=1000.0, grad=False)
 
 
 @check("label_smoothing", points=0.5)
@@ -532,8 +499,9 @@ def fgsm_case_h(ns, seed, eps, interior):
 @check("fgsm", points=0.5)
 def test_result_is_clamped_to_unit_interval(student, reference, seed):
     """x_adv는 유효한 이미지 범위 [0, 1]로 clamp합니다 (eps = 0.3, 경계의 픽셀 포함)."""
-    _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
-                       interior=False)
+    with expect.hinted('결과를 유효한 이미지 범위 [0, 1]로 clamp합니다.'):
+        _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
+                           interior=False)
 
 
 @check("fgsm", points=0.5)
@@ -564,4 +532,5 @@ def worst_case_h(ns, seed):
 @check("worst_of_k", points=1)
 def test_returned_batch_is_the_chosen_augmentation(student, reference, seed):
     """x_worst[n] = aug_{idx[n]}(x)[n] (샘플마다 고른 증강의 결과)."""
-    _same_as_reference(student, reference, worst_case_h, "x", "worst_of_k(...)[0]", seed=seed)
+    with expect.hinted('샘플마다 고른 증강의 결과를 모아 반환합니다 (첫 샘플의 선택을 모두에 쓰지 않음).'):
+        _same_as_reference(student, reference, worst_case_h, "x", "worst_of_k(...)[0]", seed=seed)

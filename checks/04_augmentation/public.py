@@ -39,9 +39,10 @@ def flip_images(ns, seed):
 @check("random_horizontal_flip", points=1)
 def test_hflip_reverses_width_axis(student, reference, seed):
     """hflip는 너비 축(마지막 축)을 뒤집습니다: out[..., i, j] = img[..., i, W-1-j]."""
-    s, r = student(flip_images, seed=seed), reference(flip_images, seed=seed)
-    expect.allclose(s["one"], r["one"], name="hflip(img (3, 4, 5))")
-    expect.allclose(s["batch"], r["batch"], name="hflip(batch (2, 1, 3, 4))")
+    with expect.hinted('hflip은 마지막 축(W, 너비)을 뒤집습니다: img[..., ::-1]. 세로(H) 축을 뒤집지 않았는지 확인하세요.'):
+        s, r = student(flip_images, seed=seed), reference(flip_images, seed=seed)
+        expect.allclose(s["one"], r["one"], name="hflip(img (3, 4, 5))")
+        expect.allclose(s["batch"], r["batch"], name="hflip(batch (2, 1, 3, 4))")
 
 
 # ------------------------------------------------------------------ random_crop
@@ -82,15 +83,17 @@ def _compare_jitter(student, reference, seed, cases, channels):
 @check("color_jitter", points=0.5)
 def test_brightness_multiplies_and_clamps(student, reference, seed):
     """밝기: clamp(b * img, 0, 1)."""
-    _compare_jitter(student, reference, seed, [[[1, 2, 0], [1.7, 1.0, 1.0]], [[1, 2, 0], [0.4, 1.0, 1.0]]], 3)
+    with expect.hinted('brightness는 계수를 곱한 뒤 [0, 1]로 clamp합니다.'):
+        _compare_jitter(student, reference, seed, [[[1, 2, 0], [1.7, 1.0, 1.0]], [[1, 2, 0], [0.4, 1.0, 1.0]]], 3)
 
 
 @check("color_jitter", points=1)
 def test_contrast_blends_with_mean_of_grayscale(student, reference, seed):
     """대비: clamp(c * img + (1 - c) * mean(gray(img)), 0, 1), 평균은 회색조 이미지 전체의 평균."""
-    cases = [[[1, 0, 2], [1.0, 0.3, 1.0]], [[1, 0, 2], [1.0, 1.6, 1.0]]]
-    _compare_jitter(student, reference, seed, cases, 3)
-    _compare_jitter(student, reference, seed, cases, 1)
+    with expect.hinted('contrast는 이미지 전체 grayscale 평균 (한 값)과 섞습니다: 채널별 평균이 아닙니다.'):
+        cases = [[[1, 0, 2], [1.0, 0.3, 1.0]], [[1, 0, 2], [1.0, 1.6, 1.0]]]
+        _compare_jitter(student, reference, seed, cases, 3)
+        _compare_jitter(student, reference, seed, cases, 1)
 
 
 # ------------------------------------------------------------------ cutout
@@ -172,17 +175,18 @@ def jittered_discrete_cdf(pmf):
 @check("random_erasing", points=1)
 def test_erasing_size_follows_area_and_log_uniform_ratio(student, seed):
     """h = round(sqrt(A r)), w = round(sqrt(A / r)): 넓이 A ~ HW U(scale), 비율 r은 log-uniform (DKW)."""
-    shape, scale, ratio = [3, 32, 40], [0.02, 0.2], [0.5, 3.0]
-    p = expect.shape(student(erasing_draws, seed=seed, n=2000, shape=shape, scale=scale, ratio=ratio)["params"],
-                     (2000, 4), name="sample_erasing_params 2000회")
-    expect.true(bool(np.all(p[:, 0] >= 0)),
-                "이 설정(scale (0.02, 0.2), ratio (0.5, 3.0), 32x40)에서는 첫 시도에서 항상 맞아야 하는데 None이 나왔습니다.")
-    HW = 32 * 40
-    u = np.random.default_rng(seed ^ 0x5EED)
-    for col, sign, nm in [(2, 1, "h"), (3, -1, "w")]:
-        pmf = erase_side_pmf(HW, scale, ratio, sign, 40)
-        stats.dkw(p[:, col] + u.random(len(p)), jittered_discrete_cdf(pmf), fail_prob=5e-8, name=nm,
-                  what=f"{nm} = round(sqrt(A {'*' if sign > 0 else '/'} r)) 분포 (log-uniform 비율)")
+    with expect.hinted('h = round(sqrt(A * r)), w = round(sqrt(A / r)), r은 log-uniform: h와 w를 바꾸지 않았는지, log 공간에서 뽑았는지 확인하세요.'):
+        shape, scale, ratio = [3, 32, 40], [0.02, 0.2], [0.5, 3.0]
+        p = expect.shape(student(erasing_draws, seed=seed, n=2000, shape=shape, scale=scale, ratio=ratio)["params"],
+                         (2000, 4), name="sample_erasing_params 2000회")
+        expect.true(bool(np.all(p[:, 0] >= 0)),
+                    "이 설정(scale (0.02, 0.2), ratio (0.5, 3.0), 32x40)에서는 첫 시도에서 항상 맞아야 하는데 None이 나왔습니다.")
+        HW = 32 * 40
+        u = np.random.default_rng(seed ^ 0x5EED)
+        for col, sign, nm in [(2, 1, "h"), (3, -1, "w")]:
+            pmf = erase_side_pmf(HW, scale, ratio, sign, 40)
+            stats.dkw(p[:, col] + u.random(len(p)), jittered_discrete_cdf(pmf), fail_prob=5e-8, name=nm,
+                      what=f"{nm} = round(sqrt(A {'*' if sign > 0 else '/'} r)) 분포 (log-uniform 비율)")
 
 
 # ------------------------------------------------------------------ mixup
@@ -198,15 +202,17 @@ def mixup_case(ns, seed):
 @check("mixup", points=1)
 def test_mixup_blends_with_batch_rolled_by_one(student, reference, seed):
     """x_mix = lam x + (1 - lam) roll(x, 1, 0): 짝은 배치를 한 칸 굴린 것."""
-    s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
-    expect.allclose(s["x"], r["x"], name="mixup(x, y, 0.3)[0]")
+    with expect.hinted('짝은 배치를 한 칸 굴린 것입니다: x_partner = np.roll(x, 1, axis=0) (i번째 샘플의 짝은 i - 1번째).'):
+        s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
+        expect.allclose(s["x"], r["x"], name="mixup(x, y, 0.3)[0]")
 
 
 @check("mixup", points=1)
 def test_labels_use_the_same_lambda(student, reference, seed):
     """레이블도 같은 lam과 같은 짝으로 섞습니다: y_mix = lam y + (1 - lam) roll(y, 1, 0)."""
-    s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
-    expect.allclose(s["y"], r["y"], name="mixup(x, y, 0.3)[1]")
+    with expect.hinted('레이블도 입력과 같은 lambda로 섞습니다: lam * y + (1 - lam) * y_partner.'):
+        s, r = student(mixup_case, seed=seed), reference(mixup_case, seed=seed)
+        expect.allclose(s["y"], r["y"], name="mixup(x, y, 0.3)[1]")
 
 
 # ------------------------------------------------------------------ cutmix
@@ -235,9 +241,10 @@ def test_cutmix_pastes_partner_box(student, reference, seed):
 @check("cutmix", points=1)
 def test_label_weight_is_kept_area(student, reference, seed):
     """레이블 가중치 = 실제로 남은 넓이 1 - (x2-x1)(y2-y1)/(HW)."""
-    s, r = student(cutmix_case, seed=seed), reference(cutmix_case, seed=seed)
-    for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
-        expect.allclose(s["y"][k], r["y"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[1]")
+    with expect.hinted('레이블 가중치는 원래 이미지가 남은 넓이의 비율 1 - 상자 넓이 / (H * W)입니다.'):
+        s, r = student(cutmix_case, seed=seed), reference(cutmix_case, seed=seed)
+        for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
+            expect.allclose(s["y"][k], r["y"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[1]")
 
 
 # ------------------------------------------------------------------ apply_op
@@ -283,22 +290,25 @@ def compare_ops(student, reference, seed, ops, kind, batch=0):
 @check("apply_op", points=1)
 def test_brightness_and_contrast_blend_with_black_and_mean_gray(student, reference, seed):
     """Identity, Brightness (1+m) img, Contrast: 회색조 평균과 섞기 (torchvision 공식, clamp)."""
-    ops = [["Identity", 0.0], ["Brightness", 0.5], ["Brightness", -0.4], ["Contrast", 0.6], ["Contrast", -0.7]]
-    compare_ops(student, reference, seed, ops, "rand")
+    with expect.hinted('Brightness는 검정(0)과, Contrast는 이미지마다 grayscale 평균 (한 값)과 섞습니다: 채널별 평균이 아닙니다.'):
+        ops = [["Identity", 0.0], ["Brightness", 0.5], ["Brightness", -0.4], ["Contrast", 0.6], ["Contrast", -0.7]]
+        compare_ops(student, reference, seed, ops, "rand")
 
 
 @check("apply_op", points=1)
 def test_rotate_is_counterclockwise_about_the_centre(student, reference, seed):
     """Rotate m도: 중심 기준 반시계 방향, nearest 보간(torch.round), 바깥은 0."""
-    ops = [["Rotate", 17.0], ["Rotate", -41.0], ["Rotate", 90.0], ["Rotate", 133.0]]
-    compare_ops(student, reference, seed, ops, "rand")
+    with expect.hinted('양수 각도는 반시계 방향 회전입니다 (torchvision, 중심 기준).'):
+        ops = [["Rotate", 17.0], ["Rotate", -41.0], ["Rotate", 90.0], ["Rotate", 133.0]]
+        compare_ops(student, reference, seed, ops, "rand")
 
 
 @check("apply_op", points=0.5)
 def test_solarize_inverts_pixels_at_or_above_threshold(student, reference, seed):
     """Solarize: img >= m인 픽셀을 1 - img로 (임계값과 같은 픽셀도 반전)."""
-    ops = [["Solarize", "12/19"], ["Solarize", 1.0], ["Solarize", 0.0]]
-    compare_ops(student, reference, seed, ops, "levels")
+    with expect.hinted('threshold 이상 (>=)인 픽셀을 1 - x로 뒤집습니다.'):
+        ops = [["Solarize", "12/19"], ["Solarize", 1.0], ["Solarize", 0.0]]
+        compare_ops(student, reference, seed, ops, "levels")
 
 
 # ------------------------------------------------------------------ rand_augment_ops
@@ -334,28 +344,30 @@ def known_names(names, table_names, fn):
 @check("rand_augment_ops", points=1)
 def test_ops_are_uniform_over_the_14_ops(student, seed):
     """연산은 14개(torchvision RandAugment 표) 중 균등하게 뽑습니다 (DKW)."""
-    r = student(ra_draws, seed=seed, calls=3000, num_ops=1, magnitude=9, image_size=[24, 40])
-    expect.equal(r["lens"], np.ones(3000, dtype=np.int64), name="len(rand_augment_ops(1, 9, rng))")
-    known_names(r["names"], RA_NAMES, "rand_augment_ops")
-    idx = [RA_NAMES.index(n) for n in r["names"]]
-    _jittered_uniform(idx, 14, seed, "연산 번호 (torchvision 표 순서)", "14개 연산의 균등 분포")
+    with expect.hinted('연산은 Identity를 포함한 14개 중 균등하게 뽑습니다.'):
+        r = student(ra_draws, seed=seed, calls=3000, num_ops=1, magnitude=9, image_size=[24, 40])
+        expect.equal(r["lens"], np.ones(3000, dtype=np.int64), name="len(rand_augment_ops(1, 9, rng))")
+        known_names(r["names"], RA_NAMES, "rand_augment_ops")
+        idx = [RA_NAMES.index(n) for n in r["names"]]
+        _jittered_uniform(idx, 14, seed, "연산 번호 (torchvision 표 순서)", "14개 연산의 균등 분포")
 
 
 @check("rand_augment_ops", points=1)
 def test_magnitude_is_the_table_value_at_bin_m(student, seed):
     """|magnitude| = 그 연산 표의 M번째 값 (linspace(0, max, 31)[M]; TranslateX는 W, TranslateY는 H에 비례)."""
-    H, W, M = 24, 40, 13
-    r = student(ra_draws, seed=seed, calls=600, num_ops=2, magnitude=M, image_size=[H, W])
-    known_names(r["names"], RA_NAMES, "rand_augment_ops")
-    mags = expect.finite(r["mags"], name="magnitudes")
-    for name in RA_NAMES:
-        sel = np.array([n == name for n in r["names"]], dtype=bool)
-        if not sel.any():
-            continue
-        table = ra_table(name, H, W)
-        want = np.full(int(sel.sum()), 0.0 if table is None else float(table[M]))
-        expect.allclose(np.abs(mags[sel]), want, rtol=1e-6, atol=1e-6,
-                        name=f"|magnitude| of {name} (M={M}, image_size=({H}, {W}))")
+    with expect.hinted('강도는 num_magnitude_bins개 칸의 표에서 M번째 값입니다: linspace(0, max, num_magnitude_bins)[M].'):
+        H, W, M = 24, 40, 13
+        r = student(ra_draws, seed=seed, calls=600, num_ops=2, magnitude=M, image_size=[H, W])
+        known_names(r["names"], RA_NAMES, "rand_augment_ops")
+        mags = expect.finite(r["mags"], name="magnitudes")
+        for name in RA_NAMES:
+            sel = np.array([n == name for n in r["names"]], dtype=bool)
+            if not sel.any():
+                continue
+            table = ra_table(name, H, W)
+            want = np.full(int(sel.sum()), 0.0 if table is None else float(table[M]))
+            expect.allclose(np.abs(mags[sel]), want, rtol=1e-6, atol=1e-6,
+                            name=f"|magnitude| of {name} (M={M}, image_size=({H}, {W}))")
 
 
 # ------------------------------------------------------------------ trivial_augment_op
@@ -377,9 +389,10 @@ TA_MAX = {"ShearX": 0.99, "ShearY": 0.99, "TranslateX": 32.0, "TranslateY": 32.0
 @check("trivial_augment_op", points=0.5)
 def test_op_is_uniform_over_the_14_ops(student, seed):
     """TrivialAugmentWide: 연산 하나를 14개 중 균등하게 뽑습니다 (DKW)."""
-    r = student(ta_draws, seed=seed, n=3000)
-    known_names(r["names"], RA_NAMES, "trivial_augment_op")
-    _jittered_uniform([RA_NAMES.index(n) for n in r["names"]], 14, seed, "연산 번호", "14개 연산의 균등 분포")
+    with expect.hinted('연산은 Identity를 포함한 14개 중 균등하게 뽑습니다.'):
+        r = student(ta_draws, seed=seed, n=3000)
+        known_names(r["names"], RA_NAMES, "trivial_augment_op")
+        _jittered_uniform([RA_NAMES.index(n) for n in r["names"]], 14, seed, "연산 번호", "14개 연산의 균등 분포")
 
 
 @check("trivial_augment_op", points=1)
@@ -419,9 +432,10 @@ def smooth_case(ns, eps):
 @check("label_smoothing", points=1)
 def test_smoothed_targets_spread_eps_over_all_classes(student, reference):
     """t = (1 - eps) onehot + eps / K (PyTorch 규약: 정답 1 - eps + eps/K, 나머지 eps/K)."""
-    for eps in (0.1, 0.3):
-        expect.allclose(student(smooth_case, eps=eps)["t"], reference(smooth_case, eps=eps)["t"],
-                        name=f"smooth_labels(y, 5, {eps})")
+    with expect.hinted('eps를 K개 클래스 모두에 나눠 줍니다: (1 - eps) * onehot + eps / K (K - 1이 아님).'):
+        for eps in (0.1, 0.3):
+            expect.allclose(student(smooth_case, eps=eps)["t"], reference(smooth_case, eps=eps)["t"],
+                            name=f"smooth_labels(y, 5, {eps})")
 
 
 @probe
@@ -435,8 +449,9 @@ def soft_ce_case(ns, seed, scale):
 @check("label_smoothing", points=1)
 def test_soft_cross_entropy_matches_the_formula(student, reference, seed):
     """L = mean_n( -sum_k t_nk log_softmax(z_n)_k )."""
-    expect.allclose(student(soft_ce_case, seed=seed, scale=2.0)["loss"],
-                    reference(soft_ce_case, seed=seed, scale=2.0)["loss"], name="soft_cross_entropy(z (6, 5), t)")
+    with expect.hinted('배치 평균입니다: -(t * log_softmax(z)).sum(dim=1).mean() (배치 합이 아님).'):
+        expect.allclose(student(soft_ce_case, seed=seed, scale=2.0)["loss"],
+                        reference(soft_ce_case, seed=seed, scale=2.0)["loss"], name="soft_cross_entropy(z (6, 5), t)")
 
 
 # ------------------------------------------------------------------ fgsm
@@ -460,9 +475,10 @@ def fgsm_case(ns, seed, eps, interior):
 @check("fgsm", points=1)
 def test_step_is_eps_times_gradient_sign(student, reference, seed):
     """x_adv = x + eps * sign(grad_x CE) (경계에서 먼 입력: clamp가 작동하지 않는 경우)."""
-    s = student(fgsm_case, seed=seed, eps=0.05, interior=True)
-    r = reference(fgsm_case, seed=seed, eps=0.05, interior=True)
-    expect.allclose(s["adv"], r["adv"], name="fgsm(model, x, y, 0.05)")
+    with expect.hinted('FGSM은 손실이 커지는 방향으로 x + eps * sign(grad)입니다 (빼면 손실을 줄이는 descent).'):
+        s = student(fgsm_case, seed=seed, eps=0.05, interior=True)
+        r = reference(fgsm_case, seed=seed, eps=0.05, interior=True)
+        expect.allclose(s["adv"], r["adv"], name="fgsm(model, x, y, 0.05)")
 
 
 # ------------------------------------------------------------------ worst_of_k
@@ -482,5 +498,53 @@ def worst_case(ns, seed):
 @check("worst_of_k", points=1)
 def test_chosen_index_maximizes_per_sample_loss(student, reference, seed):
     """idx[n] = argmax_k CE(model(aug_k(x))[n], y[n]): 샘플마다 (배치 평균이 아님), 동점이면 작은 k."""
-    s, r = student(worst_case, seed=seed), reference(worst_case, seed=seed)
-    expect.equal(s["idx"], r["idx"], name="worst_of_k(...)[1] (고른 증강 번호)")
+    with expect.hinted('샘플마다 따로 손실이 가장 큰 증강을 고릅니다 (배치 전체 손실 하나로 고르지 않음).'):
+        s, r = student(worst_case, seed=seed), reference(worst_case, seed=seed)
+        expect.equal(s["idx"], r["idx"], name="worst_of_k(...)[1] (고른 증강 번호)")
+
+
+@check("color_jitter", points=0.5)
+def test_saturation_blends_with_grayscale(student, reference, seed):
+    """채도: clamp(s img + (1 - s) gray(img), 0, 1); 1채널 이미지는 그대로."""
+    with expect.hinted('saturation은 픽셀마다의 grayscale 이미지와 섞습니다 (contrast처럼 grayscale 평균과 섞지 않음).'):
+        _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.2]], [[2, 0, 1], [1.0, 1.0, 1.9]]], 3)
+        _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.3]]], 1)
+
+
+@check("color_jitter", points=0.5)
+def test_ops_are_applied_in_the_sampled_order(student, reference, seed):
+    """order 순서대로 적용합니다 (순서가 바뀌면 clamp와 평균 때문에 결과가 달라집니다)."""
+    with expect.hinted('order에 적힌 순서대로 연산을 적용합니다 (고정된 순서가 아님). 각 연산은 앞 연산의 결과에 적용됩니다.'):
+        _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.4, 0.5, 1.7]], [[1, 2, 0], [1.8, 0.4, 1.5]]], 3)
+
+
+@check("apply_op", points=1)
+def test_color_and_sharpness_blend_with_grayscale_and_blur(student, reference, seed):
+    """Color: 픽셀별 회색조와 섞기; Sharpness: 3x3 [[1,1,1],[1,5,1],[1,1,1]]/13 blur와 섞기 (테두리 그대로)."""
+    with expect.hinted('Color는 grayscale과, Sharpness는 3x3 smooth 필터와 섞고 가장자리 픽셀은 그대로 둡니다 (zero padding 없음).'):
+        ops = [["Color", 0.7], ["Color", -0.9], ["Sharpness", 0.9], ["Sharpness", -0.6]]
+        compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=1)
+def test_shear_is_about_the_top_left_corner(student, reference, seed):
+    """ShearX: u = j + m (i + 0.5), ShearY: v = i + m (j + 0.5) (왼쪽 위 모서리 기준, nearest, 0 채움)."""
+    with expect.hinted('torchvision RandAugment의 shear는 center=[0, 0] (왼쪽 위 모서리) 기준입니다.'):
+        ops = [["ShearX", 0.23], ["ShearX", -0.37], ["ShearY", 0.29], ["ShearY", -0.13]]
+        compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_translate_moves_by_truncated_whole_pixels(student, reference, seed):
+    """TranslateX/Y: int(m) 픽셀 이동 (0 쪽으로 버림), 빈 곳은 0."""
+    with expect.hinted('이동량은 int(magnitude)처럼 0 쪽으로 잘라낸 정수 픽셀입니다 (반올림이 아님).'):
+        ops = [["TranslateX", 3.7], ["TranslateX", -2.6], ["TranslateY", 4.2], ["TranslateY", -1.9]]
+        compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_autocontrast_stretches_each_channel(student, reference, seed):
+    """AutoContrast: 이미지·채널마다 (img - min) / (max - min); 상수 채널은 그대로."""
+    with expect.hinted('autocontrast는 채널마다 자기 min/max로 늘립니다 (전체 min/max 하나가 아님).'):
+        compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "narrow")
+        compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "rand")

@@ -23,19 +23,7 @@ def _array_list(got, want, name):
         expect.allclose(g, w, name=f"{name}[{i}]")
 
 
-class _hinted:
-    """Append ``hint`` to a failure raised inside the block (when ``fits`` holds, if given)."""
-
-    def __init__(self, hint, fits=None):
-        self.hint, self.fits = hint, fits
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, typ, exc, tb):
-        if typ is not None and issubclass(typ, expect.CheckFailed) and (self.fits is None or self.fits()):
-            expect.fail(f"{exc}\n힌트: {self.hint}")
-        return False
+_hinted = expect.hinted  # hint appended to a failure (when its numbers fit the mistake)
 
 
 def _trajectory(r, name="w"):
