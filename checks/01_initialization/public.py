@@ -183,6 +183,25 @@ def fixup_resnet(ns, seed, num_blocks, layers_per_branch):
 # ------------------------------------------------------------------------------------------------
 # compute_fans
 # ------------------------------------------------------------------------------------------------
+@probe
+def identical_bias_and_outgoing(ns, seed):
+    rng = np.random.default_rng(seed)
+    H, D, K = 5, 4, 3
+    W1 = np.tile(rng.standard_normal(D), (H, 1))
+    b1 = np.full(H, rng.standard_normal())
+    W2 = np.tile(rng.standard_normal((K, 1)), (1, H))
+    b1_diff = b1.copy()
+    b1_diff[2] += 0.5
+    W2_diff = W2.copy()
+    W2_diff[1, 3] += 0.5
+    return {
+        "bias differs": ns.hidden_units_identical(W1, b1_diff, W2),
+        "outgoing weights differ": ns.hidden_units_identical(W1, b1, W2_diff),
+    }
+
+LSUV_DEEP = dict(sizes=[32, 100, 50, 80, 10], activation="relu", tol=0.02, bias_std=0.5)
+
+
 @check("compute_fans", points=0.5)
 def test_linear_weight_is_out_in(student, reference):
     """Linear 가중치 (out, in): fan_in = in = shape[1], fan_out = out = shape[0]."""
@@ -601,3 +620,24 @@ def test_other_branch_layers_are_scaled_he(student, seed):
     with _diagnosed(z, 1.0, alts):
         stats.variance_normal(z, 1.0, known_mean=0.0, fail_prob=5e-8, name=what)
         stats.dkw(z, stats.normal_cdf(0.0, 1.0), fail_prob=5e-8, name=what, what="N(0, 1)")
+
+
+@check("hidden_units_identical", points=0.25)
+def test_outgoing_weights_and_biases_count(student, seed):
+    """b1[j]나 W2[:, j]만 달라도 False (유닛은 들어오는 가중치, 편향, 나가는 가중치 전부)."""
+    r = student(identical_bias_and_outgoing, seed=seed)
+    for case in ("bias differs", "outgoing weights differ"):
+        got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
+        expect.true(got is False, f"경우 '{case}': False여야 하는데 {got}입니다. W1의 행만이 아니라 b1과 W2의 열도 비교하세요.")
+
+
+@check("lsuv_init", points=0.75)
+def test_weights_are_scaled_orthogonal(student, seed):
+    """LSUV 후 각 가중치 = c * (반)직교 행렬: W W^T (또는 W^T W)가 c^2 I (orthogonal 시작 + 스칼라 배율)."""
+    r = student(lsuv_mlp, seed=seed, **LSUV_DEEP)
+    for i, w in enumerate(r["weights"]):
+        w = np.asarray(w, dtype=np.float64)
+        gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+        c2 = float(np.trace(gram)) / gram.shape[0]
+        expect.allclose(gram, c2 * np.eye(gram.shape[0]), rtol=0, atol=1e-4 * c2,
+                        name=f"층 {i}의 Gram 행렬 (기대: {c2:.4g} * I; orthogonal_로 시작했나요?)")

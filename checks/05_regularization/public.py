@@ -282,14 +282,19 @@ def test_plain_sgd_with_weight_decay_matches_torch(student, reference, seed):
 
 @check("sgd_step", points=1)
 def test_momentum_trajectory_matches_torch(student, reference, seed):
-    """momentum=0.9 SGD의 50 step 궤적 (첫 step buffer = grad, dampening 0)."""
+    """momentum=0.9 SGD의 50 step 궤적과 state["momentum_buffer"] (첫 step buffer = grad, dampening 0)."""
     kw = dict(seed=seed, opt="sgd_step", steps=50, dim=6, kwargs={"lr": 0.05, "momentum": 0.9})
-    got = _trajectory(student(optimizer_run, **kw))
-    want = reference(optimizer_run, **kw)["traj"]
+    s, r = student(optimizer_run, **kw), reference(optimizer_run, **kw)
+    got, want = _trajectory(s), r["traj"]
     if got.shape == want.shape and not np.allclose(got[1], want[1], rtol=1e-10, atol=1e-12):
         expect.fail("`w` 궤적: 첫 step부터 다릅니다. torch는 첫 step에서 buffer = grad (dampening 0)이고 "
                     "w - lr * buffer로 업데이트합니다 ((1 - momentum)을 곱하지 않습니다).")
     expect.allclose(got, want, name="w 궤적 (step, 좌표)")
+    buf, want_buf = (s.get("state") or {}).get("momentum_buffer"), r["state"]["momentum_buffer"]
+    with _hinted("state['momentum_buffer']에 velocity -lr * buffer를 저장했을 때 (CS231n 식 v = m v - lr g)와 같습니다: "
+                 "torch는 buffer = momentum * buffer + g를 저장하고 w - lr * buffer로 갱신합니다.",
+                 lambda: np.allclose(np.asarray(buf, dtype=np.float64), -0.05 * want_buf, rtol=1e-9)):
+        expect.allclose(buf, want_buf, name='50 step 뒤 state["momentum_buffer"]')
 
 
 @check("adam_step", points=1)
@@ -337,6 +342,9 @@ def _schedule(student, reference, fn, ts, args, what, alts=None):
 def test_exponential_decay_is_lr0_gamma_pow_t(student, reference):
     """lr_t = lr0 * gamma**t, t = 0에서 lr0 (torch ExponentialLR)."""
     _schedule(student, reference, "exponential_decay", list(range(0, 41)), [0.1, 0.9], "lr0=0.1, gamma=0.9,")
+    _schedule(student, reference, "exponential_decay", list(range(0, 41)), [0.1], "lr0=0.1, gamma 기본값 (0.95),",
+              alts={"gamma 기본값이 0.95가 아니라 0.9일 때와 같습니다: def exponential_decay(t, lr0, gamma=0.95).":
+                    lambda ref: ref([0.1, 0.9])})
 
 
 @check("inverse_sqrt_decay", points=1)
@@ -355,11 +363,14 @@ def test_step_decay_drops_by_factor_every_step_size(student, reference):
 
 @check("triangular_cyclic", points=1)
 def test_triangular_first_cycle_matches_torch_cyclic_lr(student, reference):
-    """첫 주기 (0 <= t <= 2*step_size): base_lr -> max_lr -> base_lr 선형 (torch CyclicLR triangular)."""
-    _schedule(student, reference, "triangular_cyclic", list(range(0, 17)), [0.01, 0.1, 8],
+    """주기마다 (길이 2*step_size) base_lr -> max_lr -> base_lr 선형, t = 0..40 (torch CyclicLR triangular)."""
+    _schedule(student, reference, "triangular_cyclic", list(range(0, 41)), [0.01, 0.1, 8],
               "base_lr=0.01, max_lr=0.1, step_size=8,",
               alts={"step_size를 한 주기 전체로 썼을 때와 같습니다: step_size는 반 주기 (base_lr에서 max_lr까지 오르는 step 수)이고 "
-                    "한 주기는 2 * step_size입니다.": lambda ref: ref([0.01, 0.1, 4])})
+                    "한 주기는 2 * step_size입니다.": lambda ref: ref([0.01, 0.1, 4]),
+                    "첫 주기 뒤에 반복하지 않을 때와 같습니다: 주기 번호 cycle = floor(1 + t / (2 * step_size))로 삼각형을 "
+                    "되풀이합니다 (torch CyclicLR).":
+                    lambda ref: list(ref([0.01, 0.1, 8]))[:17] + [0.01] * 24})
 
 
 @check("cosine_annealing", points=1)
