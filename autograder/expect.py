@@ -207,16 +207,25 @@ class hinted:
 
     With ``fits`` (a callable), only when ``fits()`` is true: the hint names one known mistake, so it is
     said only when the numbers fit that mistake. A check that tests one property may give the hint
-    unconditionally: failing it is that property's mistake."""
+    unconditionally: failing it is that property's mistake. With ``on_error``, the hint is also added to
+    the error message when the student's code raises inside the block."""
 
-    def __init__(self, hint: str, fits=None):
-        self.hint, self.fits = hint, fits
+    def __init__(self, hint: str, fits=None, on_error: bool = False):
+        self.hint, self.fits, self.on_error = hint, fits, on_error
 
     def __enter__(self):
         return self
 
     def __exit__(self, typ, exc, tb):
-        if typ is None or not issubclass(typ, CheckFailed):
+        if typ is None:
+            return False
+        if self.on_error:  # the student's code raised inside this single-property check: say what it means
+            from .run import StudentError, StudentTimeout  # here, not at import: run.py is the heavy runner
+
+            if issubclass(typ, StudentError) and not issubclass(typ, StudentTimeout) and isinstance(exc.info, dict):
+                exc.info["message"] = f"{(exc.info.get('message') or '').strip()}\n힌트: {self.hint}"
+                return False
+        if not issubclass(typ, CheckFailed):
             return False
         if self.fits is not None:
             try:

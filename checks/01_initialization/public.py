@@ -342,7 +342,9 @@ def _orthonormal_hint(w, gram, gain, shape):
 @check("orthogonal", points=1)
 def test_wide_matrix_has_orthonormal_rows(student, seed):
     """넓은 (50, 120) 가중치: W @ W.T = I (행이 정규직교), float64."""
-    w = student(init_samples, seed=seed, fn="orthogonal", shape=[50, 120], kwargs={})["w"]
+    with expect.hinted("넓은 행렬 (rows < cols)에서 실패했습니다: (cols, rows) 행렬을 QR한 뒤 Q를 전치해 (rows, cols)로 "
+                       "만드세요 (QR의 Q는 (n, min(n, m)) 모양).", fits=lambda: False, on_error=True):
+        w = student(init_samples, seed=seed, fn="orthogonal", shape=[50, 120], kwargs={})["w"]
     _orthonormal(w, (50, 120), 1.0, "orthogonal((50, 120))")
 
 
@@ -577,7 +579,9 @@ def test_many_steps_match_reference(student, reference, seed):
 @check("activation_stats", points=0.5)
 def test_relu_activations_per_layer_match_reference(student, reference, seed):
     """ReLU MLP (6→10→3→8→5→4): 층별 활성값 hs와 평균/표준편차가 기준 해답과 같음."""
-    _stats_match(student, reference, seed, "relu", [6, 10, 3, 8, 5, 4], 30, ["hs", "means", "stds"])
+    with expect.hinted("ReLU는 원소별 np.maximum(z, 0.0)입니다: np.max(z, 0)은 축 0에 대한 최댓값(리덕션)이라 shape이 "
+                       "바뀝니다.", fits=lambda: False, on_error=True):
+        _stats_match(student, reference, seed, "relu", [6, 10, 3, 8, 5, 4], 30, ["hs", "means", "stds"])
 
 
 @check("fixup_init", points=0.5)

@@ -62,10 +62,12 @@ def schedule_array(ns, seed, fn, shape, tmin, tmax, args):
     return {"lr": getattr(ns, fn)(t, *args)}
 
 
-def _schedule_array(student, reference, seed, fn, shape, tmin, tmax, args):
+def _schedule_array(student, reference, seed, fn, shape, tmin, tmax, args, error_hint=""):
+    """``error_hint``: what it means when the student's code raises on an array t (scalar-only code)."""
     kw = dict(seed=seed, fn=fn, shape=shape, tmin=tmin, tmax=tmax, args=args)
-    expect.allclose(student(schedule_array, **kw)["lr"], reference(schedule_array, **kw)["lr"],
-                    name=f"{fn}(t 배열 {tuple(shape)}, ...)")
+    with expect.hinted(error_hint, fits=lambda: False, on_error=bool(error_hint)):
+        got = student(schedule_array, **kw)["lr"]
+    expect.allclose(got, reference(schedule_array, **kw)["lr"], name=f"{fn}(t 배열 {tuple(shape)}, ...)")
 
 
 @probe
@@ -193,13 +195,16 @@ def test_exponential_default_gamma_is_0_95_on_arrays(student, reference, seed):
 @check("inverse_sqrt_decay", points=1)
 def test_inverse_sqrt_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t (1 <= t <= 10^6)를 원소별로 계산한다."""
-    _schedule_array(student, reference, seed, "inverse_sqrt_decay", [4, 5], 1, 10 ** 6, [3.0])
+    _schedule_array(student, reference, seed, "inverse_sqrt_decay", [4, 5], 1, 10 ** 6, [3.0],
+                    error_hint="math.sqrt는 스칼라에만 동작합니다: np.sqrt(t)로 배열 t를 원소별로 계산하세요.")
 
 
 @check("step_decay", points=1)
 def test_step_decay_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t를 원소별로 계산한다 (step_size=7, factor=0.3)."""
-    _schedule_array(student, reference, seed, "step_decay", [50], 0, 60, [1.0, 7, 0.3])
+    _schedule_array(student, reference, seed, "step_decay", [50], 0, 60, [1.0, 7, 0.3],
+                    error_hint="int()는 스칼라에만 동작합니다: np.floor(t / step_size) (또는 t // step_size)로 배열 t를 "
+                               "원소별로 계산하세요.")
 
 
 @check("triangular_cyclic", points=1)
@@ -221,7 +226,9 @@ def test_linear_warmup_then_cosine(student, reference):
 @check("cosine_annealing", points=1)
 def test_cosine_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t에 원소별로 (warmup=8, eta_min=0.001): if 대신 np.where."""
-    _schedule_array(student, reference, seed, "cosine_annealing", [5, 9], 0, 60, [0.1, 60, 0.001, 8])
+    _schedule_array(student, reference, seed, "cosine_annealing", [5, 9], 0, 60, [0.1, 60, 0.001, 8],
+                    error_hint="if t < warmup과 math.cos는 배열 t에서 동작하지 않습니다: np.where로 원소별로 고르고 np.cos를 "
+                               "쓰세요.")
 
 
 # ------------------------------------------------------------------------------------------
