@@ -223,8 +223,15 @@ def test_cutout_zeroes_clipped_square_in_all_channels(student, reference, seed):
     names = ["center (3, 4), size 3", "center (0, 0), size 4 (모서리)", "center (6, 8), size 4 (모서리)",
              "center (1, 7), size 5", "center (5, 1), size 2", "batch (2, 1, 7, 9), center (2, 2), size 3"]
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
-    for got, want, n in zip(s, r, names):
-        expect.allclose(got, want, name=f"cutout: {n}")
+    same = lambda: all(np.array_equal(np.asarray(s[0]), np.asarray(s[k])) for k in range(1, 5))  # noqa: E731
+    corner_kept = lambda: bool(np.all(np.asarray(s[1])[np.asarray(r[1]) == 0] != 0))  # noqa: E731
+    with expect.hinted("반환한 이미지 다섯 개가 모두 같습니다: 입력 img를 제자리에서 바꿔 (out = img) 모든 호출이 같은 텐서를 "
+                       "돌려줬습니다. img.clone()에 칠하세요.", fits=same), \
+         expect.hinted("모서리 사각형이 하나도 지워지지 않았습니다: top = cy - size // 2가 음수이면 Python 슬라이스 "
+                       "[top:top + size]가 끝에서부터 셉니다. max(0, top)으로 경계에서 자르세요.",
+                       fits=lambda: not same() and corner_kept()):
+        for got, want, n in zip(s, r, names):
+            expect.allclose(got, want, name=f"cutout: {n}")
 
 
 # ------------------------------------------------------------------ random_erasing
@@ -242,11 +249,15 @@ def erase_cases(ns, seed):
 @check("random_erasing", points=1)
 def test_erase_fills_region_with_value(student, reference, seed):
     """erase: 행 i..i+h-1, 열 j..j+w-1을 value(실수 또는 채널별 텐서)로 채운 복사본."""
-    s, r = student(erase_cases, seed=seed)["out"], reference(erase_cases, seed=seed)["out"]
+    sr = student(erase_cases, seed=seed)
+    s, r = sr["out"], reference(erase_cases, seed=seed)["out"]
     names = ["(i, j, h, w) = (1, 2, 3, 4), value 0.5", "(0, 0, 2, 2), value (3, 1, 1) 채널별",
              "(3, 5, 3, 2), value 0.0"]
-    for got, want, n in zip(s, r, names):
-        expect.allclose(got, want, name=f"erase {n}")
+    with expect.hinted("입력 img가 호출 뒤 바뀌었습니다: 제자리에서 칠하면 (out = img) 앞 호출의 사각형이 다음 결과에 남습니다. "
+                       "img.clone()에 칠하세요.",
+                       fits=lambda: not np.array_equal(np.asarray(sr["after"]), np.asarray(sr["before"]))):
+        for got, want, n in zip(s, r, names):
+            expect.allclose(got, want, name=f"erase {n}")
 
 
 @probe
