@@ -200,3 +200,37 @@ def match(student: Mapping, reference: Mapping, keys=None, *, rtol=None, atol=No
             equal(student[key], want, name=key)
         else:
             allclose(student[key], want, rtol=rtol, atol=atol, name=key, check_dtype=check_dtype)
+
+
+class hinted:
+    """``with expect.hinted("..."):`` appends a teaching hint to a :class:`CheckFailed` raised in the block.
+
+    With ``fits`` (a callable), only when ``fits()`` is true: the hint names one known mistake, so it is
+    said only when the numbers fit that mistake. A check that tests one property may give the hint
+    unconditionally: failing it is that property's mistake. With ``on_error``, the hint is also added to
+    the error message when the student's code raises inside the block."""
+
+    def __init__(self, hint: str, fits=None, on_error: bool = False):
+        self.hint, self.fits, self.on_error = hint, fits, on_error
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if typ is None:
+            return False
+        if self.on_error:  # the student's code raised inside this single-property check: say what it means
+            from .run import StudentError, StudentTimeout  # here, not at import: run.py is the heavy runner
+
+            if issubclass(typ, StudentError) and not issubclass(typ, StudentTimeout) and isinstance(exc.info, dict):
+                exc.info["message"] = f"{(exc.info.get('message') or '').strip()}\n힌트: {self.hint}"
+                return False
+        if not issubclass(typ, CheckFailed):
+            return False
+        if self.fits is not None:
+            try:
+                if not self.fits():
+                    return False
+            except Exception:  # noqa: BLE001 - a hint test choking on odd student output gives no hint
+                return False
+        raise CheckFailed(f"{exc}\n힌트: {self.hint}") from None

@@ -91,10 +91,23 @@ def _shared_session(aid: str):
     return _shared[aid]
 
 
+_graded: dict = {}
+
+
 def grade(aid: str, replacements: dict[str, str] | None = None, *, blank: bool = False, seed: int | None = None,
           visibilities=("public", "hidden")):
     """Grade a variant of the reference solution through the real stages: the notebook is
-    written and loaded, extracted, run in the sandboxed worker, and every check decides."""
+    written and loaded, extracted, run in the sandboxed worker, and every check decides.
+
+    Remembered per process: test_assignments.py and test_variant_verdicts.py look at the same
+    variants' results (same xdist group), and grading is deterministic (fixed seeds per check)."""
+    key = (aid, tuple(sorted((replacements or {}).items())), blank, seed, tuple(visibilities))
+    if key not in _graded:
+        _graded[key] = _grade(aid, replacements, blank=blank, seed=seed, visibilities=tuple(visibilities))
+    return _graded[key]
+
+
+def _grade(aid, replacements, *, blank, seed, visibilities):
     a, source, session, ref, specs_cache = _shared_session(aid)
     if visibilities not in specs_cache:
         specs_cache[visibilities] = load_checks(course().checks_dir, aid, visibilities)

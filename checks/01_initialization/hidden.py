@@ -17,6 +17,8 @@ _float64, _uniform, _normal, _raised = _pub._float64, _pub._uniform, _pub._norma
 _orthonormal, _two_layer_matches, _as_bool, _stats_match = (
     _pub._orthonormal, _pub._two_layer_matches, _pub._as_bool, _pub._stats_match)
 _unit_variance, _gains, probe_input = _pub._unit_variance, _pub._gains, _pub.probe_input
+NO_GAIN_HINT, NO_KERNEL_HINT = _pub.NO_GAIN_HINT, _pub.NO_KERNEL_HINT
+MODE_HINT = "mode='fan_out'인데 fan_in을 썼을 때와 같습니다: mode에 따라 fan_in 또는 fan_out을 고르세요."
 fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
     _pub.fans_of, _pub.init_samples, _pub.two_layer_run, _pub.lsuv_mlp, _pub.fixup_resnet, _pub.fixup_scales)
 
@@ -132,19 +134,6 @@ def test_below_two_dims_raises_value_error(student):
 # ------------------------------------------------------------------------------------------------
 # calculate_gain
 # ------------------------------------------------------------------------------------------------
-@check("calculate_gain", points=0.5)
-def test_leaky_relu_gain_uses_slope_default_001(student, reference):
-    """leaky_relu: sqrt(2 / (1 + slope^2)), param=None이면 slope 0.01 (0.0, 0.2, sqrt(5)도)."""
-    _gains(student, reference, [["leaky_relu", None], ["leaky_relu", 0.0], ["leaky_relu", 0.2],
-                                ["leaky_relu", math.sqrt(5.0)]])
-
-
-@check("calculate_gain", points=0.25)
-def test_selu_gain_is_three_quarters(student, reference):
-    """selu의 gain은 3/4 (PyTorch의 경험적 값)."""
-    _gains(student, reference, [["selu", None]])
-
-
 @check("calculate_gain", points=0.25)
 def test_unknown_nonlinearity_raises_value_error(student):
     """모르는 이름('gelu2')에는 ValueError."""
@@ -161,7 +150,8 @@ def test_xavier_uniform_conv_kernel_and_gain(student, seed):
     g = 5.0 / 3.0
     w = student(init_samples, seed=seed, fn="xavier_uniform", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
     _uniform(w, (32, 16, 5, 5), g * math.sqrt(6.0 / 1200), "xavier_uniform((32, 16, 5, 5), gain=5/3)",
-             "fan_in=16*25, fan_out=32*25, gain=5/3")
+             "fan_in=16*25, fan_out=32*25, gain=5/3",
+             alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)})
 
 
 @check("xavier_uniform", points=0.25)
@@ -176,7 +166,8 @@ def test_xavier_normal_conv_kernel_and_gain(student, seed):
     g = 5.0 / 3.0
     w = student(init_samples, seed=seed, fn="xavier_normal", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
     _normal(w, (32, 16, 5, 5), g * math.sqrt(2.0 / 1200), "xavier_normal((32, 16, 5, 5), gain=5/3)",
-            "fan_in=16*25, fan_out=32*25, gain=5/3")
+            "fan_in=16*25, fan_out=32*25, gain=5/3",
+            alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)})
 
 
 @check("xavier_normal", points=0.25)
@@ -194,7 +185,7 @@ def test_kaiming_uniform_fan_out_mode_on_conv(student, seed):
     w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[16, 32, 3, 3],
                 kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
     _uniform(w, (16, 32, 3, 3), math.sqrt(2.0) * math.sqrt(3.0 / 144), "kaiming_uniform((16, 32, 3, 3), mode='fan_out')",
-             "fan_out = 16*3*3 = 144 (fan_in은 288)")
+             "fan_out = 16*3*3 = 144 (fan_in은 288)", alts={MODE_HINT: math.sqrt(2.0 / 288)})
 
 
 @check("kaiming_uniform", points=0.75)
@@ -217,7 +208,7 @@ def test_kaiming_normal_fan_out_mode_on_conv(student, seed):
     w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[16, 32, 3, 3],
                 kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
     _normal(w, (16, 32, 3, 3), math.sqrt(2.0 / 144), "kaiming_normal((16, 32, 3, 3), mode='fan_out')",
-            "fan_out = 16*3*3 = 144 (fan_in은 288)")
+            "fan_out = 16*3*3 = 144 (fan_in은 288)", alts={MODE_HINT: math.sqrt(2.0 / 288)})
 
 
 @check("kaiming_normal", points=0.75)
@@ -225,7 +216,9 @@ def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
     """nonlinearity='tanh': std = (5/3) / sqrt(fan_in), (128, 256)."""
     w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[128, 256], kwargs={"nonlinearity": "tanh"})["w"]
     _normal(w, (128, 256), (5.0 / 3.0) / math.sqrt(256), "kaiming_normal((128, 256), nonlinearity='tanh')",
-            "gain = calculate_gain('tanh') = 5/3, fan_in = 256")
+            "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
+            alts={"nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다.":
+                  math.sqrt(2.0 / 256)})
 
 
 @check("kaiming_normal", points=0.5)
@@ -283,12 +276,6 @@ def test_orthogonal_uses_given_rng(student, seed):
 # symmetry
 # ------------------------------------------------------------------------------------------------
 @check("train_two_layer", points=0.75)
-def test_many_steps_match_reference(student, reference, seed):
-    """무작위 초기화에서 25 step 후의 파라미터가 기준 해답과 같음 (매 step마다 순전파를 새로 계산)."""
-    _two_layer_matches(student, reference, seed, "random", 25)
-
-
-@check("train_two_layer", points=0.75)
 def test_constant_init_keeps_hidden_units_identical(student, reference, seed):
     """상수 초기화로 20 step 학습해도 모든 은닉 유닛이 같고(대칭 유지), 값은 기준 해답과 같음."""
     out = student(two_layer_run, seed=seed, init="constant", steps=20, lr=0.3)["out"]
@@ -314,15 +301,6 @@ def test_inputs_are_not_modified(student, reference, seed):
 
 
 @check("hidden_units_identical", points=0.25)
-def test_outgoing_weights_and_biases_count(student, seed):
-    """b1[j]나 W2[:, j]만 달라도 False (유닛은 들어오는 가중치, 편향, 나가는 가중치 전부)."""
-    r = student(identical_more_cases, seed=seed)
-    for case in ("bias differs", "outgoing weights differ"):
-        got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
-        expect.true(got is False, f"경우 '{case}': False여야 하는데 {got}입니다. W1의 행만이 아니라 b1과 W2의 열도 비교하세요.")
-
-
-@check("hidden_units_identical", points=0.25)
 def test_tolerance_for_rounding(student, seed):
     """atol 이하의 차이(1e-13)는 같다고 보고, 1e-6 차이는 다르다고 봄 (atol 인자 존중)."""
     r = student(identical_more_cases, seed=seed)
@@ -336,12 +314,6 @@ def test_tolerance_for_rounding(student, seed):
 # ------------------------------------------------------------------------------------------------
 # activation_stats
 # ------------------------------------------------------------------------------------------------
-@check("activation_stats", points=0.5)
-def test_relu_activations_per_layer_match_reference(student, reference, seed):
-    """ReLU MLP (6→10→3→8→5→4): 층별 활성값 hs와 평균/표준편차가 기준 해답과 같음."""
-    _stats_match(student, reference, seed, "relu", [6, 10, 3, 8, 5, 4], 30, ["hs", "means", "stds"])
-
-
 @check("activation_stats", points=0.5)
 def test_sigmoid_and_linear_match_reference(student, reference, seed):
     """sigmoid와 linear 활성에서도 층별 평균/표준편차가 기준 해답과 같음."""
@@ -361,18 +333,6 @@ def test_tight_tolerance_needs_iteration(student, seed):
     _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_HIDDEN), "relu", 0.02, probe_input(seed, (256, 32)))
 
 
-@check("lsuv_init", points=0.75)
-def test_weights_are_scaled_orthogonal(student, seed):
-    """LSUV 후 각 가중치 = c * (반)직교 행렬: W W^T (또는 W^T W)가 c^2 I (orthogonal 시작 + 스칼라 배율)."""
-    r = student(lsuv_mlp, seed=seed, **LSUV_HIDDEN)
-    for i, w in enumerate(r["weights"]):
-        w = np.asarray(w, dtype=np.float64)
-        gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
-        c2 = float(np.trace(gram)) / gram.shape[0]
-        expect.allclose(gram, c2 * np.eye(gram.shape[0]), rtol=0, atol=1e-4 * c2,
-                        name=f"층 {i}의 Gram 행렬 (기대: {c2:.4g} * I; orthogonal_로 시작했나요?)")
-
-
 # ------------------------------------------------------------------------------------------------
 # Fixup
 # ------------------------------------------------------------------------------------------------
@@ -390,43 +350,6 @@ def test_single_layer_branch_raises_value_error(student):
     """m = 1이면 지수 -1/(2m-2)가 정의되지 않으므로 ValueError."""
     _raised(student(fixup_scale_error), "ValueError", "fixup_scale(8, 1)",
             "m < 2를 직접 검사하세요 (0으로 나누기 오류가 아니라 ValueError).")
-
-
-@check("fixup_init", points=0.5)
-def test_classifier_is_zero(student, seed):
-    """분류층(classifier)의 가중치와 편향이 0 (그래서 초기화 직후 logit이 모두 0)."""
-    r = student(fixup_resnet, seed=seed, num_blocks=4, layers_per_branch=2)
-    w, b = r["classifier"]
-    expect.equal(w, np.zeros((10, 32)), name="classifier.weight")
-    expect.equal(b, np.zeros(10), name="classifier.bias")
-
-
-@check("fixup_init", points=0.5)
-def test_branch_last_layers_are_zero(student, seed):
-    """각 branch의 마지막 층(가중치와 편향)이 0 (block 8개, branch 3층)."""
-    r = student(fixup_resnet, seed=seed, num_blocks=8, layers_per_branch=3)
-    expect.true(len(r["branches"]) == 8, "block 8개의 층이 있어야 합니다.")
-    for j, block in enumerate(r["branches"]):
-        w, b = block[-1]
-        expect.equal(w, np.zeros((32, 64)), name=f"blocks[{j}].layers[-1].weight (마지막 층)")
-        expect.equal(b, np.zeros(32), name=f"blocks[{j}].layers[-1].bias (마지막 층)")
-
-
-@check("fixup_init", points=1)
-def test_other_branch_layers_are_scaled_he(student, seed):
-    """나머지 branch 층: N(0, (sqrt(2/fan_in) * L^(-1/(2m-2)))^2), 편향 0 (L = 8, m = 3; DKW + 카이제곱)."""
-    r = student(fixup_resnet, seed=seed, num_blocks=8, layers_per_branch=3)
-    scale = 8.0 ** (-1.0 / 4.0)
-    zs = []
-    for j, block in enumerate(r["branches"]):
-        for i, (w, b) in enumerate(block[:-1]):
-            w = np.asarray(w, dtype=np.float64)
-            expect.equal(b, np.zeros(len(np.asarray(b))), name=f"blocks[{j}].layers[{i}].bias")
-            zs.append((w / (math.sqrt(2.0 / w.shape[1]) * scale)).ravel())
-    z = np.concatenate(zs)
-    what = "표준화한 가중치 w / (sqrt(2/fan_in) * 8^(-1/4))"
-    stats.variance_normal(z, 1.0, known_mean=0.0, fail_prob=5e-8, name=what)
-    stats.dkw(z, stats.normal_cdf(0.0, 1.0), fail_prob=5e-8, name=what, what="N(0, 1)")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -152,8 +152,12 @@ def linear_weight_scaling(ns, seed, p):
 @check("weight_scaling_rule", points=1)
 def test_weight_scaling_multiplies_weights_by_keep_probability(student, reference, seed):
     """weight_scaling_predict = x @ ((1-p) W) + b (p=0.3은 drop 확률)."""
-    expect.allclose(student(linear_weight_scaling, seed=seed, p=0.3)["y"], reference(linear_weight_scaling, seed=seed, p=0.3)["y"],
-                    name="weight_scaling_predict")
+    got = student(linear_weight_scaling, seed=seed, p=0.3)["y"]
+    with_p = reference(linear_weight_scaling, seed=seed, p=0.7)["y"]  # (1 - 0.7) W = p W: the drop probability
+    if np.shape(got) == with_p.shape and np.allclose(got, with_p, rtol=1e-9):
+        expect.fail("`weight_scaling_predict`: W에 drop 확률 p를 곱했을 때와 같습니다. 추론 때 가중치에는 keep 확률 "
+                    "1 - p를 곱합니다 (x @ ((1 - p) W) + b).")
+    expect.allclose(got, reference(linear_weight_scaling, seed=seed, p=0.3)["y"], name="weight_scaling_predict")
 
 
 @check("weight_scaling_rule", points=1)
@@ -162,6 +166,10 @@ def test_mask_average_weights_each_mask_by_its_probability(student, reference, s
     kw = dict(seed=seed, p=0.3, inverted=False)
     got, want = student(linear_mask_average, **kw)["y"], reference(linear_mask_average, **kw)["y"]
     expect.shape(got, want.shape, name="mask_average_linear")
+    uniform = reference(linear_mask_average, **dict(kw, p=0.5))["y"]  # every mask weighted 1 / 2^D
+    if np.allclose(got, uniform, rtol=1e-9):
+        expect.fail("`mask_average_linear`: 2^D개 마스크의 단순 평균 (모두 같은 가중치)과 같습니다. 마스크마다 확률 "
+                    "P(r) = prod (1-p)^r p^(1-r)로 가중해 평균합니다.")
     expect.allclose(got, want, name="mask_average_linear (inverted=False)")
 
 
@@ -375,6 +383,10 @@ def test_rates_grow_linearly_to_the_final_rate(student, reference):
     g = expect.shape(got, want.shape, name="rates")
     if np.allclose(g, 1 - want):
         expect.fail("`rates`: 생존 확률(1 - drop 확률)을 반환했습니다. 이 함수는 drop 확률을 반환합니다.")
+    if np.allclose(g, 0.2 * np.arange(12) / 12):
+        expect.fail("`rates`: 블록 번호를 0부터 센 p_L * l / L (l = 0..L-1)과 같습니다. 블록 l은 1부터 세어 마지막 블록이 p_L입니다.")
+    if np.allclose(g, np.linspace(0.0, 0.2, 12)):
+        expect.fail("`rates`: np.linspace(0, p_L, L)과 같습니다 (첫 블록이 0). 블록 l(1부터)의 drop 확률은 p_L * l / L입니다.")
     expect.allclose(g, want, name="rates")
 
 

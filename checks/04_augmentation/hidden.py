@@ -35,13 +35,6 @@ def hflip_draws(ns, seed, n, p):
     return {"flips": np.array([bool(ns.sample_hflip(p, g)) for _ in range(n)])}
 
 
-@check("random_horizontal_flip", points=0.5)
-def test_flip_probability_is_p(student, seed):
-    """sample_hflip(p)는 확률 p로 True (torch.rand(1) < p) — 정확한 이항 구간."""
-    f = expect.shape(student(hflip_draws, seed=seed, n=2000, p=0.3)["flips"], (2000,), name="sample_hflip 2000회")
-    stats.proportion(int(np.sum(f)), 2000, 0.3, name="sample_hflip(0.3, rng)가 True인 비율")
-
-
 @probe
 def random_flip_outputs(ns, seed, n, p):
     g = torch.Generator().manual_seed(seed)
@@ -66,18 +59,6 @@ def test_random_flip_returns_image_or_its_mirror(student, seed):
 def crop_param_draws(ns, seed, n):
     g = torch.Generator().manual_seed(seed)
     return {"ij": np.array([list(ns.sample_crop_params((1, 6, 8), (5, 6), 1, g)) for _ in range(n)], dtype=np.int64)}
-
-
-@check("random_crop", points=1)
-def test_crop_offsets_are_uniform_over_valid_positions(student, seed):
-    """i ~ U{0..H+2p-th}, j ~ U{0..W+2p-tw} 독립 (모든 창 위치가 같은 확률; DKW)."""
-    ij = expect.shape(student(crop_param_draws, seed=seed, n=1500)["ij"], (1500, 2),
-                      name="sample_crop_params((1, 6, 8), (5, 6), 1) 1500회")
-    ni, nj = 6 + 2 - 5 + 1, 8 + 2 - 6 + 1
-    ok = (ij[:, 0] >= 0) & (ij[:, 0] < ni) & (ij[:, 1] >= 0) & (ij[:, 1] < nj)
-    expect.true(bool(ok.all()), f"i는 0..{ni - 1}, j는 0..{nj - 1} 범위여야 합니다 "
-                                f"(나온 범위 i {ij[:, 0].min()}..{ij[:, 0].max()}, j {ij[:, 1].min()}..{ij[:, 1].max()}).")
-    _jittered_uniform(ij[:, 0] * nj + ij[:, 1], ni * nj, seed, "창 위치 i * nj + j", f"{ni}x{nj}개 위치의 균등 분포")
 
 
 @probe
@@ -112,19 +93,6 @@ def _compare_jitter(student, reference, seed, cases, channels):
     r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
     for got, want, (order, factors) in zip(s, r, cases):
         expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
-
-
-@check("color_jitter", points=0.5)
-def test_saturation_blends_with_grayscale(student, reference, seed):
-    """채도: clamp(s img + (1 - s) gray(img), 0, 1); 1채널 이미지는 그대로."""
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.2]], [[2, 0, 1], [1.0, 1.0, 1.9]]], 3)
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.0, 1.0, 0.3]]], 1)
-
-
-@check("color_jitter", points=0.5)
-def test_ops_are_applied_in_the_sampled_order(student, reference, seed):
-    """order 순서대로 적용합니다 (순서가 바뀌면 clamp와 평균 때문에 결과가 달라집니다)."""
-    _compare_jitter(student, reference, seed, [[[2, 0, 1], [1.4, 0.5, 1.7]], [[1, 2, 0], [1.8, 0.4, 1.5]]], 3)
 
 
 @probe
@@ -180,19 +148,6 @@ def cutout_center_draws(ns, seed, n):
     return {"c": np.array([list(ns.sample_cutout_center(7, 9, g)) for _ in range(n)], dtype=np.int64)}
 
 
-@check("cutout", points=0.5)
-def test_cutout_center_is_uniform_over_pixels(student, seed):
-    """중심 (cy, cx)는 H x W 픽셀 전체에서 균등 (cy ~ U{0..H-1}, cx ~ U{0..W-1}; 세 DKW, 각 1e-7/3)."""
-    c = expect.shape(student(cutout_center_draws, seed=seed, n=1500)["c"], (1500, 2),
-                     name="sample_cutout_center(7, 9) 1500회")
-    expect.true(bool(np.all((c[:, 0] >= 0) & (c[:, 0] < 7) & (c[:, 1] >= 0) & (c[:, 1] < 9))),
-                "cy는 0..6, cx는 0..8 범위여야 합니다 (H=7, W=9).")
-    _jittered_uniform(c[:, 0], 7, seed, "cy", "U{0..6}", fail_prob=1e-7 / 3)
-    _jittered_uniform(c[:, 1], 9, seed + 1, "cx", "U{0..8}", fail_prob=1e-7 / 3)
-    _jittered_uniform(c[:, 0] * 9 + c[:, 1], 63, seed + 2, "중심 픽셀 번호 cy * W + cx", "7x9 픽셀의 균등 분포",
-                      fail_prob=1e-7 / 3)
-
-
 # ------------------------------------------------------------------ random_erasing
 @probe
 def erase_inplace(ns, seed):
@@ -217,23 +172,6 @@ def erasing_draws_h(ns, seed, n, shape, scale, ratio):
     return {"params": np.array(out, dtype=np.int64)}
 
 
-@check("random_erasing", points=0.5)
-def test_erasing_position_is_uniform_given_size(student, seed):
-    """크기 (h, w)가 정해지면 i ~ U{0..H-h}, j ~ U{0..W-w} (PIT + DKW, 각 실패 확률 5e-8)."""
-    H, W = 10, 12
-    p = expect.shape(student(erasing_draws_h, seed=seed, n=2000, shape=[1, H, W], scale=[0.3, 0.5],
-                             ratio=[0.8, 1.25])["params"], (2000, 4), name="sample_erasing_params 2000회")
-    expect.true(bool(np.all(p[:, 0] >= 0)), "이 설정(10x12, scale (0.3, 0.5), ratio (0.8, 1.25))에서는 항상 맞아야 하는데 None이 나왔습니다.")
-    i, j, h, w = p.T
-    expect.true(bool(np.all((h < H) & (w < W) & (i >= 0) & (j >= 0) & (i <= H - h) & (j <= W - w))),
-                "0 <= i <= H - h, 0 <= j <= W - w, h < H, w < W를 만족하지 않는 결과가 있습니다.")
-    u = np.random.default_rng(seed ^ 0x5EED)
-    stats.dkw((i + u.random(len(i))) / (H - h + 1), stats.uniform_cdf(0, 1), fail_prob=5e-8,
-              name="(i + U) / (H - h + 1)", what="U(0, 1) (i가 0..H-h에서 균등할 때)")
-    stats.dkw((j + u.random(len(j))) / (W - w + 1), stats.uniform_cdf(0, 1), fail_prob=5e-8,
-              name="(j + U) / (W - w + 1)", what="U(0, 1) (j가 0..W-w에서 균등할 때)")
-
-
 def _fit_probability(H, W, scale, ratio):
     """P(one try fits) = P(round(sqrt(HW u r)) < H, round(sqrt(HW u / r)) < W)."""
     s0, s1 = scale
@@ -246,17 +184,18 @@ def _fit_probability(H, W, scale, ratio):
 @check("random_erasing", points=1)
 def test_erasing_gives_up_after_ten_tries(student, seed):
     """최대 10번 시도: 한 번도 맞지 않으면 None. P(None) = (1 - q)^10 (정확한 이항 구간)."""
-    never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
-    never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
-    expect.true(bool(np.all(never[:, 0] == -1)),
-                "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
-    H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
-    q = _fit_probability(H, W, scale, ratio)
-    p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
-                     (n, 4), name="sample_erasing_params 1500회")
-    none = int(np.sum(p[:, 0] == -1))
-    stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
-                     name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
+    with expect.hinted('10번 시도해서 모두 이미지에 맞지 않을 때만 None을 반환합니다 (한 번 실패로 포기하지 않음).'):
+        never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
+        never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
+        expect.true(bool(np.all(never[:, 0] == -1)),
+                    "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
+        H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
+        q = _fit_probability(H, W, scale, ratio)
+        p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
+                         (n, 4), name="sample_erasing_params 1500회")
+        none = int(np.sum(p[:, 0] == -1))
+        stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
+                         name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
 
 
 # ------------------------------------------------------------------ mixup
@@ -264,18 +203,6 @@ def test_erasing_gives_up_after_ten_tries(student, seed):
 def mixup_lambda_draws(ns, seed, n, alpha):
     g = torch.Generator().manual_seed(seed)
     return {"lam": np.array([float(ns.sample_mixup_lambda(alpha, g)) for _ in range(n)])}
-
-
-@check("mixup", points=1)
-def test_lambda_follows_beta_alpha_alpha(student, seed):
-    """lam ~ Beta(alpha, alpha) (alpha = 0.4, 2.0; 각 DKW 실패 확률 5e-8)."""
-    from scipy.special import betainc  # regularized incomplete beta = Beta(a, a) CDF
-
-    for alpha in (0.4, 2.0):
-        lam = expect.shape(student(mixup_lambda_draws, seed=seed, n=1000, alpha=alpha)["lam"], (1000,),
-                           name=f"sample_mixup_lambda({alpha}) 1000회")
-        stats.dkw(lam, lambda x, a=alpha: betainc(a, a, np.clip(x, 0, 1)), fail_prob=5e-8, name=f"lambda (alpha={alpha})",
-                  what=f"Beta({alpha}, {alpha})")
 
 
 # ------------------------------------------------------------------ cutmix
@@ -299,26 +226,6 @@ def test_cutmix_does_not_modify_inputs(student, reference, seed):
 def cutmix_box_draws(ns, seed, n, H, W, lam):
     g = torch.Generator().manual_seed(seed)
     return {"boxes": np.array([[int(v) for v in ns.sample_cutmix_box(H, W, lam, g)] for _ in range(n)], dtype=np.int64)}
-
-
-@check("cutmix", points=1)
-def test_box_is_clipped_around_uniform_center(student, seed):
-    """상자 = 균등한 중심 (cx, cy) ± (int(sqrt(1-lam) W / 2), int(sqrt(1-lam) H / 2))를 경계에서 자른 것 (DKW)."""
-    H, W, lam, n = 12, 20, 0.6, 1500
-    b = expect.shape(student(cutmix_box_draws, seed=seed, n=n, H=H, W=W, lam=lam)["boxes"], (n, 4),
-                     name="sample_cutmix_box(12, 20, 0.6) 1500회")
-    r = 0.5 * math.sqrt(1 - lam)
-    rw, rh = int(r * W), int(r * H)
-    x1, y1, x2, y2 = b.T
-    cx = np.where(x1 > 0, x1 + rw, x2 - rw)
-    cy = np.where(y1 > 0, y1 + rh, y2 - rh)
-    ok = ((x1 == np.maximum(cx - rw, 0)) & (x2 == np.minimum(cx + rw, W)) & (y1 == np.maximum(cy - rh, 0))
-          & (y2 == np.minimum(cy + rh, H)) & (cx >= 0) & (cx < W) & (cy >= 0) & (cy < H))
-    if not ok.all():
-        k = int(np.flatnonzero(~ok)[0])
-        expect.fail(f"상자 {tuple(int(v) for v in b[k])}는 (max(cx - {rw}, 0), max(cy - {rh}, 0), min(cx + {rw}, {W}), "
-                    f"min(cy + {rh}, {H})) 꼴이 아닙니다 (x = 열은 W, y = 행은 H; 반폭 = int(0.5 sqrt(1 - lam) W)).")
-    _jittered_uniform(cy * W + cx, H * W, seed, "중심 cy * W + cx", f"{H}x{W} 픽셀의 균등 분포 (중심은 이미지 어디든)")
 
 
 # ------------------------------------------------------------------ apply_op
@@ -365,53 +272,28 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=(9, 11)):
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m}) [{kind}]')
 
 
-@check("apply_op", points=1)
-def test_color_and_sharpness_blend_with_grayscale_and_blur(student, reference, seed):
-    """Color: 픽셀별 회색조와 섞기; Sharpness: 3x3 [[1,1,1],[1,5,1],[1,1,1]]/13 blur와 섞기 (테두리 그대로)."""
-    ops = [["Color", 0.7], ["Color", -0.9], ["Sharpness", 0.9], ["Sharpness", -0.6]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=1)
-def test_shear_is_about_the_top_left_corner(student, reference, seed):
-    """ShearX: u = j + m (i + 0.5), ShearY: v = i + m (j + 0.5) (왼쪽 위 모서리 기준, nearest, 0 채움)."""
-    ops = [["ShearX", 0.23], ["ShearX", -0.37], ["ShearY", 0.29], ["ShearY", -0.13]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=0.5)
-def test_translate_moves_by_truncated_whole_pixels(student, reference, seed):
-    """TranslateX/Y: int(m) 픽셀 이동 (0 쪽으로 버림), 빈 곳은 0."""
-    ops = [["TranslateX", 3.7], ["TranslateX", -2.6], ["TranslateY", 4.2], ["TranslateY", -1.9]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
 @check("apply_op", points=0.5)
 def test_posterize_keeps_the_top_bits(student, reference, seed):
     """Posterize: L = 2^int(m) 단계로 floor(img L).clamp(0, L-1) / L (값 1.0 포함)."""
-    ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
-    compare_ops(student, reference, seed, ops, "rand")
-
-
-@check("apply_op", points=0.5)
-def test_autocontrast_stretches_each_channel(student, reference, seed):
-    """AutoContrast: 이미지·채널마다 (img - min) / (max - min); 상수 채널은 그대로."""
-    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "narrow")
-    compare_ops(student, reference, seed, [["AutoContrast", 0.0]], "rand")
+    with expect.hinted('값 1.0도 가장 높은 단계 L - 1에 들어가야 합니다: floor(x * L)을 L - 1로 clamp하세요.'):
+        ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
+        compare_ops(student, reference, seed, ops, "rand")
 
 
 @check("apply_op", points=1)
 def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
     """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255)."""
-    for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
-        compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
+    with expect.hinted('equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님).'):
+        for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
+            compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
 
 
 @check("apply_op", points=0.5)
 def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
     """(N, C, H, W) 입력: 같은 연산을 이미지마다, 통계(평균, 최소/최대, 히스토그램)도 이미지마다."""
-    ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
-    compare_ops(student, reference, seed, ops, "narrow", batch=3, size=(24, 30))
+    with expect.hinted('앞쪽 축은 배치입니다: 평균, min/max, 히스토그램 같은 통계는 이미지마다 따로 냅니다.'):
+        ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
+        compare_ops(student, reference, seed, ops, "narrow", batch=3, size=(24, 30))
 
 
 # ------------------------------------------------------------------ rand_augment_ops
@@ -442,24 +324,6 @@ def _signs(names, mags, what, seed):
                      name=f"`{what}`: 부호가 있는 연산에서 음수 강도의 비율")
 
 
-@check("rand_augment_ops", points=1)
-def test_signed_ops_get_a_random_sign(student, seed):
-    """부호 있는 연산은 확률 1/2로 음수, 부호 없는 연산은 >= 0 (이항 구간)."""
-    r = student(ra_draws_h, seed=seed, calls=1000, num_ops=2, magnitude=9)
-    _signs(r["names"], r["mags"], "rand_augment_ops", seed)
-
-
-@check("rand_augment_ops", points=0.5)
-def test_ops_are_drawn_with_replacement(student, seed):
-    """num_ops개의 연산은 독립(복원추출): 두 연산이 같을 확률 1/14 (이항 구간)."""
-    n = 800
-    r = student(ra_draws_h, seed=seed, calls=n, num_ops=2, magnitude=5)
-    expect.equal(r["lens"], np.full(n, 2, dtype=np.int64), name="len(rand_augment_ops(2, 5, rng))")
-    names = r["names"]
-    same = sum(names[2 * k] == names[2 * k + 1] for k in range(n))
-    stats.proportion(same, n, 1 / 14, name="두 연산이 같은 비율")
-
-
 # ------------------------------------------------------------------ trivial_augment_op
 @probe
 def ta_draws_h(ns, seed, n):
@@ -470,19 +334,6 @@ def ta_draws_h(ns, seed, n):
         names.append(str(name))
         mags.append(float(m))
     return {"names": names, "mags": np.array(mags)}
-
-
-@check("trivial_augment_op", points=1)
-def test_wide_table_values_and_signs(student, seed):
-    """Posterize 비트 = 8 - round(k/5), 강도 없는 연산은 0, 부호 있는 연산은 확률 1/2로 음수."""
-    r = student(ta_draws_h, seed=seed, n=1500)
-    names, mags = r["names"], expect.finite(r["mags"], name="magnitudes")
-    allowed = {"Posterize": set(float(v) for v in 8 - np.round(np.arange(31) / 5)),
-               "Identity": {0.0}, "AutoContrast": {0.0}, "Equalize": {0.0}}
-    for name, m in zip(names, mags):
-        if name in allowed and abs(float(m)) not in allowed[name]:
-            expect.fail(f"`{name}`의 강도 {float(m):g}는 TrivialAugmentWide 표 {sorted(allowed[name])}에 없습니다.")
-    _signs(names, mags, "trivial_augment_op", seed)
 
 
 # ------------------------------------------------------------------ label_smoothing
@@ -501,15 +352,9 @@ def soft_ce_case_h(ns, seed, scale, grad):
 @check("label_smoothing", points=0.5)
 def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed):
     """로짓이 1000배 커도 유한하고 정확합니다 (log_softmax / logsumexp)."""
-    _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
-                       seed=seed, scale=1000.0, grad=False)
-
-
-@check("label_smoothing", points=0.5)
-def test_gradient_is_softmax_minus_targets_over_batch(student, reference, seed):
-    """autograd 기울기 dL/dz = (softmax(z) - t) / N (배치 평균, 미분 가능해야 함)."""
-    _same_as_reference(student, reference, soft_ce_case_h, "grad", "soft_cross_entropy의 z.grad",
-                       seed=seed, scale=2.0, grad=True)
+    with expect.hinted('log(softmax(z))는 큰 logit에서 log(0) = -inf가 됩니다: torch.log_softmax를 쓰세요.'):
+        _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
+                           seed=seed, scale=1000.0, grad=False)
 
 
 # ------------------------------------------------------------------ fgsm
@@ -532,8 +377,9 @@ def fgsm_case_h(ns, seed, eps, interior):
 @check("fgsm", points=0.5)
 def test_result_is_clamped_to_unit_interval(student, reference, seed):
     """x_adv는 유효한 이미지 범위 [0, 1]로 clamp합니다 (eps = 0.3, 경계의 픽셀 포함)."""
-    _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
-                       interior=False)
+    with expect.hinted('결과를 유효한 이미지 범위 [0, 1]로 clamp합니다.'):
+        _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
+                           interior=False)
 
 
 @check("fgsm", points=0.5, requires="step_is_eps_times_gradient_sign")
@@ -561,7 +407,3 @@ def worst_case_h(ns, seed):
     return {"x": xw, "idx": idx}
 
 
-@check("worst_of_k", points=1)
-def test_returned_batch_is_the_chosen_augmentation(student, reference, seed):
-    """x_worst[n] = aug_{idx[n]}(x)[n] (샘플마다 고른 증강의 결과)."""
-    _same_as_reference(student, reference, worst_case_h, "x", "worst_of_k(...)[0]", seed=seed)

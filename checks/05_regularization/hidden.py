@@ -17,6 +17,7 @@ penalty_call, optimizer_run, early_stopping_run = _pub.penalty_call, _pub.optimi
 bootstrap_draws, vote_call, correlated_errors = _pub.bootstrap_draws, _pub.vote_call, _pub.correlated_errors
 ema_run, noise_call, schedule_scalars = _pub.ema_run, _pub.noise_call, _pub.schedule_scalars
 _array_list, _trajectory, _schedule, _missing = _pub._array_list, _pub._trajectory, _pub._schedule, _pub._missing
+_optimizer_allclose, _hinted = _pub._optimizer_allclose, _pub._hinted
 
 
 @probe
@@ -64,10 +65,12 @@ def schedule_array(ns, seed, fn, shape, tmin, tmax, args):
     return {"lr": getattr(ns, fn)(t, *args)}
 
 
-def _schedule_array(student, reference, seed, fn, shape, tmin, tmax, args):
+def _schedule_array(student, reference, seed, fn, shape, tmin, tmax, args, error_hint=""):
+    """``error_hint``: what it means when the student's code raises on an array t (scalar-only code)."""
     kw = dict(seed=seed, fn=fn, shape=shape, tmin=tmin, tmax=tmax, args=args)
-    expect.allclose(student(schedule_array, **kw)["lr"], reference(schedule_array, **kw)["lr"],
-                    name=f"{fn}(t 배열 {tuple(shape)}, ...)")
+    with expect.hinted(error_hint, fits=lambda: False, on_error=bool(error_hint)):
+        got = student(schedule_array, **kw)["lr"]
+    expect.allclose(got, reference(schedule_array, **kw)["lr"], name=f"{fn}(t 배열 {tuple(shape)}, ...)")
 
 
 @probe
@@ -103,25 +106,14 @@ def ema_mutation(ns, seed):
 # ------------------------------------------------------------------------------------------
 # 1. weight decay
 # ------------------------------------------------------------------------------------------
-@check("l2_penalty", points=1)
-def test_l2_sums_over_every_parameter_array(student, reference, seed):
-    """패널티와 gradient가 params의 모든 배열(모양이 제각각)에 대해 계산된다."""
-    shapes = [[4, 3], [3], [2, 3, 2], [1]]
-    for fn in ("l2_penalty", "l2_penalty_grad"):
-        kw = dict(seed=seed, fn=fn, shapes=shapes, lam=1.7, zeros=False)
-        got, want = student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"]
-        if fn == "l2_penalty":
-            expect.allclose(got, want, name="l2_penalty (배열 4개)")
-        else:
-            _array_list(got, want, "l2_penalty_grad (배열 4개)")
-
-
 @check("l1_penalty", points=1)
 def test_l1_subgradient_of_zero_is_zero(student, reference, seed):
     """정확히 0인 가중치의 subgradient는 0 (sign(0) = 0), 여러 배열에서."""
     shapes = [[5, 4], [4], [2, 3, 3]]
     kw = dict(seed=seed, fn="l1_penalty_grad", shapes=shapes, lam=0.7, zeros=True)
-    _array_list(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l1_penalty_grad (0 포함)")
+    with _hinted("w = 0인 원소의 기울기가 0이 아닙니다: subgradient는 sign(0) = 0 (np.sign(0) == 0; w >= 0 같은 비교로 "
+                 "+1을 만들지 마세요)."):
+        _array_list(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l1_penalty_grad (0 포함)")
     kw["fn"] = "l1_penalty"
     expect.allclose(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], name="l1_penalty (0 포함)")
 
@@ -129,14 +121,6 @@ def test_l1_subgradient_of_zero_is_zero(student, reference, seed):
 # ------------------------------------------------------------------------------------------
 # 2. optimizers
 # ------------------------------------------------------------------------------------------
-@check("sgd_step", points=1)
-def test_momentum_with_weight_decay_matches_torch(student, reference, seed):
-    """momentum + weight_decay: decay 항은 momentum buffer에 들어가기 전에 gradient에 더한다."""
-    kw = dict(seed=seed, opt="sgd_step", steps=50, dim=5, kwargs={"lr": 0.05, "momentum": 0.8, "weight_decay": 0.2})
-    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
-                    name="w 궤적 (step, 좌표)")
-
-
 @check("sgd_step", points=1)
 def test_momentum_buffer_is_stored_in_state(student, reference, seed):
     """state["momentum_buffer"]는 torch 관례의 buffer b_t (gradient 누적, -lr*b_t인 velocity가 아님)."""
@@ -157,8 +141,7 @@ def test_adam_l2_weight_decay_is_added_to_the_gradient(student, reference, seed)
     """Adam의 weight_decay는 gradient에 더하는 L2 (torch.optim.Adam, decoupled 아님), betas=(0.8, 0.95)."""
     kw = dict(seed=seed, opt="adam_step", steps=50, dim=6,
               kwargs={"lr": 0.02, "betas": [0.8, 0.95], "eps": 1e-8, "weight_decay": 0.3})
-    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
-                    name="w 궤적 (step, 좌표)")
+    _optimizer_allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"], kw)
 
 
 @check("adam_step", points=1)
@@ -182,14 +165,6 @@ def test_adam_state_holds_t_m_v(student, reference, seed):
 def test_adam_does_not_mutate_inputs(student):
     """adam_step은 w와 grad를 바꾸지 않고 새 배열을 반환한다."""
     _no_mutation(student, "adam_step", seed=6, kwargs={"lr": 0.1, "weight_decay": 0.1})
-
-
-@check("adamw_step", points=1)
-def test_adamw_default_weight_decay_is_0_01(student, reference, seed):
-    """weight_decay를 주지 않으면 torch.optim.AdamW처럼 1e-2를 쓴다."""
-    kw = dict(seed=seed, opt="adamw_step", steps=40, dim=6, kwargs={"lr": 0.05})
-    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
-                    name="w 궤적 (weight_decay 기본값)")
 
 
 @check("adamw_step", points=1)
@@ -219,13 +194,16 @@ def test_exponential_default_gamma_is_0_95_on_arrays(student, reference, seed):
 @check("inverse_sqrt_decay", points=1)
 def test_inverse_sqrt_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t (1 <= t <= 10^6)를 원소별로 계산한다."""
-    _schedule_array(student, reference, seed, "inverse_sqrt_decay", [4, 5], 1, 10 ** 6, [3.0])
+    _schedule_array(student, reference, seed, "inverse_sqrt_decay", [4, 5], 1, 10 ** 6, [3.0],
+                    error_hint="math.sqrt는 스칼라에만 동작합니다: np.sqrt(t)로 배열 t를 원소별로 계산하세요.")
 
 
 @check("step_decay", points=1)
 def test_step_decay_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t를 원소별로 계산한다 (step_size=7, factor=0.3)."""
-    _schedule_array(student, reference, seed, "step_decay", [50], 0, 60, [1.0, 7, 0.3])
+    _schedule_array(student, reference, seed, "step_decay", [50], 0, 60, [1.0, 7, 0.3],
+                    error_hint="int()는 스칼라에만 동작합니다: np.floor(t / step_size) (또는 t // step_size)로 배열 t를 "
+                               "원소별로 계산하세요.")
 
 
 @check("triangular_cyclic", points=1)
@@ -238,13 +216,18 @@ def test_triangular_repeats_every_two_step_sizes(student, reference, seed):
 def test_linear_warmup_then_cosine(student, reference):
     """warmup=5: lr0 * t / warmup (t=0에서 0), t = warmup에서 lr0, 그 뒤 T까지 cosine."""
     _schedule(student, reference, "cosine_annealing", list(range(0, 41)), [0.2, 40, 0.0, 5],
-              "lr0=0.2, T=40, eta_min=0, warmup=5,")
+              "lr0=0.2, T=40, eta_min=0, warmup=5,",
+              alts={"warmup 뒤의 cosine을 t - warmup이 아니라 t로 계산했을 때와 같습니다: warmup 뒤에는 cosine이 "
+                    "t = warmup에서 lr0로 시작해 T에서 끝나도록 (t - warmup) / (T - warmup)을 씁니다.":
+                    lambda ref: [0.2 * t / 5 for t in range(5)] + list(ref([0.2, 40, 0.0, 0]))[5:]})
 
 
 @check("cosine_annealing", points=1)
 def test_cosine_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t에 원소별로 (warmup=8, eta_min=0.001): if 대신 np.where."""
-    _schedule_array(student, reference, seed, "cosine_annealing", [5, 9], 0, 60, [0.1, 60, 0.001, 8])
+    _schedule_array(student, reference, seed, "cosine_annealing", [5, 9], 0, 60, [0.1, 60, 0.001, 8],
+                    error_hint="if t < warmup과 math.cos는 배열 t에서 동작하지 않습니다: np.where로 원소별로 고르고 np.cos를 "
+                               "쓰세요.")
 
 
 # ------------------------------------------------------------------------------------------
@@ -266,51 +249,30 @@ def _es_compare(student, reference, kw, keys):
 def test_ties_are_not_improvements(student, reference):
     """best와 같은 값(tie)은 개선이 아니다: best_epoch가 그대로이고 num_bad_epochs가 는다."""
     kw = dict(metrics=[1.0, 0.5, 0.5, 0.4, 0.4, 0.4, 0.6, 0.4], patience=20, min_delta=0.0, mode="min")
-    _es_compare(student, reference, kw, ["best_epoch", "num_bad_epochs"])
+    with _hinted("best와 같은 값을 개선으로 셌습니다: 개선은 metric < best - min_delta (엄격한 부등호)일 때뿐입니다."):
+        _es_compare(student, reference, kw, ["best_epoch", "num_bad_epochs"])
 
 
 @check("early_stopping", points=1)
 def test_min_delta_is_required_for_improvement(student, reference):
     """min_delta=0.1: metric < best - 0.1일 때만 개선 (작은 개선은 무시)."""
     kw = dict(metrics=[1.0, 0.95, 0.85, 0.79, 0.77, 0.6, 0.55, 0.49, 0.3], patience=20, min_delta=0.1, mode="min")
-    _es_compare(student, reference, kw, ["best", "best_epoch", "num_bad_epochs"])
+    with _hinted("min_delta보다 작은 개선까지 개선으로 셌습니다: metric < best - min_delta일 때만 개선입니다."):
+        _es_compare(student, reference, kw, ["best", "best_epoch", "num_bad_epochs"])
 
 
 @check("early_stopping", points=1)
 def test_mode_max_tracks_the_largest_metric(student, reference):
     """mode="max"(정확도): 더 큰 값이 개선이고 best는 -inf에서 시작한다."""
     kw = dict(metrics=[0.5, 0.6, 0.55, 0.7, 0.65, 0.72, 0.71], patience=20, min_delta=0.0, mode="max")
-    _es_compare(student, reference, kw, ["best", "best_epoch", "num_bad_epochs"])
-
-
-@check("early_stopping", points=1)
-def test_best_state_is_a_deep_copy(student, reference):
-    """best_state는 best epoch의 state를 깊은 복사한 것: 뒤에 제자리에서 바뀐 가중치가 새어 들어오지 않는다."""
-    kw = dict(metrics=[1.0, 0.7, 0.9, 0.8, 0.75, 0.95], patience=20, min_delta=0.0, mode="min")
-    s, r = student(early_stopping_run, **kw), reference(early_stopping_run, **kw)
-    _missing(s)
-    ok = s["best_state_epoch"] == r["best_state_epoch"] and np.array_equal(s["best_state_w"], r["best_state_w"])
-    if not ok:
-        expect.fail(f"best_state: best epoch {r['best_state_epoch']}의 가중치 {r['best_state_w'].tolist()}여야 하는데 "
-                    f"epoch {s['best_state_epoch']}, 가중치 {s['best_state_w'].tolist()}입니다. 학습 루프가 가중치를 제자리에서 "
-                    "바꾸므로 참조나 얕은 복사(dict(state), state.copy())가 아니라 copy.deepcopy(state)를 저장하세요.")
+    with _hinted('mode="max"인데 작은 값을 개선으로 셌습니다: mode="max"이면 metric > best + min_delta가 개선이고 '
+                 "best는 -inf에서 시작합니다."):
+        _es_compare(student, reference, kw, ["best", "best_epoch", "num_bad_epochs"])
 
 
 # ------------------------------------------------------------------------------------------
 # 5. bagging
 # ------------------------------------------------------------------------------------------
-@check("bootstrap_indices", points=1)
-def test_bootstrap_draws_with_replacement(student, seed):
-    """복원 추출: 인덱스 0이 표본에 들어갈 확률 = 1-(1-1/n)^n (정확한 이항 구간, 실패 확률 <= 1e-7)."""
-    n, reps = 5, 4000
-    draws = student(bootstrap_draws, seed=seed, n=n, reps=reps)["idx"]
-    expect.true(isinstance(draws, np.ndarray) and draws.shape == (reps, n),
-                f"`bootstrap_indices`: 매번 길이 n = {n}인 배열을 반환해야 합니다.")
-    hits = int(np.any(draws == 0, axis=1).sum())
-    p = 1 - (1 - 1 / n) ** n
-    stats.proportion(hits, reps, p, name=f"인덱스 0이 포함된 bootstrap 표본의 비율 (n={n})")
-
-
 @check("bootstrap_indices", points=1)
 def test_bootstrap_uses_the_given_rng(student, seed):
     """같은 seed의 rng면 같은 인덱스, 다른 seed면 다른 인덱스 (전역 np.random을 쓰지 않음)."""
@@ -342,19 +304,6 @@ def test_independent_and_fully_correlated_limits(student):
 @probe
 def _ens_limits(ns, v, c, k):
     return {"var": ns.ensemble_error_variance(np.array(v), np.array(c), np.array(k))}
-
-
-@check("sample_correlated_errors", points=1)
-def test_pairs_have_covariance_c(student, seed):
-    """Var(e0 - e1) = 2(v - c), Var(e2 + e3) = 2(v + c) (카이제곱, 합쳐서 실패 확률 <= 1e-7)."""
-    n, k, v, c = 25000, 4, 2.0, 0.5
-    e = expect.shape(student(correlated_errors, seed=seed + 11, v=v, c=c, k=k, n=n)["e"], (n, k),
-                     name="sample_correlated_errors(v, c, k, n, rng)")
-    e = e.astype(np.float64)
-    stats.variance_normal(e[:, 0] - e[:, 1], 2 * (v - c), known_mean=0.0, fail_prob=5e-8,
-                          name="e0 - e1의 분산 (= 2(v - c))")
-    stats.variance_normal(e[:, 2] + e[:, 3], 2 * (v + c), known_mean=0.0, fail_prob=5e-8,
-                          name="e2 + e3의 분산 (= 2(v + c))")
 
 
 @check("sample_correlated_errors", points=1)
@@ -404,18 +353,6 @@ def test_noise_is_normal(student, seed):
     out = expect.shape(r["out"], (n,), name="add_gaussian_noise(x, sigma, rng)")
     x = np.random.default_rng(seed + 7).standard_normal(n) * 3.0
     stats.dkw(out.astype(np.float64) - x, stats.normal_cdf(0.0, sigma), name="잡음", what="N(0, sigma^2)")
-
-
-@check("add_gaussian_noise", points=1)
-def test_noise_is_independent_across_elements(student, seed):
-    """원소마다 독립인 잡음: 서로 다른 행의 잡음 차이의 분산 = 2 sigma^2 (카이제곱, 실패 확률 <= 1e-7)."""
-    sigma, shape = 0.2, (400, 50)
-    r = student(noise_call, seed=seed + 3, shape=list(shape), sigma=sigma)
-    out = expect.shape(r["out"], shape, name="add_gaussian_noise(x, sigma, rng)")
-    x = np.random.default_rng(seed + 3).standard_normal(shape) * 3.0
-    noise = out.astype(np.float64) - x
-    stats.variance_normal(noise[0::2] - noise[1::2], 2 * sigma ** 2, known_mean=0.0,
-                          name="두 행의 잡음 차이의 분산 (= 2 sigma^2; 행마다 같은 잡음을 쓰면 0)")
 
 
 @check("add_gaussian_noise", points=1)

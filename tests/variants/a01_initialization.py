@@ -1,6 +1,6 @@
 """Buggy variants of 01_initialization: mistakes students really make, and the exact checks each one fails."""
 
-from variants import Bug
+from variants import Bug, mark
 
 # every kaiming check: a mistake in compute_fans or calculate_gain reaches all of them
 KAIMING = {"kaiming_normal_default_is_he_fan_in", "kaiming_normal_fan_out_mode_on_conv",
@@ -789,6 +789,68 @@ def layer_gradient_norms(x, weights, activation, grad_output):
 ''', fails=GRAD_ALL,
         why="returns squared norms"),
 ]
+
+
+# kind: "convention" (autograder check must already fail it) or "edge"; hint: what the first message must say
+C, E = "convention", "edge"
+BUGS = mark(BUGS, {
+    "fans_in_out_layout": (C, "fan_in과 fan_out이 바뀌었습니다"),
+    "fans_ignore_kernel": (E, "receptive field"),
+    "fans_no_dimension_check": (E, "ValueError를 내세요"),
+    "gain_squared": (C, "gain²"),
+    "gain_tanh_like_sigmoid": (C, "5/3"),
+    "gain_leaky_default_zero": (C, "0.01"),
+    "gain_selu_one": (C, "3/4"),
+    "gain_unknown_is_one": (E, "ValueError를 내야"),
+    "xavier_uniform_std_as_bound": (C, "sqrt(3)"),
+    "xavier_uniform_ignores_kernel": (E, "(out, in, *kernel)"),
+    "xavier_uniform_ignores_gain": (E, "gain을 곱하지"),
+    "xavier_uniform_global_rng": (E, "인자로 받은 rng만"),
+    "xavier_normal_variance_as_scale": (C, "표준편차"),
+    "xavier_normal_lecun_fan_in": (C, "fan_in + fan_out"),
+    "xavier_normal_ignores_gain": (E, "gain을 곱하지"),
+    "xavier_normal_global_rng": (E, "인자로 받은 rng만"),
+    "kaiming_uniform_fan_swapped": (C, "fan_in과 fan_out"),
+    "kaiming_uniform_std_as_bound": (C, "sqrt(3)"),
+    "kaiming_uniform_ignores_mode": (E, "mode"),
+    "kaiming_uniform_ignores_a": (E, "calculate_gain('leaky_relu', a)"),
+    "kaiming_uniform_global_rng": (E, "인자로 받은 rng만"),
+    "kaiming_normal_variance_as_std": (C, "표준편차"),
+    "kaiming_normal_fan_swapped": (C, "fan_in과 fan_out"),
+    "kaiming_normal_hardcoded_relu": (E, "nonlinearity"),
+    "kaiming_normal_ignores_mode": (E, "mode"),
+    "kaiming_normal_global_rng": (E, "인자로 받은 rng만"),
+    "orthogonal_no_sign_fix": (C, "sign(diag(R))"),
+    "orthogonal_scaled_gaussian": (C, "근사적으로만 직교"),
+    "orthogonal_forgets_wide_case": (C, "전치"),
+    "orthogonal_ignores_gain": (E, "gain을 곱하지 않았습니다"),
+    "orthogonal_per_kernel_tap": (E, "(out, in*k*k) 행렬 하나를"),
+    "orthogonal_global_rng": (E, "인자로 받은 rng만"),
+    "two_layer_tanh_derivative": (C, "1 - h**2"),
+    "two_layer_sum_not_mean": (C, "1/N"),
+    "two_layer_sequential_update": (C, "갱신 전의 W2"),
+    "two_layer_stale_forward": (C, "forward"),
+    "two_layer_in_place": (E, "제자리에서 바꿉니다"),
+    "identical_only_incoming": (C, "b1과 W2의 열도"),
+    "identical_exact_equality": (E, "atol 인자를"),
+    "identical_wrong_axis": (C, "축을 바꿔"),
+    "stats_ddof1": (C, "ddof"),
+    "stats_per_unit_std": (C, "층 전체"),
+    "stats_np_max_relu": (C, "np.maximum"),
+    "stats_pre_activation": (C, "활성 함수를 지난"),
+    "lsuv_no_orthogonal_start": (C, "orthogonal_로 시작"),
+    "lsuv_single_rescale": (E, "|분산 - 1| <= tol"),
+    "lsuv_divides_by_variance": (C, "표준편차 sqrt(v)로"),
+    "fixup_scale_swapped": (C, "L과 m"),
+    "fixup_scale_exponent_2m": (C, "2m - 2"),
+    "fixup_scale_no_check": (E, "m < 2를 직접 검사"),
+    "fixup_forgets_classifier": (C, "classifier"),
+    "fixup_keeps_last_bias": (C, "가중치와 편향이 0"),
+    "fixup_zeros_first_layer": (C, "(마지막 층)"),
+    "fixup_plain_he": (C, "L^(-1/(2m-2))"),
+    "fixup_scale_on_variance": (C, "표준편차"),
+    "fixup_he_fan_out": (C, "fan_in"),
+})
 
 SAMPLE = ["fans_in_out_layout", "kaiming_normal_variance_as_std", "orthogonal_no_sign_fix", "two_layer_in_place",
           "fixup_forgets_classifier"]

@@ -1,6 +1,6 @@
 """Buggy variants of assignment 02 (normalization): the mistakes students really make."""
 
-from variants import Bug
+from variants import Bug, mark
 
 # A correct train/eval skeleton of batchnorm_forward; bugs below change one idea at a time.
 _BN = '''
@@ -467,6 +467,74 @@ def ghost_batchnorm_forward(x, gamma, beta, bn_param, virtual_batch_size):
     Bug("post_ignores_eps", "postnorm_block", blk("PostNormBlock", POST_OK, eps=""), fails={"post_eps_is_passed_to_layernorms"},
         why="builds nn.LayerNorm(d_model) with its default eps"),
 ]
+
+# kind: "convention" (autograder check must already fail it) or "edge"; hint: what the first message must say
+C, E = "convention", "edge"
+BUGS = mark(BUGS, {
+    "bn_momentum_retention_convention": (C, "momentum 0.9 retention"),
+    "bn_running_var_biased": (C, "running_var에 편향 분산"),
+    "bn_normalizes_with_unbiased_variance": (C, "정규화에는 편향 분산"),
+    "bn_eps_outside_sqrt": (C, "eps는 sqrt 안에"),
+    "bn_eval_uses_batch_statistics": (C, "eval 모드에서는 (x - running_mean)"),
+    "bn_updates_running_stats_in_eval": (C, "train 모드에서만 갱신"),
+    "bn_mutates_input": (E, "제자리에서 바꾸지"),
+    "bn_cs231n_zero_running_var": (C, "0에서 시작했습니다"),
+    "bn_hardcoded_eps_and_momentum": (E, "bn_param.get('eps'"),
+    "bnb_ignores_mean_and_variance_paths": (C, "mu와 var도 x의 함수"),
+    "bnb_forgets_gamma": (C, "dxhat = dout*gamma"),
+    "bnb_dbeta_is_a_mean": (C, "평균이 아니라 합"),
+    "bnb_dgamma_without_x_hat": (C, "dout * x_hat"),
+    "bnb_batch_size_from_wrong_axis": (C, "N = dout.shape[0]"),
+    "sbn_reshape_without_transpose": (C, "transpose 먼저"),
+    "sbn_running_var_divides_by_batch_size": (C, "배치 크기 N으로"),
+    "sbn_eval_uses_batch_statistics": (C, "eval 모드에서는 running_mean / running_var"),
+    "sbn_mutates_input": (E, "제자리에서 바꾸지"),
+    "gbn_strided_chunks": (C, "x[k::K]처럼 건너뛰지"),
+    "gbn_one_update_with_full_batch": (C, "전체 배치 통계로 한 번만"),
+    "gbn_one_update_with_mean_of_chunks": (C, "조각 통계의 평균으로"),
+    "gbn_unbiased_normalization": (C, "불편 분산"),
+    "gbn_eval_uses_chunks": (C, "eval 모드에서는 조각으로 나누지 않고"),
+    "gbn_mutates_input": (E, "제자리에서 바꾸지"),
+    "ln_batch_axis": (C, "axis=1(feature 축)"),
+    "ln_unbiased_variance": (C, "편향 분산"),
+    "ln_ignores_eps_argument": (E, "eps 인자를"),
+    "lnb_batch_axis_sums": (C, "dx의 합도 axis=1"),
+    "lnb_dgamma_over_features": (C, "dgamma는 배치 축"),
+    "lnb_dbeta_over_features": (C, "dbeta는 배치 축"),
+    "lnb_forgets_gamma": (C, "gamma"),
+    "in_layernorm_axes": (C, "axis=(2, 3)"),
+    "in_batchnorm_axes": (C, "axis=(2, 3)"),
+    "in_ignores_eps_argument": (E, "eps 인자를"),
+    "gn_interleaved_groups": (C, "채널을 건너뛰며 묶습니다"),
+    "gn_unbiased_variance": (C, "불편 분산"),
+    "gn_ignores_eps_argument": (E, "eps 인자를"),
+    "rms_subtracts_mean": (C, "평균을 빼지 않습니다"),
+    "rms_eps_outside_sqrt": (C, "eps는 sqrt 안"),
+    "rms_axis_one": (E, "axis=-1"),
+    "rms_fixed_eps": (E, "주어진 값을 그대로"),
+    "rmsm_eps_none_is_1e6": (C, "torch.finfo(x.dtype).eps"),
+    "rmsm_weight_not_a_parameter": (C, "nn.Parameter"),
+    "rmsm_last_dim_only": (E, "range(-len(normalized_shape), 0)"),
+    "rmsm_detached_statistic": (C, "detach하지"),
+    "wn_norm_over_dim": (C, "'제외한' 모든 축"),
+    "wn_squared_norm": (C, "제곱"),
+    "wn_mutates_v": (E, "제자리에서 바꾸지"),
+    "wn_none_as_last_axis": (E, "dim=None이면"),
+    "wn_two_dim_only": (E, "dim을 뺀 모든 축"),
+    "sn_v_not_normalized": (C, "v = normalize(W.T @ u)"),
+    "sn_ignores_n_power_iterations": (E, "n_power_iterations번"),
+    "sn_returns_old_u": (C, "새 u를 돌려줍니다"),
+    "sn_mutates_u": (E, "제자리에서 바꾸지"),
+    "sn_frobenius_sigma": (C, "Frobenius"),
+    "pre_normalizes_residual_stream": (C, "잔차 x는 정규화하지 않은 채"),
+    "pre_is_post_norm": (C, "Pre-Norm은 부층의 입력만 정규화"),
+    "pre_shared_norm": (C, "norm2는 ffn 앞"),
+    "pre_ignores_eps": (E, "eps=eps"),
+    "post_is_pre_norm": (C, "잔차를 더한 '뒤' 정규화"),
+    "post_norm_on_sublayer_output": (C, "잔차를 더한 '뒤' 정규화"),
+    "post_swapped_norms": (C, "그다음 norm2(x + ffn(x))"),
+    "post_ignores_eps": (E, "eps=eps"),
+})
 
 SAMPLE = ["bn_momentum_retention_convention", "bn_running_var_biased", "ln_batch_axis", "pre_normalizes_residual_stream"]
 

@@ -1,6 +1,6 @@
 """Buggy variants of assignment 03 (dropout and its relatives): the mistakes students really make."""
 
-from variants import Bug
+from variants import Bug, mark
 
 BUGS = [
     # ------------------------------------------------------------------ sample_dropout_mask
@@ -340,6 +340,55 @@ def mc_dropout_predict(model, x, num_samples):
 ]
 
 # The bundled sample class's "typical bugs" student.
+
+# kind: "convention" (autograder check must already fail it) or "edge"; hint: what the first message must say
+C, E = "convention", "edge"
+BUGS = mark(BUGS, {
+    "mask_keep_probability_confusion": (C, "drop 확률인지 keep 확률인지"),
+    "mask_bool_dtype": (C, "astype(np.float64)"),
+    "mask_shared_across_batch": (C, "broadcast"),
+    "mask_global_numpy_rng": (E, "인자로 받은 `rng`만"),
+    "forward_keep_probability_confusion": (C, "x/(1-p)로 나눠야"),
+    "forward_vanilla_dropout": (C, "inverted dropout은"),
+    "forward_drops_in_test_mode": (C, "test 모드"),
+    "forward_in_place": (E, "in-place"),
+    "backward_forgets_scaling": (C, "1 - p"),
+    "backward_ignores_mode": (C, "test 모드"),
+    "weight_scaling_by_drop_probability": (C, "drop 확률 p를 곱했을"),
+    "mask_average_uniform": (C, "단순 평균"),
+    "mask_average_inverted_unscaled": (E, "inverted"),
+    "dropconnect_mask_keep_probability": (C, "drop 확률인지 keep 확률인지"),
+    "dropconnect_drops_output_units": (C, "broadcast"),
+    "dropconnect_mask_with_batch_axis": (C, "shape이 다릅니다"),
+    "dropconnect_no_rescale": (C, "1 - p"),
+    "dropconnect_rescales_bias": (C, "bias"),
+    "spatial_elementwise": (C, "(N, C, 1, 1)"),
+    "spatial_shared_across_batch": (C, "broadcast"),
+    "spatial_drops_pixels_across_channels": (C, "(N, C, 1, 1)"),
+    "spatial_in_place": (E, "in-place"),
+    "dropblock_gamma_without_correction": (C, "gamma"),
+    "dropblock_blocks_cut_at_border": (C, "이미지 안에 들어가는"),
+    "dropblock_returns_drop_mask": (C, "1=유지, 0=버림"),
+    "dropblock_shared_across_channels": (C, "broadcast"),
+    "dropblock_bool_mask": (C, "astype(np.float64)"),
+    "dropblock_no_rescale": (C, "스케일"),
+    "dropblock_per_sample_scale": (C, "배치 전체"),
+    "dropblock_division_by_zero": (E, "0으로 나누기"),
+    "drop_path_elementwise": (C, "(N, 1, 1, ...)"),
+    "drop_path_batch_mode": (C, "샘플마다"),
+    "drop_path_in_eval": (C, "training=False"),
+    "drop_path_keep_probability": (C, "1 - p"),
+    "drop_path_in_place": (E, "in-place"),
+    "sd_rates_zero_indexed": (C, "0부터 센"),
+    "sd_rates_linspace": (C, "np.linspace(0, p_L, L)"),
+    "sd_rates_survival": (C, "생존 확률"),
+    "mc_forgets_dropout": (C, "dropout을 켜야"),
+    "mc_model_train": (C, "BatchNorm까지 켜서"),
+    "mc_unbiased_variance": (C, "T-1로 나눈"),
+    "mc_mean_over_everything": (C, "shape이 다릅니다"),
+    "mc_no_restore": (E, "원래 training 플래그로"),
+})
+
 SAMPLE = ["forward_keep_probability_confusion", "dropblock_per_sample_scale", "sd_rates_zero_indexed",
           "mc_model_train"]
 

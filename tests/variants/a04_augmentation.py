@@ -8,7 +8,7 @@ silently turn into the reference when the solution is edited.
 from __future__ import annotations
 
 from helpers import answer_source, stub  # noqa: F401  (stub documents what students start from)
-from variants import Bug
+from variants import Bug, mark
 
 AID = "04_augmentation"
 
@@ -276,6 +276,62 @@ BUGS = [
         {"returned_batch_is_the_chosen_augmentation"},
         "indexes the candidates with the first sample's choice only"),
 ]
+
+
+# kind: "convention" (autograder check must already fail it) or "edge"; hint: what the first message must say
+C, E = "convention", "edge"
+BUGS = mark(BUGS, {
+    "vertical_flip": (C, "마지막 축"),
+    "flip_probability_inverted": (C, "뒤집을 확률"),
+    "crop_offset_off_by_one": (C, "high를 포함하지"),
+    "crop_forgets_padding": (C, "padding"),
+    "contrast_per_channel_mean": (C, "grayscale 평균"),
+    "jitter_fixed_order": (C, "순서"),
+    "jitter_range_not_clipped_at_zero": (E, "max(0, 1 - "),
+    "brightness_not_clamped": (C, "clamp"),
+    "saturation_blends_with_mean": (C, "grayscale"),
+    "cutout_negative_slice_wraps": (E, "끝에서부터 셉니다"),
+    "cutout_in_place": (E, "제자리에서 바꿔"),
+    "cutout_center_uses_height_for_x": (C, "W"),
+    "erasing_uniform_ratio": (C, "log-uniform"),
+    "erasing_single_try": (E, "10번"),
+    "erasing_position_off_by_one": (C, "0..H-h"),
+    "erasing_h_w_swapped": (C, "h와 w"),
+    "erase_in_place": (E, "제자리에서 칠하면"),
+    "mixup_partner_flipped": (C, "짝"),
+    "mixup_label_lambda_swapped": (C, "lambda"),
+    "mixup_lambda_uniform": (C, "Beta(0.4, 0.4)"),
+    "cutmix_weight_is_box_area": (C, "상자 넓이"),
+    "cutmix_in_place": (E, "제자리"),
+    "cutmix_box_kept_inside": (C, "중심은 이미지 어디든"),
+    "op_contrast_per_channel_mean": (C, "grayscale 평균"),
+    "op_contrast_mean_over_batch": (E, "이미지마다"),
+    "op_rotate_clockwise": (C, "반시계"),
+    "op_shear_about_centre": (C, "center=[0, 0]"),
+    "op_translate_rounds": (C, "int("),
+    "op_solarize_strict": (C, ">="),
+    "op_posterize_no_clamp": (E, "L - 1"),
+    "op_autocontrast_global": (C, "채널마다"),
+    "op_equalize_plain_cdf": (C, "PIL"),
+    "op_sharpness_blurs_border": (C, "가장자리"),
+    "ra_without_identity": (C, "Identity"),
+    "ra_magnitude_over_num_bins": (C, "num_magnitude_bins"),
+    "ra_signs_every_op": (C, "부호를 바꾸지 않습니다"),
+    "ra_without_replacement": (C, "독립"),
+    "ta_without_identity": (C, "Identity"),
+    "ta_fixed_strongest_bin": (C, "칸마다 같은 확률"),
+    "ta_bin_off_by_one": (C, "high를 포함하지 않습니다"),
+    "ta_never_negative": (C, "부호"),
+    "smoothing_eps_over_k_minus_1": (C, "eps / K"),
+    "soft_ce_log_of_softmax": (E, "log_softmax"),
+    "soft_ce_sum_over_batch": (C, "평균"),
+    "soft_ce_through_numpy": (C, "gradient"),
+    "fgsm_descends": (C, "sign"),
+    "fgsm_no_clamp": (E, "clamp"),
+    "fgsm_backward_into_parameters": (E, "파라미터에 기울기가 남았습니다"),
+    "worst_per_batch": (C, "샘플마다"),
+    "worst_returns_first_candidate": (C, "고른"),
+})
 
 SAMPLE = ["mixup_partner_flipped", "cutmix_weight_is_box_area", "smoothing_eps_over_k_minus_1",
           "erasing_uniform_ratio", "op_rotate_clockwise"]

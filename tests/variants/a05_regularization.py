@@ -1,6 +1,6 @@
 """Buggy variants of assignment 05 (regularization and optimization): the mistakes students really make."""
 
-from variants import Bug
+from variants import Bug, mark
 
 ADAM_TAIL = '''
     m_hat = m / (1 - b1 ** t)
@@ -115,7 +115,7 @@ def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     if momentum != 0:
         state["momentum_buffer"] = v
     return w + v
-''', fails={"momentum_buffer_is_stored_in_state"},
+''', fails={"momentum_buffer_is_stored_in_state", "momentum_trajectory_matches_torch"},
         why="CS231n velocity v = m v - lr g: same path for a constant lr, but stores -lr * buf"),
     Bug("sgd_buffer_aliases_grad", "sgd_step", '''
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
@@ -264,7 +264,8 @@ def exponential_decay(t, lr0, gamma=0.95):
     Bug("exp_decay_default_gamma", "exponential_decay", '''
 def exponential_decay(t, lr0, gamma=0.9):
     return lr0 * gamma ** np.asarray(t, dtype=np.float64)
-''', fails={"exponential_default_gamma_is_0_95_on_arrays"}, why="default gamma 0.9 instead of seed 003's 0.95"),
+''', fails={"exponential_default_gamma_is_0_95_on_arrays", "exponential_decay_is_lr0_gamma_pow_t"},
+        why="default gamma 0.9 instead of seed 003's 0.95"),
     Bug("inv_sqrt_from_zero", "inverse_sqrt_decay", '''
 def inverse_sqrt_decay(t, k):
     return k / np.sqrt(np.asarray(t) + 1.0)
@@ -287,7 +288,8 @@ def step_decay(t, lr0, step_size, factor):
 def triangular_cyclic(t, base_lr, max_lr, step_size):
     x = np.abs(np.asarray(t) / step_size - 1)
     return base_lr + (max_lr - base_lr) * np.maximum(0.0, 1 - x)
-''', fails={"triangular_repeats_every_two_step_sizes"}, why="forgets the cycle index: only the first triangle"),
+''', fails={"triangular_repeats_every_two_step_sizes", "triangular_first_cycle_matches_torch_cyclic_lr"},
+        why="forgets the cycle index: only the first triangle"),
     Bug("cyclic_step_size_is_period", "triangular_cyclic", '''
 def triangular_cyclic(t, base_lr, max_lr, step_size):
     t = np.asarray(t, dtype=np.float64)
@@ -565,6 +567,71 @@ def add_gaussian_noise(x, sigma, rng):
     return x + np.random.normal(0.0, sigma, size=np.shape(x))
 ''', fails={"noise_uses_the_given_rng"}, why="ignores rng and uses numpy's global generator"),
 ]
+
+
+# kind: "convention" (autograder check must already fail it) or "edge"; hint: what the first message must say
+C, E = "convention", "edge"
+BUGS = mark(BUGS, {
+    "l2_without_half": (C, "lam/2"),
+    "l2_first_array_only": (C, "모든 배열"),
+    "l1_with_half": (C, "1/2"),
+    "l1_sign_of_zero_is_one": (E, "sign(0) = 0"),
+    "l1_grad_without_lambda": (C, "lam"),
+    "sgd_decay_without_lr": (C, "weight_decay"),
+    "sgd_dampened_momentum": (C, "(1 - momentum)을 곱하지"),
+    "sgd_decay_outside_momentum": (C, "grad에 더"),
+    "sgd_velocity_buffer": (C, "momentum_buffer"),
+    "sgd_buffer_aliases_grad": (E, "grad를 그대로 state에 저장"),
+    "sgd_in_place": (E, "새 배열을 반환하세요"),
+    "adam_no_bias_correction": (C, "bias correction"),
+    "adam_eps_inside_sqrt": (C, "eps는 sqrt 밖"),
+    "adam_decoupled_decay": (E, "AdamW"),
+    "adam_ignores_betas": (E, "betas"),
+    "adam_in_place": (E, "새 배열을 반환하세요"),
+    "adamw_coupled_l2": (C, "decoupled"),
+    "adamw_decay_without_lr": (C, "lr * weight_decay"),
+    "adamw_decay_after_update": (C, "먼저"),
+    "adamw_default_decay_zero": (C, "1e-2"),
+    "adamw_in_place_decay": (E, "새 배열을 반환하세요"),
+    "exp_decay_off_by_one": (C, "t = 0에서 기대 0.1"),
+    "exp_decay_default_gamma": (C, "0.95"),
+    "inv_sqrt_from_zero": (C, "t = 1에서 기대 0.5"),
+    "inv_sqrt_math_sqrt": (E, "np.sqrt"),
+    "step_decay_no_floor": (C, "floor"),
+    "step_decay_int_cast": (E, "np.floor"),
+    "cyclic_no_cycle": (C, "주기"),
+    "cyclic_step_size_is_period": (C, "반 주기"),
+    "cosine_ignores_eta_min": (C, "eta_min"),
+    "cosine_warmup_from_one": (E, "t = 0에서 기대 0,"),
+    "cosine_not_shifted_after_warmup": (E, "warmup 뒤"),
+    "cosine_scalar_if": (E, "np.where"),
+    "es_patience_strict": (C, "patience 이상(>=)"),
+    "es_ties_improve": (E, "best와 같은 값을 개선으로"),
+    "es_min_delta_ignored": (E, "min_delta"),
+    "es_mode_ignored": (E, "mode=\"max\"인데"),
+    "es_keeps_a_reference": (C, "copy.deepcopy(state)"),
+    "es_shallow_copy": (C, "copy.deepcopy(state)"),
+    "es_best_epoch_from_one": (C, "(0부터)"),
+    "bootstrap_permutation": (C, "복원 추출"),
+    "bootstrap_excludes_last": (C, "{0,...,n-1}"),
+    "bootstrap_global_rng": (E, "인자로 받은 rng만"),
+    "bootstrap_float_indices": (C, "정수 배열이어야"),
+    "vote_wrong_axis": (C, "shape이 다릅니다"),
+    "vote_ties_to_largest": (C, "가장 작은"),
+    "vote_mean_label": (C, "최빈값"),
+    "ens_var_missing_over_k": (C, "1/k를 빠뜨렸을 때"),
+    "ens_var_v_over_k_squared": (C, "v / k"),
+    "corr_independent": (C, "공분산"),
+    "corr_forgets_v_minus_c": (C, "v - c"),
+    "corr_global_rng": (E, "인자로 받은 rng만"),
+    "ema_decay_swapped": (C, "decay"),
+    "ema_in_place": (E, "새 배열의 리스트"),
+    "noise_sigma_as_variance": (C, "sigma = 표준편차"),
+    "noise_uniform": (C, "정규"),
+    "noise_in_place": (E, "제자리에서 바꿨습니다"),
+    "noise_per_feature": (C, "행마다 같은 잡음"),
+    "noise_global_rng": (E, "인자로 받은 rng만"),
+})
 
 SAMPLE = ["l2_without_half", "adam_no_bias_correction", "es_keeps_a_reference", "bootstrap_permutation",
           "ema_decay_swapped"]
