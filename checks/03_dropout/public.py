@@ -464,14 +464,26 @@ def test_only_dropout_modules_are_in_training_mode(student, seed):
 # rounding (~1e-10), a forward difference by ~3 x h dout (>= 7.5e-5 here), so atol 1e-6 separates them by
 # more than 60x either way. On a linear f only rounding remains (~1e-10 at h = 1e-5): atol 1e-7.
 # ----------------------------------------------------------------------------------------------
+def numgrad_inputs(kind, seed, shape=None):
+    """The inputs the numeric_gradient probes build, rebuilt here in the grader from the seed: a check never
+    compares with arrays read back from the student's process (which could have rewritten them)."""
+    rng = np.random.default_rng(seed)
+    if kind == "cubic":
+        return rng.uniform(0.5, 2.0, tuple(shape)), rng.uniform(0.5, 1.5, tuple(shape))
+    if kind == "matrix":
+        return rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
+    if kind == "sin":
+        return rng.uniform(-2.0, 2.0, tuple(shape)), rng.standard_normal(tuple(shape))
+    raise ValueError(kind)
+
+
 @probe
 def numgrad_cubic(ns, seed, shape, h):
     rng = np.random.default_rng(seed)
     x = rng.uniform(0.5, 2.0, tuple(shape))
     dout = rng.uniform(0.5, 1.5, tuple(shape))
-    x0 = x.copy()
     grad = ns.numeric_gradient(lambda z: z ** 3, x, dout, h)
-    return {"x": x0, "dout": dout, "grad": grad, "x_after": x}
+    return {"grad": grad, "x_after": x}
 
 
 @probe
@@ -479,7 +491,7 @@ def numgrad_matrix(ns, seed):
     rng = np.random.default_rng(seed)
     x, A, dout = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal((3, 5))
     grad = ns.numeric_gradient(lambda z: z @ A, x, dout, 1e-5)
-    return {"A": A, "dout": dout, "grad": grad}
+    return {"grad": grad}
 
 
 @check("numeric_gradient", points=1)
@@ -487,7 +499,7 @@ def test_centered_difference_on_a_cubic(student, seed):
     """f(x) = x**3 (원소별), h = 1e-4: 중앙 차분은 3x^2 dout과 1e-6 안에서 같음 (전방 차분은 아님)."""
     h = 1e-4
     r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
-    x, dout = r["x"], r["dout"]
+    x, dout = numgrad_inputs("cubic", seed, [4, 5])
     got = expect.shape(r["grad"], (4, 5), name="grad")
     want = 3 * x ** 2 * dout
     if np.allclose(got, want, rtol=0, atol=1e-6):
@@ -506,18 +518,19 @@ def test_gradient_is_weighted_by_dout_through_a_matrix(student, seed):
     """f(x) = x @ A (출력 모양이 x와 다름): 기울기 = dout @ A.T (모든 출력 원소의 dout 가중합)."""
     r = student(numgrad_matrix, seed=seed)
     got = expect.shape(r["grad"], (3, 4), name="grad")
-    want = r["dout"] @ r["A"].T
+    _, A, dout = numgrad_inputs("matrix", seed)
+    want = dout @ A.T
     if not np.allclose(got, want, rtol=0, atol=1e-7):
         expect.fail("f(x) = x @ A에서 기울기가 dout @ A.T와 다릅니다. x[i]를 움직이면 f(x)의 **모든** 원소가 바뀔 수 있으니, "
                     "원소 하나가 아니라 np.sum(f(x) * dout) 전체의 차이를 2h로 나누세요.")
 
 
-@check("numeric_gradient", points=0.5)
+@check("numeric_gradient", points=0.5, requires="centered_difference_on_a_cubic")
 def test_x_is_unchanged_after_the_call(student, seed):
     """호출이 끝나면 x는 원래 값 그대로 (제자리에서 움직였다면 되돌림)."""
     r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=1e-4)
     after = expect.shape(r["x_after"], (4, 5), name="x (호출 후)")
-    if not np.allclose(after, r["x"], rtol=0, atol=1e-12):
+    if not np.allclose(after, numgrad_inputs("cubic", seed, [4, 5])[0], rtol=0, atol=1e-12):
         expect.fail("numeric_gradient가 끝난 뒤 x의 값이 바뀌어 있습니다. x[ix]를 움직였다면 다음 원소로 가기 전에 "
                     "x[ix] = old 로 되돌리세요 (호출한 쪽은 같은 x를 계속 씁니다).")
 
@@ -532,8 +545,7 @@ def numgrad_sin(ns, seed, shape):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2.0, 2.0, tuple(shape))
     dout = rng.standard_normal(tuple(shape))
-    x0 = x.copy()
-    return {"x": x0, "dout": dout, "grad": ns.numeric_gradient(np.sin, x, dout, 1e-5)}
+    return {"grad": ns.numeric_gradient(np.sin, x, dout, 1e-5)}
 
 
 @check("numeric_gradient", points=0.5)
@@ -542,7 +554,8 @@ def test_any_number_of_dimensions(student, seed):
     for shape in ([5], [2, 3, 4]):
         r = student(numgrad_sin, seed=seed, shape=shape)
         got = expect.shape(r["grad"], tuple(shape), name=f"grad (x.shape = {tuple(shape)})")
-        if not np.allclose(got, np.cos(r["x"]) * r["dout"], rtol=0, atol=1e-8):
+        x, dout = numgrad_inputs("sin", seed, shape)
+        if not np.allclose(got, np.cos(x) * dout, rtol=0, atol=1e-8):
             expect.fail(f"x.shape = {tuple(shape)}에서 기울기가 cos(x) * dout과 다릅니다. 2차원 인덱스 (i, j)만 돌지 말고 "
                         "np.ndindex(*x.shape)로 모든 인덱스를 도세요.")
 
@@ -553,8 +566,9 @@ def test_uses_the_given_step_h(student, seed):
     h = 1e-2
     r = student(numgrad_cubic, seed=seed, shape=[4, 5], h=h)
     got = expect.shape(r["grad"], (4, 5), name="grad")
-    want = (3 * r["x"] ** 2 + h ** 2) * r["dout"]
+    x, dout = numgrad_inputs("cubic", seed, [4, 5])
+    want = (3 * x ** 2 + h ** 2) * dout
     if not np.allclose(got, want, rtol=0, atol=1e-9):
-        if np.allclose(got, 3 * r["x"] ** 2 * r["dout"], rtol=0, atol=1e-6):
+        if np.allclose(got, 3 * x ** 2 * dout, rtol=0, atol=1e-6):
             expect.fail("h = 1e-2를 넘겼는데 결과가 아주 작은 h의 값과 같습니다: 인자 h를 쓰지 않고 고정된 step을 쓴 것 같습니다.")
         expect.allclose(got, want, rtol=0, atol=1e-9, name="grad (h = 1e-2, 정답 (3x^2 + h^2) dout)")

@@ -248,13 +248,13 @@ def erase_cases(ns, seed):
 @check("random_erasing", points=1)
 def test_erase_fills_region_with_value(student, reference, seed):
     """erase: 행 i..i+h-1, 열 j..j+w-1을 value(실수 또는 채널별 텐서)로 채운 복사본."""
-    sr = student(erase_cases, seed=seed)
-    s, r = sr["out"], reference(erase_cases, seed=seed)["out"]
+    sr, rr = student(erase_cases, seed=seed), reference(erase_cases, seed=seed)
+    s, r = sr["out"], rr["out"]
     names = ["(i, j, h, w) = (1, 2, 3, 4), value 0.5", "(0, 0, 2, 2), value (3, 1, 1) 채널별",
              "(3, 5, 3, 2), value 0.0"]
     with expect.hinted("입력 img가 호출 뒤 바뀌었습니다: 제자리에서 칠하면 (out = img) 앞 호출의 사각형이 다음 결과에 남습니다. "
                        "img.clone()에 칠하세요.",
-                       fits=lambda: not np.array_equal(np.asarray(sr["after"]), np.asarray(sr["before"]))):
+                       fits=lambda: not np.array_equal(np.asarray(sr["after"]), np.asarray(rr["after"]))):
         for got, want, n in zip(s, r, names):
             expect.allclose(got, want, name=f"erase {n}")
 

@@ -372,7 +372,7 @@ def soft_threshold_nd(ns, seed, shape, tau):
     return {"out": out, "mutated": bool(not np.array_equal(w, before))}
 
 
-@check("soft_threshold", points=1)
+@check("soft_threshold", points=1, requires="soft_threshold_shrinks_by_tau")
 def test_soft_threshold_any_shape_tau_zero_and_input_untouched(student, reference, seed):
     """3-D 배열, tau = 0 (그대로 돌려줌), 그리고 입력 w를 바꾸지 않는다."""
     for shape, tau in (([3, 4, 5], 0.25), ([6], 0.0)):

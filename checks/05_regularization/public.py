@@ -554,6 +554,9 @@ def test_soft_threshold_shrinks_by_tau(student, reference, seed):
     got = expect.shape(student(soft_threshold_call, **kw)["out"], (7, 5), name="soft_threshold(w, tau)")
     w = _soft_threshold_input(seed, (7, 5), 0.4)
     big = np.abs(w) > 0.4
+    if got.dtype.kind == "f" and np.allclose(got, w - 0.4 * np.sign(w), rtol=1e-10, atol=1e-12):
+        expect.fail("`soft_threshold`: w - tau * sign(w)만 계산했습니다: |w| < tau인 원소는 0을 지나 부호가 뒤집힙니다. "
+                    "max(|w| - tau, 0)으로 잘라 0으로 만드세요: sign(w) * max(|w| - tau, 0).")
     if np.allclose(got[big], w[big]) and not np.allclose(got, reference(soft_threshold_call, **kw)["out"]):
         expect.fail("`soft_threshold`: |w| > tau인 원소를 그대로 두었습니다 (hard thresholding). soft-thresholding은 "
                     "남는 원소도 0 쪽으로 tau만큼 당깁니다: sign(w) * (|w| - tau).")

@@ -850,6 +850,13 @@ BUGS = mark(BUGS, {
     "fixup_plain_he": (C, "L^(-1/(2m-2))"),
     "fixup_scale_on_variance": (C, "표준편차"),
     "fixup_he_fan_out": (C, "fan_in"),
+    "orthogonal_svd_factor": (E, 'SVD의 U나 V^T'),
+    "grad_norms_no_activation_derivative": (C, "f'(z)를 곱하지"),
+    "grad_norms_derivative_of_output": (C, 'h = f(z)가 아니라 z'),
+    "grad_norms_relu_ge_zero": (C, '`z >= 0`'),
+    "grad_norms_sigmoid_quarter": (E, 's(1 - s)'),
+    "grad_norms_output_side": (C, '한 층 어긋났습니다'),
+    "grad_norms_squared": (C, '노름의 제곱'),
 })
 
 SAMPLE = ["fans_in_out_layout", "kaiming_normal_variance_as_std", "orthogonal_no_sign_fix", "two_layer_in_place",

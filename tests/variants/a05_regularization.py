@@ -631,6 +631,9 @@ BUGS = mark(BUGS, {
     "noise_in_place": (E, "제자리에서 바꿨습니다"),
     "noise_per_feature": (C, "행마다 같은 잡음"),
     "noise_global_rng": (E, "인자로 받은 rng만"),
+    "soft_threshold_subtracts_only": (C, '부호가 뒤집힙니다'),
+    "soft_threshold_hard": (C, 'hard thresholding'),
+    "soft_threshold_in_place": (E, '제자리에서 바꿨습니다'),
 })
 
 SAMPLE = ["l2_without_half", "adam_no_bias_correction", "es_keeps_a_reference", "bootstrap_permutation",
