@@ -184,6 +184,23 @@ def test_wheel_ships_public_checks_only(wheel):
     assert sum(z.file_size for z in zipfile.ZipFile(wheel).infolist()) < 2_000_000  # small
 
 
+def test_pip_install_of_the_template_builds_the_same_package(wheel, tmp_path):
+    """What `%pip install git+<template repository>` builds: the same files as the released wheel."""
+    from autograder.classroom import build_template
+
+    build_template(TREE, tmp_path / "tpl")
+    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
+                        "-w", str(tmp_path / "w"), str(tmp_path / "tpl")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    (built,) = (tmp_path / "w").glob("*.whl")
+    assert built.name == wheel.name
+    with zipfile.ZipFile(built) as a, zipfile.ZipFile(wheel) as b:
+        files = {n for n in a.namelist() if ".dist-info/" not in n}
+        assert files == {n for n in b.namelist() if ".dist-info/" not in n}
+        assert all(a.read(n) == b.read(n) for n in files)
+    assert shipped_problems(built) == []
+
+
 def test_wheel_scan_finds_a_planted_hidden_check(wheel, tmp_path):
     bad = tmp_path / wheel.name
     shutil.copy2(wheel, bad)
