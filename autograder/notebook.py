@@ -215,7 +215,8 @@ class Checks:
         """One line when the package cannot check this notebook (unknown assignment, other version)."""
         m = self._packaged
         a = m.get("assignments", {}).get(self.assignment_id)
-        fix = f"`%pip install -U --force-reinstall \"{m.get('install')}\"` 후 커널(런타임)을 다시 시작하세요"
+        spec = m.get("install") or m.get("package")
+        fix = f"`%pip install -U \"{spec}\"`(버전이 바뀐 채점 패키지만 다시 설치) 후 커널(런타임)을 다시 시작하세요"
         if a is None:
             return (f"설치된 채점 패키지({m.get('package')} {m.get('version')})에 과제 {self.assignment_id!r}의 "
                     f"검사가 없습니다: {fix}.")
