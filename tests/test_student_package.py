@@ -7,8 +7,9 @@ installed into it by the notebook's own setup cell (``%pip install``), and every
 notebook run alone in an empty folder with nbclient, once with its stubs and once with the
 reference answers, whose scores must equal ``autograder check``'s in the repository.
 
-Why the venv reuses installed packages: installing torch (CPU wheel, ~200 MB) and the rest from
-the registry costs about a minute and needs the network. Instead the venv gets one ``.pth`` line
+Why the venv reuses installed packages: installing torch alone (CPU wheel, 761 MB unpacked) took
+70 s here (`pip install --no-deps --target`), the rest more, and it needs the network; this venv's
+setup (venv, links, the %pip install of the wheel) measured 0.3 + 2 + 18 s on a loaded machine. Instead the venv gets one ``.pth`` line
 pointing at a folder of symlinks to exactly the distributions the wheel's ``Requires-Dist`` (and
 ipykernel and pip, which Colab and Jupyter bring) resolve to, nothing else: no ``autograder``, no nbgrader,
 no course files. pip installs the wheel with ``--no-index`` against them, which also proves the
