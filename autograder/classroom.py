@@ -5,7 +5,9 @@
     assignments/<id>/...                 the release (no solutions, no hidden tests)
     checks/<id>/public.py                public checks
     checks/<id>/public_reference.json    the reference outputs the public checks compare with
-    course.yaml, autograder/, pyproject.toml   the engine, so `autograder check` works offline
+    course.yaml, autograder/, pyproject.toml   the student package (engine's student side, public
+                                         checks as package data): `autograder check` works offline,
+                                         and a notebook's `%pip install git+<this repository>` builds it
     requirements.txt                     CPU build of torch and what the notebooks import
     README.md                            how to open, check and push (Korean)
     .github/workflows/classroom.yml      grades on push; reports to Classroom
@@ -173,30 +175,14 @@ def _version(dist: str) -> str:
         return ""
 
 
-PYPROJECT = """\
-[build-system]
-requires = ["setuptools>=68"]
-build-backend = "setuptools.build_meta"
-
-[project]
-name = "{name}"
-version = "0.1.0"
-description = "{title} (student repository)"
-requires-python = ">=3.10"
-
-[project.scripts]
-autograder = "autograder.cli:main"
-
-[tool.setuptools]
-packages = ["autograder"]
-"""
-
 README = """\
 # {title}
 
 이 저장소는 과제 제출용 저장소입니다. 노트북을 풀고 **commit & push** 하면 GitHub Actions가 공개 검사로
 자동 채점합니다. 최종 점수는 강사가 마감 후 비공개 검사까지 포함해 다시 채점한 점수입니다.
 
+과제: {assignments}
+{colab}
 ## 1. 설치 (Python 3.11, 한 번만)
 
 ```bash
@@ -206,16 +192,16 @@ pip install -r requirements.txt      # CPU용 PyTorch 포함 (GPU 필요 없음)
 pip install jupyterlab               # 또는 VS Code의 Jupyter 확장
 ```
 
-## 2. 노트북 열기
+## 2. 노트북 열기 (JupyterLab)
 
-```bash
-jupyter lab assignments/
-```
-
-과제: {assignments}
+1. 위 설치를 마친 가상환경에서 `jupyter lab assignments/` 를 실행합니다.
+2. `<과제>/<과제>.ipynb`를 엽니다.
+3. 맨 위 코드 셀(설정 셀)부터 차례로 실행합니다.
 
 `raise NotImplementedError()`가 있는 답안 셀만 고치세요. 셀을 지우거나 이름(grade_id)을 바꾸지 마세요.
 각 답안 아래의 검사 셀(`checks.run(...)`)을 실행하면 그 자리에서 공개 검사 결과가 나옵니다.
+노트북 파일 하나만 다른 곳(다른 폴더, 다른 Jupyter)에서 열어도 됩니다: 설정 셀이 채점 패키지가 없으면
+`%pip install`로 한 번 설치합니다.
 
 ## 3. 제출 전에 검사하기
 
@@ -235,6 +221,19 @@ git push
 push 할 때마다 GitHub의 **Actions** 탭에서 채점 결과(공개 검사 점수와 실패 이유)를 볼 수 있습니다.
 `.github/`, `checks/`, `autograder/`는 고치지 마세요: 강사 채점은 원본 검사로 다시 하므로 점수가 바뀌지 않습니다.
 """
+
+COLAB = """
+## Colab에서 풀기
+
+설치 없이 브라우저에서 풀 수 있습니다 (GPU 필요 없음).
+
+{links}
+
+1. 위 링크로 노트북을 열고 **드라이브에 사본 저장**을 누릅니다.
+2. 맨 위 코드 셀(설정 셀)부터 실행합니다. 채점 패키지가 없으면 설정 셀이 `%pip install`로 한 번 설치합니다.
+3. 다 풀면 **파일 → 다운로드 → .ipynb**로 받아 이 저장소의 `assignments/<과제>/<과제>.ipynb`에 덮어쓰고 push 합니다.
+"""
+
 
 WORKFLOW = """\
 # GitHub Classroom autograding: grades the notebooks with the public checks on every push and
@@ -368,7 +367,8 @@ def leaks(root: Path, forbidden: list[tuple[str, str]]) -> list[str]:
             text = p.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
             continue
-        if not rel.startswith("autograder/"):  # the engine names the markers in its own code and docs
+        if not (rel.startswith("autograder/") and rel.endswith(".py") and rel.count("/") == 1):
+            # the engine names the markers in its own code and docs; its packaged public checks do not
             for marker in LEAK_MARKERS:
                 if marker in text:
                     problems.append(f"{rel}: contains '{marker}'")
@@ -404,12 +404,22 @@ def build_template(tree: CourseTree, out_dir: Path, *, force: bool = False) -> l
                 (staging / "checks" / a.id).mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, staging / "checks" / a.id / name)
     shutil.copy2(tree.path, staging / "course.yaml")
-    shutil.copytree(ENGINE_DIR, staging / "autograder", ignore=ignore)
+    from .student import colab_url, write_package_source
+
+    # autograder/ (student side, with the public checks as package data) and pyproject.toml: the
+    # student package, which `%pip install git+<this repository>` in a notebook's setup cell builds
+    write_package_source(tree, staging)
     title = tree.model.course.title
-    (staging / "pyproject.toml").write_text(PYPROJECT.format(name=f"{tree.model.course.id}-student", title=title))
     (staging / "requirements.txt").write_text(requirements_text(tree))
     listing = ", ".join(f"`{a.id}` ({a.title}, 마감 {a.due:%Y-%m-%d %H:%M})" for a in tree.model.assignments)
-    (staging / "README.md").write_text(README.format(title=title, assignments=listing), encoding="utf-8")
+    colab = ""
+    if tree.model.student is not None:
+        links = "\n".join(f"- [{a.id}: {a.title}]({colab_url(tree, a)}) "
+                          f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(tree, a)})"
+                          for a in tree.model.assignments)
+        colab = COLAB.format(links=links)
+    (staging / "README.md").write_text(README.format(title=title, assignments=listing, colab=colab),
+                                       encoding="utf-8")
     (staging / ".github" / "workflows").mkdir(parents=True)
     (staging / ".github" / "workflows" / "classroom.yml").write_text(workflow_text(tree))
     (staging / ".gitignore").write_text(".venv/\n__pycache__/\n*.pyc\n.ipynb_checkpoints/\n.cache/\n*.egg-info/\n")

@@ -114,10 +114,28 @@ class LatePolicy(_Strict):
                                    "{student: {assignment id or '*': extra days}}")
 
 
+class StudentPackage(_Strict):
+    """Where a notebook installs the student package from when it is missing (Colab, a lone
+    notebook): see :mod:`autograder.student`."""
+
+    repository: str = Field(pattern=r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+                            description="public GitHub repository students open (the Classroom template)")
+    branch: str = Field(default="main", pattern=r"^[A-Za-z0-9_./-]+$")
+    package: str = Field(default="", description="pip requirement or wheel URL; default: git+<repository>@<branch>")
+
+    @field_validator("package")
+    @classmethod
+    def _one_token(cls, v: str) -> str:
+        if any(ch in v for ch in "\"'\n\\{}$`"):
+            raise ValueError("must be one pip requirement or URL without quotes, braces, $ or backslashes")
+        return v
+
+
 class Course(_Strict):
     course: CourseInfo
     grading: Grading
     late: LatePolicy = Field(default_factory=LatePolicy)
+    student: StudentPackage | None = None
     assignments: list[Assignment] = Field(min_length=1)
 
     @field_validator("assignments")

@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import warnings
+from pathlib import Path
 
 # Nothing heavy at import: every notebook's setup cell imports this module, including in the
 # grader's worker, where it is never run (grading needs about 0.3 s less per student).
@@ -170,40 +171,73 @@ class ExerciseReport:
 
 
 class Checks:
-    """The checks of one assignment, runnable from inside its notebook."""
+    """The checks of one assignment, runnable from inside its notebook.
 
-    def __init__(self, assignment_id: str, root=None):
+    Inside a course checkout (a ``course.yaml`` in the working folder or above it) the checks
+    are the checkout's; elsewhere (Colab, a notebook on its own) they are the student package's
+    (``autograder/_student/``, see :mod:`autograder.student`), and ``version``, written into the
+    setup cell by ``autograder release``, must name the same public checks as the package."""
+
+    def __init__(self, assignment_id: str, root=None, version: str | None = None):
         self.assignment_id = assignment_id
         self.root = root
+        self.version = version
         self._tree = None
+        self._packaged = None  # the student package's manifest, when there is no course.yaml
         self._ref = None
         self._problem = ""
         self._specs: dict = {}  # visibilities -> loaded checks (check files are read once per kernel)
 
     def _setup(self):
-        if self._tree is not None or self._problem:
+        if self._tree is not None or self._packaged is not None or self._problem:
+            return
+        from . import expect
+
+        manifest = packaged_manifest() if self.root is None and not _course_yaml_in_reach() else None
+        if manifest is not None:  # no course checkout: the student package's checks (course.py not imported:
+            self._packaged = manifest  # pydantic and yaml cost ~0.4 s, a third of a Colab setup cell)
+            expect.configure({k: tuple(v) for k, v in manifest.get("tolerances", {}).items()})
             return
         from .course import load_course
         from .errors import CourseError
-        from . import expect
 
         try:
             self._tree = load_course(self.root)
         except CourseError as exc:
             self._problem = (
-                "채점 파일(course.yaml)을 찾지 못했습니다. 과제 저장소 안에서 노트북을 여세요 "
-                f"(README의 설치 방법 참고). [{exc.problems[0]}]"
+                "채점 파일(course.yaml)도 채점 패키지의 공개 검사도 찾지 못했습니다. 설정 셀(맨 위 코드 셀)을 "
+                f"먼저 실행하거나 과제 저장소 안에서 노트북을 여세요 (README 참고). [{exc.problems[0]}]"
             )
             return
         expect.configure({k: (v.rtol, v.atol) for k, v in self._tree.model.grading.tolerances.items()})
 
+    def _packaged_problem(self) -> str:
+        """One line when the package cannot check this notebook (unknown assignment, other version)."""
+        m = self._packaged
+        a = m.get("assignments", {}).get(self.assignment_id)
+        spec = m.get("install") or m.get("package")
+        fix = f"`%pip install -U \"{spec}\"`(버전이 바뀐 채점 패키지만 다시 설치) 후 커널(런타임)을 다시 시작하세요"
+        if a is None:
+            return (f"설치된 채점 패키지({m.get('package')} {m.get('version')})에 과제 {self.assignment_id!r}의 "
+                    f"검사가 없습니다: {fix}.")
+        if self.version and a.get("version") != self.version:
+            return (f"설치된 채점 패키지({m.get('package')} {m.get('version')})의 공개 검사 버전({a.get('version')})이 "
+                    f"이 노트북({self.version})과 다릅니다: {fix}.")
+        return ""
+
     def _reference(self):
-        from .extract import reference_program
-        from .load import load_notebook
-        from .pipeline import public_store_path
-        from .reference import PublicStore, ReferenceSession, default_cache_dir
+        from .reference import PublicStore, ReferenceSession
 
         if self._ref is None:
+            if self._packaged is not None:
+                store = PublicStore(Path(DATA_DIR) / self.assignment_id / "public_reference.json")
+                self._ref = ReferenceSession(None, public_store=store)
+                return self._ref
+            from .extract import reference_program
+            from .load import load_notebook
+            from .pipeline import public_store_path
+            from .reference import default_cache_dir
+
             tree = self._tree
             a = tree.model.assignment(self.assignment_id)
             if tree.has_solutions and tree.source_notebook(a).exists():
@@ -238,27 +272,69 @@ class Checks:
         self._setup()
         if self._problem:
             return ExerciseReport(exercise, [], self._problem, scope=scope)
-        tree = self._tree
-        a = tree.model.assignment(self.assignment_id)
-        if a is None:
-            return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.", scope=scope)
-        ex = a.exercise(exercise)
-        total = ex.points if ex is not None else None
-        vis = ("public", "hidden") if hidden else ("public",)
+        if self._packaged is not None:
+            problem = self._packaged_problem()
+            if problem:
+                return ExerciseReport(exercise, [], problem, scope=scope)
+            points = self._packaged["assignments"][self.assignment_id].get("exercises", {})
+            total = points.get(exercise)
+            checks_dir, aid, seed = Path(DATA_DIR), self.assignment_id, int(self._packaged.get("seed", 0))
+            vis = ("public",)  # the package has no hidden checks
+        else:
+            tree = self._tree
+            a = tree.model.assignment(self.assignment_id)
+            if a is None:
+                return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.", scope=scope)
+            ex = a.exercise(exercise)
+            total = ex.points if ex is not None else None
+            checks_dir, aid, seed = tree.checks_dir, a.id, tree.model.grading.seed
+            vis = ("public", "hidden") if hidden else ("public",)
         if vis not in self._specs:
-            self._specs[vis] = load_checks(tree.checks_dir, a.id, vis)
+            self._specs[vis] = load_checks(checks_dir, aid, vis)
         specs = [s for s in self._specs[vis] if s.exercise == exercise]
         if not specs:
             return ExerciseReport(exercise, [], f"연습 {exercise!r}의 검사가 없습니다.", scope=scope, total=total)
-        session = InProcessSession(namespace, a.id)
+        session = InProcessSession(namespace, aid)
         ref = self._reference()
         results = run_checks(
-            specs, a.id,
-            student=lambda probe, kw: session.call(a.id, probe, kw),
+            specs, aid,
+            student=lambda probe, kw: session.call(aid, probe, kw),
             reference=lambda probe, kw: ref.call(probe, kw),
-            seed_base=tree.model.grading.seed,
+            seed_base=seed,
         )
         return ExerciseReport(exercise, results, scope=scope, total=total)
+
+
+# The student package's data (autograder/_student/, written by autograder.student when the
+# package is built; absent in a course checkout).
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_student")
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # a checkout's root
+
+
+def _course_yaml_in_reach() -> bool:
+    """Whether :func:`autograder.course.find_root` would find a course.yaml (same order, no imports)."""
+    if os.environ.get("AUTOGRADER_COURSE_ROOT"):
+        return True
+    here = os.path.abspath(os.getcwd())
+    while True:
+        if os.path.exists(os.path.join(here, "course.yaml")):
+            return True
+        up = os.path.dirname(here)
+        if up == here:
+            break
+        here = up
+    return os.path.exists(os.path.join(_PACKAGE_PARENT, "course.yaml"))
+
+
+def packaged_manifest() -> dict | None:
+    import json
+
+    try:
+        with open(os.path.join(DATA_DIR, "manifest.json"), encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("assignments"), dict) else None
 
 
 def _for_validator(report: ExerciseReport):

@@ -2,6 +2,11 @@
 
 For every assignment of course.yaml:
 
+0. With a ``student`` setting in course.yaml, each source notebook's setup cell gets the lines
+   that import the checks, installing the student package with one ``%pip install`` where it is
+   missing, and the version of its public checks (:mod:`autograder.student`); the stores of
+   step 2 are written first, as that version is their digest. Each released notebook gets an
+   "Open in Colab" cell after its intro cell.
 1. ``nbgrader generate_assignment`` (the real nbgrader CLI) turns ``solutions/<id>/`` into
    ``assignments/<id>/``: solution regions become stubs, hidden test regions are removed,
    outputs are cleared, read-only cells are locked. The gradebook it needs lives in a
@@ -223,12 +228,7 @@ def stores_agree(path_a: Path, path_b: Path) -> bool:
 # ------------------------------------------------------------------------------------------
 # the whole release, and its check
 # ------------------------------------------------------------------------------------------
-def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=None, db: Path | None = None) -> list[Path]:
-    """Write ``out_root/assignments/<id>/`` and ``out_root/checks/<id>/public_reference.json``.
-    Returns the written files (relative to ``out_root``). With ``db``, nbgrader records the
-    source cells in that gradebook (what ``nbgrader autograde`` needs); else in a temporary one."""
-    log = log or (lambda msg: None)
-    out_root = Path(out_root)
+def _chosen(tree: CourseTree, assignments) -> list[Assignment]:
     chosen = [a for a in tree.model.assignments if assignments is None or a.id in assignments]
     missing = [a.id for a in chosen if not tree.source_notebook(a).exists()]
     if missing:
@@ -236,6 +236,32 @@ def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=Non
     problems = preflight(tree, chosen)
     if problems:
         raise ReleaseError("\n".join(problems))
+    return chosen
+
+
+def write_references(tree: CourseTree, chosen, out_root: Path, log) -> list[Path]:
+    written = []
+    for a in chosen:
+        log(f"{a.id}: public reference outputs")
+        record = public_reference(tree, a)
+        store = Path(out_root) / "checks" / a.id / "public_reference.json"
+        _atomic_write_text(store, dump_store(record))
+        written.append(store.relative_to(out_root))
+    return written
+
+
+def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=None, db: Path | None = None,
+                  references: bool = True) -> list[Path]:
+    """Write ``out_root/assignments/<id>/`` and (with ``references``)
+    ``out_root/checks/<id>/public_reference.json``. Returns the written files (relative to
+    ``out_root``). With ``db``, nbgrader records the source cells in that gradebook (what
+    ``nbgrader autograde`` needs); else in a temporary one. With a ``student`` setting in
+    course.yaml each notebook gets an "Open in Colab" cell after its first (intro) cell."""
+    from .student import add_colab_cell
+
+    log = log or (lambda msg: None)
+    out_root = Path(out_root)
+    chosen = _chosen(tree, assignments)
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as work:
         work = Path(work)
@@ -243,12 +269,9 @@ def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=Non
         for out in generate_assignments(tree, [a.id for a in chosen], out_root / "assignments", work, db=db):
             written += [p.relative_to(out_root) for p in sorted(out.rglob("*")) if p.is_file()]
         for a in chosen:
-            log(f"{a.id}: public reference outputs")
-            record = public_reference(tree, a)
-            store = out_root / "checks" / a.id / "public_reference.json"
-            store.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(store, dump_store(record))
-            written.append(store.relative_to(out_root))
+            add_colab_cell(tree, a, out_root / "assignments" / a.notebook)
+        if references:
+            written += write_references(tree, chosen, out_root, log)
     return written
 
 
@@ -275,12 +298,26 @@ def _files(folder: Path) -> set[Path]:
 
 
 def release(tree: CourseTree, *, assignments=None, log=None) -> list[Path]:
-    """Regenerate ``assignments/`` and the public reference stores in the repository."""
+    """Regenerate the public reference stores, the setup cells of ``solutions/`` (the student
+    package's install location and the public checks' version, :mod:`autograder.student`) and
+    ``assignments/`` in the repository."""
+    from .student import sync_source_notebooks
+
     log = log or (lambda msg: None)
+    chosen = _chosen(tree, assignments)
     with tempfile.TemporaryDirectory(prefix="autograder-release-out-") as tmp:
         tmp = Path(tmp)
-        written = build_release(tree, tmp, assignments=assignments, log=log, db=course_gradebook(tree))
-        chosen = [a for a in tree.model.assignments if assignments is None or a.id in assignments]
+        # the stores first: each setup cell names the version (digest) of its public checks and store
+        written = write_references(tree, chosen, tmp, log)
+        for a in chosen:
+            store = tmp / "checks" / a.id / "public_reference.json"
+            committed = tree.checks_dir / a.id / "public_reference.json"
+            if not (committed.exists() and stores_agree(committed, store)):  # same values: keep the bytes (no churn)
+                _atomic_write_text(committed, store.read_text(encoding="utf-8"))
+        for line in sync_source_notebooks(tree, chosen, write=True):
+            log(line.replace("differs from", "updated from").replace(" (run `autograder release`)", ""))
+        written += build_release(tree, tmp, assignments=assignments, log=log, db=course_gradebook(tree),
+                                 references=False)
         for a in chosen:  # replace each assignment's release folder as a whole (stale files go)
             dest = tree.release_dir / a.id
             new = tmp / "assignments" / a.id
@@ -293,16 +330,14 @@ def release(tree: CourseTree, *, assignments=None, log=None) -> list[Path]:
                 dest.rename(old)
             staging.rename(dest)
             shutil.rmtree(old, ignore_errors=True)
-            store = tmp / "checks" / a.id / "public_reference.json"
-            committed = tree.checks_dir / a.id / "public_reference.json"
-            if not (committed.exists() and stores_agree(committed, store)):  # same values: keep the bytes (no churn)
-                _atomic_write_text(committed, store.read_text(encoding="utf-8"))
     return written
 
 
 def check_release(tree: CourseTree, *, assignments=None, log=None) -> list[str]:
     """One line per file whose committed version differs from what release would write."""
-    problems: list[str] = []
+    from .student import sync_source_notebooks
+
+    problems: list[str] = list(sync_source_notebooks(tree, _chosen(tree, assignments), write=False))
     with tempfile.TemporaryDirectory(prefix="autograder-release-check-") as tmp:
         tmp = Path(tmp)
         build_release(tree, tmp, assignments=assignments, log=log)

@@ -62,6 +62,15 @@ def cmd_classroom_template(args) -> int:
     return errors.EXIT_OK
 
 
+def cmd_student_package(args) -> int:
+    from .student import build_wheel
+
+    tree = _course(args)
+    wheel = build_wheel(tree, Path(args.out_dir))
+    print(f"wrote the student package {wheel}")
+    return errors.EXIT_OK
+
+
 def cmd_classroom_report(args) -> int:
     from .classroom import classroom_report
 
@@ -169,6 +178,15 @@ def add_commands(sub, epilog: str) -> None:
     t.add_argument("out_dir", metavar="OUT_DIR")
     t.add_argument("--force", action="store_true", help="replace OUT_DIR if it exists")
     t.set_defaults(func=cmd_classroom_template)
+
+    s = sub.add_parser(
+        "student-package", help="build the student package's wheel (engine's student side and the public checks)",
+        description="What a notebook's setup cell installs where autograder is missing (Colab, a lone notebook); "
+        "the Classroom template repository builds the same package (`pip install <template>`). Run after "
+        "`autograder release`. Hidden checks and solutions are never in it (the wheel is scanned).",
+        epilog=epilog, formatter_class=fmt)
+    s.add_argument("out_dir", metavar="OUT_DIR", nargs="?", default="dist", help="where the wheel goes (default dist/)")
+    s.set_defaults(func=cmd_student_package)
 
     c = sub.add_parser(
         "classroom-report", help="grade and write the result in the format of classroom-resources/autograding-grading-reporter",
