@@ -420,6 +420,11 @@ def test_hostile_submission(course, template, case, via):
     kw = {"template": template if via == "template" else None}
     if case == "infinite_loop_at_cell_top_level":  # the course allows 60 s (importing torch on a busy machine)
         kw["limits"] = Limits(call_timeout_s=3, setup_timeout_s=4, time_limit_s=60, memory_limit_mb=2048)
+    if case == "memory_bomb":
+        # the verdict must not depend on how fast the machine fills 1 GiB: with the course's 3 s
+        # call limit a loaded machine timed out first (issue 13). The memory limits stop the bomb
+        # in about a second on an idle machine; 20 s leaves a margin no load here reaches.
+        kw["limits"] = Limits(call_timeout_s=20, setup_timeout_s=60, time_limit_s=120, memory_limit_mb=2048)
     res, elapsed = grade(course, f"mallory_{case}_{via}", scale, coin, **kw)
     if via == "template":
         assert template.ok and template.proc.poll() is None, "student code stopped the template"
