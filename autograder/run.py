@@ -282,22 +282,28 @@ class _Worker:
                 cfg["sandbox"]["cgroup_note"] = why
         self.proc = None
         self.forked = False
-        if template is not None:
-            self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
-                                      rlimits=_rlimits(limits) if sandbox else ())
-            self.forked = self.proc is not None
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.home,
-                env=scrubbed_env(self.home),
-                start_new_session=True,
-                preexec_fn=_preexec(limits) if sandbox else None,
-                close_fds=True,
-            )
+        try:
+            if template is not None:
+                self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
+                                          rlimits=_rlimits(limits) if sandbox else ())
+                self.forked = self.proc is not None
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    cwd=self.home,
+                    env=scrubbed_env(self.home),
+                    start_new_session=True,
+                    preexec_fn=_preexec(limits) if sandbox else None,
+                    close_fds=True,
+                )
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove(0)
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
         self.pidns = False  # set from the worker's ready message
         self.lines: queue.Queue = queue.Queue()
         self._queued = 0  # bytes of reply lines in self.lines (MAX_QUEUED)
@@ -330,6 +336,7 @@ class _Worker:
                     break
                 msg = decode_line(line)
                 msg["__bytes__"] = len(line)
+                msg["__t__"] = time.monotonic()  # when it came: a cell's clock starts here
                 self.lines.put(msg)
         except BaseException as exc:  # noqa: BLE001 - the reader must end with EOF, never a traceback
             self.lines.put({"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"})
@@ -364,6 +371,7 @@ class _Worker:
         if msg is not None:
             with self._queued_lock:
                 self._queued -= msg.pop("__bytes__", 0)
+            msg.setdefault("__t__", time.monotonic())
         return msg
 
     def kill_process(self):
@@ -655,7 +663,7 @@ class ProcessSession:
                     self._fail_load(key, current, timeout=False)
                     break
                 if msg.get("event") == "cell":
-                    now = time.monotonic()
+                    now = msg["__t__"]
                     if t0 is None:
                         t0 = now
                         load_deadline = min(load_deadline, t0 + self.remaining(key))
