@@ -298,3 +298,40 @@ def test_notebook_intros_state_the_cell_limit():
             first = json.loads(path.read_text())["cells"][0]
             text = "".join(first["source"])
             assert first["cell_type"] == "markdown" and re.search(rf"\b{limit:g}초", text), (path, text[:300])
+
+
+def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
+    """Lines nobody asked for (a student thread writing events) are not queued without bound:
+    past run.MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
+    import queue
+    import threading
+    import types
+
+    monkeypatch.setattr(run, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
+    r, w = os.pipe()
+    worker = run._Worker.__new__(run._Worker)
+    worker.proc = types.SimpleNamespace(stdout=os.fdopen(r, "rb"))
+    worker.lines, worker._queued, worker._queued_lock = queue.Queue(), 0, threading.Lock()
+    reader = threading.Thread(target=worker._read, daemon=True)
+    reader.start()
+    line = b'{"event": "cell", "id": "x"}\n' * 4096
+
+    def flood():
+        with os.fdopen(w, "wb") as f:
+            try:
+                for _ in range(4 * run.MAX_QUEUED // len(line)):
+                    f.write(line)
+            except OSError:  # the reader stopped reading and its end was closed
+                pass
+
+    writer = threading.Thread(target=flood, daemon=True)
+    writer.start()
+    reader.join(timeout=60)
+    assert not reader.is_alive(), "the reader kept queueing"
+    worker.proc.stdout.close()
+    writer.join(timeout=10)
+    msgs = []
+    while not worker.lines.empty():
+        msgs.append(worker.lines.get())
+    assert msgs[-1] is None and "__too_big__" in msgs[-2], msgs[-2:]
+    assert run.MAX_QUEUED < worker._queued <= run.MAX_QUEUED + len(line) // 4096  # cut at the first line past it
