@@ -68,8 +68,8 @@ def test_a_hostile_reply_is_that_calls_error_at_once(course, template, case, via
     for c in res.checks:
         if c.id.startswith("scale"):
             assert words in c.message, c.message
-    # both scale checks end at once (each worker is killed, not waited for: the call limit is 3 s)
-    assert elapsed < 15, elapsed
+    # "error", not "timeout": each call ends at once (its worker is killed, not waited for)
+    assert elapsed < 30, elapsed
 
 
 def test_reply_decoding_is_bounded_in_memory():
@@ -262,14 +262,14 @@ def test_answer_cell_limit_message_names_the_limit(three):
     assert all(c.status == "passed" for r in others for c in r.checks)
 
 
-SLOW = "import time\ndef {name}(*args):\n    time.sleep(2.5)\n    raise ValueError('slow and wrong')\n"
+SLOW = "import time\ndef {name}(*args):\n    time.sleep(4)\n    raise ValueError('slow and wrong')\n"
 
 
 def test_one_slow_notebook_cannot_starve_the_others(three):
-    """Every call of the first notebook takes 2.5 s (within the 3 s call limit). Today's main lets
-    it use the whole 9 s and the other notebooks time out; now it has its share (3 s, then what
-    finished notebooks left) and the others are graded in full."""
-    limits = Limits(call_timeout_s=3, setup_timeout_s=30, time_limit_s=9, memory_limit_mb=2048)
+    """Every call of the first notebook takes 4 s (within the 5 s call limit; 4 calls). Today's main
+    lets it use the whole 12 s and the other notebooks time out; now it has its share (4 s) and the
+    others are graded in full."""
+    limits = Limits(call_timeout_s=5, setup_timeout_s=30, time_limit_s=12, memory_limit_mb=2048)
     slow = {"scale": SLOW.format(name="scale"), "sample_coin": SLOW.format(name="sample_coin")}
     sub = submit_three(three, "slow", {"00_tiny": slow})
     got = verdicts(grade_paths(three, [sub], limits=limits))
@@ -280,7 +280,7 @@ def test_one_slow_notebook_cannot_starve_the_others(three):
 def test_what_a_finished_notebook_left_goes_to_the_next(three):
     """The first two notebooks are fast; the last one's two scale calls take 2.5 s each: 5 s fit
     only in its 4 s share plus what the first two left (almost 8 s): all of it is graded."""
-    limits = Limits(call_timeout_s=3, setup_timeout_s=30, time_limit_s=12, memory_limit_mb=2048)
+    limits = Limits(call_timeout_s=6, setup_timeout_s=30, time_limit_s=12, memory_limit_mb=2048)
     slow_good = {"scale": "import time\n" + GOOD_SCALE.replace("    return", "    time.sleep(2.5)\n    return"),
                  "sample_coin": GOOD_COIN}
     sub = submit_three(three, "late_slow", {"02_tiny": slow_good})
