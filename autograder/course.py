@@ -85,8 +85,10 @@ class Tolerance(_Strict):
 
 
 class Grading(_Strict):
-    time_limit_s: float = Field(gt=0, description="wall clock for a whole submission")
+    time_limit_s: float = Field(gt=0, description="time the student's code may take for a whole submission, "
+                                                  "split evenly between its notebooks (what one leaves goes to the next)")
     setup_timeout_s: float = Field(gt=0, description="running one notebook's cells")
+    cell_timeout_s: float = Field(10.0, gt=0, description="running one answer cell's top level (it only defines functions)")
     call_timeout_s: float = Field(gt=0, description="one probe call into the student's code")
     memory_limit_mb: int = Field(gt=256)
     batch_student_timeout_s: float | None = Field(

@@ -226,6 +226,7 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
         for a, specs, program, ref, home in prepared:
             results[a.id] = grade_program(a, specs, program, session, a.id, ref,
                                           course.grading.seed if seed is None else seed, home)
+            session.done(a.id)  # its unused share of the time limit goes to the notebooks still to grade
             ref.close()
             if progress:
                 progress(a.id)

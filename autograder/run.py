@@ -31,12 +31,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import wire
-from .sandbox import SandboxUnavailable
+from .sandbox import MemoryCgroup, SandboxUnavailable
 from .checks import Probe
 from .extract import Program
 
 WORKER = Path(__file__).with_name("worker.py")
-MAX_LINE = 64 * 2**20  # largest single response we read from the worker
+# Limits on what the grader reads from the worker (student data; docs/threat-model.md states them).
+# Measured over samples/submitted/full_marks (all five notebooks, 219/219): the largest reply line
+# is 2.5 MiB, the most JSON values in one reply 4,006, the deepest nesting 6, the longest
+# integer 4 digits, the longest string 1.07 MB (an array's base64).
+MAX_LINE = 16 * 2**20  # one reply line, bytes (6x the largest legitimate one)
+MAX_QUEUED = 2 * MAX_LINE  # reply bytes read but not yet consumed; more is a flood and kills the worker
+MAX_INT_DIGITS = 40  # an integer in a reply (int64 has 19 digits)
+MAX_FLOAT_CHARS = 64  # a float literal in a reply
 LOG_LIMIT = 8 * 2**20  # RLIMIT_FSIZE for the worker's files (its output log included)
 SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
 # AUTOGRADER_SANDBOX: "auto" (default: every layer that works here), "strict" (refuse to grade
@@ -72,10 +79,12 @@ class Limits:
     memory_limit_mb: int = 4096
     max_processes: int = 64
     max_open_files: int = 256
+    cell_timeout_s: float = 10.0  # one answer cell's top level (setup cells have setup_timeout_s)
 
     @classmethod
     def from_course(cls, grading) -> "Limits":
-        return cls(grading.call_timeout_s, grading.setup_timeout_s, grading.time_limit_s, grading.memory_limit_mb)
+        return cls(grading.call_timeout_s, grading.setup_timeout_s, grading.time_limit_s, grading.memory_limit_mb,
+                   cell_timeout_s=grading.cell_timeout_s)
 
 
 def scrubbed_env(home: str) -> dict:
@@ -256,57 +265,99 @@ class _Worker:
         self.home = tempfile.mkdtemp(prefix="autograder-")
         self.log = os.path.join(self.home, "output.log")
         cfg = {"log": self.log, "preload": list(preload)}
+        self.cgroup = None
+        self.memory_mb = limits.memory_limit_mb
         if sandbox:
             mode = sandbox_mode()
             cfg["sandbox"] = {"home": self.home, "protect": [str(p) for p in protect], "nproc": limits.max_processes,
                               "home_mb": 256, "mode": "auto" if mode == "strict" else mode}
+            # one memory limit for all the worker's processes and pages (memfd, shm, tmpfs included)
+            if os.environ.get("AUTOGRADER_MEMCG", "1").strip() != "0":
+                self.cgroup, why = MemoryCgroup.create(limits.memory_limit_mb * 2**20)
+            else:
+                why = "AUTOGRADER_MEMCG=0"
+            if self.cgroup is not None:
+                cfg["sandbox"]["cgroup"] = self.cgroup.path
+            else:
+                cfg["sandbox"]["cgroup_note"] = why
         self.proc = None
         self.forked = False
-        if template is not None:
-            self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
-                                      rlimits=_rlimits(limits) if sandbox else ())
-            self.forked = self.proc is not None
-        if self.proc is None:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                cwd=self.home,
-                env=scrubbed_env(self.home),
-                start_new_session=True,
-                preexec_fn=_preexec(limits) if sandbox else None,
-                close_fds=True,
-            )
+        try:
+            if template is not None:
+                self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
+                                          rlimits=_rlimits(limits) if sandbox else ())
+                self.forked = self.proc is not None
+            if self.proc is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    cwd=self.home,
+                    env=scrubbed_env(self.home),
+                    start_new_session=True,
+                    preexec_fn=_preexec(limits) if sandbox else None,
+                    close_fds=True,
+                )
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove(0)
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
         self.pidns = False  # set from the worker's ready message
         self.lines: queue.Queue = queue.Queue()
+        self._queued = 0  # bytes of reply lines in self.lines (MAX_QUEUED)
+        self._queued_lock = threading.Lock()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
+        # requests go through a writer thread: the grader never blocks on a worker that stopped
+        # reading its stdin (a looping cell while a large load waits in the pipe)
+        self._outbox: queue.Queue = queue.Queue()
+        self.writer = threading.Thread(target=self._write, daemon=True)
+        self.writer.start()
 
     def _read(self):
-        out = self.proc.stdout
+        """Reader thread: each reply line becomes a dict, ``{"__garbled__": why}`` or
+        ``{"__too_big__": why}`` (then EOF). Never raises: whatever the worker sends."""
+        try:
+            out = self.proc.stdout
+            while True:
+                line = out.readline(MAX_LINE + 1)
+                if not line:
+                    break
+                if len(line) > MAX_LINE or not line.endswith(b"\n"):
+                    self.lines.put({"__too_big__": f"출력이 너무 큽니다 (응답 한 줄 {MAX_LINE >> 20} MiB 초과)."})
+                    break
+                with self._queued_lock:
+                    self._queued += len(line)
+                    flood = self._queued > MAX_QUEUED
+                if flood:
+                    self.lines.put({"__too_big__": "학생 코드의 프로세스가 요청하지 않은 응답을 너무 많이 보냈습니다."})
+                    break
+                msg = decode_line(line)
+                msg["__bytes__"] = len(line)
+                msg["__t__"] = time.monotonic()  # when it came: a cell's clock starts here
+                self.lines.put(msg)
+        except BaseException as exc:  # noqa: BLE001 - the reader must end with EOF, never a traceback
+            self.lines.put({"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"})
+        self.lines.put(None)
+
+    def _write(self):
         while True:
-            line = out.readline(MAX_LINE + 1)
-            if not line:
-                self.lines.put(None)
-                return
-            if len(line) > MAX_LINE or not line.endswith(b"\n"):
-                self.lines.put({"__too_big__": True})
-                self.lines.put(None)
+            data = self._outbox.get()
+            if data is None:
                 return
             try:
-                msg = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                msg = {"__garbled__": True}
-            self.lines.put(msg if isinstance(msg, dict) else {"__garbled__": True})
+                self.proc.stdin.write(data)
+                self.proc.stdin.flush()
+            except (OSError, ValueError):  # broken pipe, or closed by kill()
+                return
 
     def send(self, obj) -> bool:
-        try:
-            self.proc.stdin.write(json.dumps(obj).encode() + b"\n")
-            self.proc.stdin.flush()
-            return True
-        except (BrokenPipeError, OSError):
+        if not self.writer.is_alive():
             return False
+        self._outbox.put(json.dumps(obj).encode() + b"\n")
+        return True
 
     def next(self, deadline: float):
         """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
@@ -314,9 +365,14 @@ class _Worker:
         if remaining <= 0:
             raise TimeoutError
         try:
-            return self.lines.get(timeout=remaining)
+            msg = self.lines.get(timeout=remaining)
         except queue.Empty:
             raise TimeoutError from None
+        if msg is not None:
+            with self._queued_lock:
+                self._queued -= msg.pop("__bytes__", 0)
+            msg.setdefault("__t__", time.monotonic())
+        return msg
 
     def kill_process(self):
         """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
@@ -340,12 +396,15 @@ class _Worker:
 
     def kill(self):
         self.kill_process()
+        self._outbox.put(None)
         for f in (self.proc.stdin, self.proc.stdout):
             try:
                 f.close()
             except OSError:
                 pass
         shutil.rmtree(self.home, ignore_errors=True)
+        if self.cgroup is not None:
+            self.cgroup.remove()
 
     def output_tail(self, n=2000) -> str:
         try:
@@ -358,7 +417,66 @@ class _Worker:
             return ""
 
 
-def _died(where: str) -> dict:
+class ReplyError(ValueError):
+    """A reply line outside the limits above."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise ReplyError(f"정수가 너무 깁니다 ({len(text)}자리 > {MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > MAX_FLOAT_CHARS:
+        raise ReplyError(f"실수 표기가 너무 깁니다 ({len(text)}자 > {MAX_FLOAT_CHARS})")
+    return float(text)
+
+
+def decode_line(line: bytes) -> dict:
+    """One reply line as a dict, or ``{"__garbled__": why}``: never raises, and never builds more
+    than ``wire.MAX_ELEMENTS`` values (checked on the bytes before parsing: every JSON value
+    after the first is preceded by a comma or an opening bracket, so their count bounds the
+    number of values; commas inside strings only make the bound looser)."""
+    try:
+        bound = line.count(b",") + line.count(b"[") + line.count(b"{") + 1
+        if bound > wire.MAX_ELEMENTS:
+            return {"__garbled__": f"출력의 값이 너무 많습니다 (최대 {wire.MAX_ELEMENTS:,}개)"}
+        msg = json.loads(line, parse_int=_parse_int, parse_float=_parse_float)
+    except ReplyError as exc:
+        return {"__garbled__": str(exc)}
+    except RecursionError:
+        return {"__garbled__": f"출력이 너무 깊게 중첩되어 있습니다 (최대 {wire.MAX_DEPTH}단계)"}
+    except Exception as exc:  # noqa: BLE001 - bad UTF-8, bad JSON, anything else: the call's error
+        return {"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"}
+    if not isinstance(msg, dict):
+        return {"__garbled__": "응답이 JSON 객체가 아닙니다"}
+    return msg
+
+
+def _clean_error(err) -> dict:
+    """The error a worker reported, reduced to the fields and sizes the report uses."""
+    if not isinstance(err, dict):
+        return {"type": "ProtocolError", "message": "알 수 없는 응답", "line": None, "traceback": ""}
+    out = {}
+    for k, limit in (("type", 200), ("message", 4000), ("traceback", 8000), ("missing", 200)):
+        v = err.get(k)
+        out[k] = v[:limit] if isinstance(v, str) else (None if k == "missing" else "")
+    line = err.get("line")
+    if isinstance(line, dict):
+        line = {"cell": str(line.get("cell"))[:200], "text": str(line.get("text"))[:1000],
+                "lineno": line.get("lineno") if type(line.get("lineno")) is int else None}
+    else:
+        line = None
+    out["line"] = line
+    return out
+
+
+def _died(where: str, worker: "_Worker | None" = None) -> dict:
+    if worker is not None and worker.cgroup is not None and worker.cgroup.oom_kills():
+        return {"type": "MemoryError", "line": None, "traceback": "",
+                "message": f"{where} 중에 메모리 한도({worker.memory_mb} MiB, memfd·공유 메모리 포함)를 넘어 "
+                           "학생 코드의 프로세스가 종료되었습니다."}
     return {
         "type": "ProcessDied",
         "message": f"{where} 중에 학생 코드의 프로세스가 종료되었습니다 "
@@ -385,7 +503,13 @@ class ProcessSession:
         self._worker: _Worker | None = None
         self._loaded: set = set()
         self._memo: dict = {}
-        self.deadline = time.monotonic() + self.limits.time_limit_s
+        # time_limit_s is split between the programs: time the grader waits on the worker for a
+        # program (its cells, its calls) is charged to it, and one that used up its share is
+        # graded "timeout" from then on while the others keep theirs; what a finished program
+        # (done()) did not use is shared among those still to come
+        self.spent: dict[str, float] = {}
+        self.finished: set = set()
+        self.expired: set = set()
         self.restarts = 0
 
     # -- lifecycle -------------------------------------------------------------------
@@ -393,13 +517,38 @@ class ProcessSession:
         key = key or program.assignment_id
         self.programs[key] = program
         self.skip.setdefault(key, set())
+        self.spent.setdefault(key, 0.0)
         return key
+
+    # -- time budgets ----------------------------------------------------------------
+    def budget(self, key: str) -> float:
+        """Seconds of the student's code ``key`` may use in all: its share of time_limit_s plus
+        its share of what finished programs left."""
+        keys = [k for k in self.programs if k in self.spent]
+        share = self.limits.time_limit_s / max(1, len(keys))
+        left = sum(max(0.0, share - self.spent[k]) for k in keys if k in self.finished)
+        waiting = [k for k in keys if k not in self.finished]
+        return share + (left / len(waiting) if key in waiting else 0.0)
+
+    def remaining(self, key: str) -> float:
+        return self.budget(key) - self.spent.get(key, 0.0)
+
+    def _charge(self, key: str, since: float) -> None:
+        if key in self.spent:
+            self.spent[key] += time.monotonic() - since
+
+    def done(self, key: str) -> None:
+        """``key`` is graded: what it did not use of its share goes to the programs still to come."""
+        self.finished.add(key)
 
     def remove(self, key: str) -> None:
         """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
         self.programs.pop(key, None)
         self.skip.pop(key, None)
         self.cell_errors.pop(key, None)
+        self.spent.pop(key, None)
+        self.finished.discard(key)
+        self.expired.discard(key)
         self._memo = {k: v for k, v in self._memo.items() if k[0] != key}
         if key in self._loaded and self._worker is not None:
             self._finish_loads()
@@ -408,7 +557,9 @@ class ProcessSession:
 
     def renew_deadline(self) -> None:
         """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
-        self.deadline = time.monotonic() + self.limits.time_limit_s
+        self.spent = dict.fromkeys(self.programs, 0.0)
+        self.finished = set()
+        self.expired = set()
 
     def spawn(self, preload=None):
         """Start the worker process. It enters its sandbox, then imports ``preload`` (modules the
@@ -426,7 +577,7 @@ class ProcessSession:
         self.spawn()
         fresh, self._fresh = getattr(self, "_fresh", False), False
         for key in self.programs:
-            if key not in self._loaded:
+            if key not in self._loaded and key not in self.expired:
                 self._send_load(key)
         if fresh:
             self._await_ready()
@@ -484,45 +635,71 @@ class ProcessSession:
         self._pending_load.append(key)
 
     def _finish_loads(self):
-        """Wait for every load sent so far; a hung or fatal cell is recorded and skipped next time."""
+        """Wait for every load sent so far; a hung or fatal cell is recorded and skipped next time.
+
+        Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s,
+        and the program's remaining share of time_limit_s. The time from its first cell to its
+        reply is charged to the program; starting a worker (imports, sandbox) is charged to none,
+        so a restart caused by one notebook's cell does not eat another's share."""
         while getattr(self, "_pending_load", None):
             key = self._pending_load[0]
-            deadline = min(time.monotonic() + self.limits.setup_timeout_s, self.deadline)
-            current = None
+            load_deadline = time.monotonic() + self.limits.setup_timeout_s
+            deadline = load_deadline
+            answers = {c.id for c in self.programs[key].cells if c.kind == "answer"} if key in self.programs else set()
+            current = t0 = None
             while True:
                 try:
                     msg = self._worker.next(deadline)
                 except TimeoutError:
-                    self._fail_load(key, current, timeout=True)
+                    if t0 is not None:
+                        self._charge(key, t0)
+                    if self.remaining(key) <= 0:
+                        self.expired.add(key)  # its calls are "timeout"; its cells never run again
+                    self._fail_load(key, current, timeout=True, cell_limit=current in answers and deadline < load_deadline)
                     break
-                if msg is None or "__too_big__" in msg:
+                if msg is None or "__too_big__" in msg or "__garbled__" in msg:
+                    if t0 is not None:
+                        self._charge(key, t0)
                     self._fail_load(key, current, timeout=False)
                     break
                 if msg.get("event") == "cell":
+                    now = msg["__t__"]
+                    if t0 is None:
+                        t0 = now
+                        load_deadline = min(load_deadline, t0 + self.remaining(key))
                     current = msg.get("id")
+                    deadline = load_deadline
+                    if current in answers:  # an answer cell only defines functions: a short limit
+                        deadline = min(load_deadline, now + self.limits.cell_timeout_s)
                     continue
                 if msg.get("event") == "ready":
                     continue
                 if msg.get("ok") and isinstance(msg.get("cells"), dict):
+                    if t0 is not None:
+                        self._charge(key, t0)
                     errors = self.cell_errors.setdefault(key, {})
                     for cid, err in msg["cells"].items():
                         if cid in {c.id for c in self.programs[key].cells}:
-                            errors[cid] = err if isinstance(err, dict) else None
+                            errors[cid] = _clean_error(err) if err is not None else None
                     self._pending_load.pop(0)
                     break
 
-    def _fail_load(self, key, cell_id, *, timeout: bool):
+    def _fail_load(self, key, cell_id, *, timeout: bool, cell_limit: bool = False):
         if cell_id is not None:
             self.skip[key].add(cell_id)
-            if timeout:
+            if timeout and cell_limit:
+                info = {"type": "Timeout", "line": None, "traceback": "",
+                        "message": f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
+                                   "(무한 루프? 답안 셀에서는 함수만 정의하세요)"}
+            elif timeout:
                 info = {"type": "Timeout", "message": "셀 실행 시간 제한을 넘었습니다 (무한 루프?)", "line": None, "traceback": ""}
             else:
-                info = _died("셀 실행")
+                info = _died("셀 실행", self._worker)
             info["timeout"] = timeout
             self.cell_errors.setdefault(key, {})[cell_id] = info
         self._pending_load = []
         self._kill()
-        if cell_id is None:  # died before any cell: nothing to skip, do not loop forever
+        if cell_id is None and not (timeout and key in self.expired):  # died before any cell: do not loop forever
             raise StudentError(_died("프로세스 시작"))
         self.start()
         self._finish_loads()
@@ -546,43 +723,62 @@ class ProcessSession:
         self._memo[memo_key] = (True, value)
         return value
 
+    def _out_of_time(self, key) -> StudentTimeout:
+        return StudentTimeout({"type": "Timeout", "line": None, "traceback": "", "message": (
+            f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
+            "다 썼습니다. 다른 노트북은 따로 채점됩니다.")})
+
     def _call(self, key, probe, kwargs):
-        if time.monotonic() >= self.deadline:
-            raise StudentTimeout({"type": "Timeout", "message": "제출 전체의 시간 제한을 넘었습니다.", "line": None, "traceback": ""})
+        if key in self.expired or self.remaining(key) <= 0:
+            raise self._out_of_time(key)
         self.start()
         self._finish_loads()
+        if key in self.expired or self.remaining(key) <= 0:
+            raise self._out_of_time(key)
+        t0 = time.monotonic()
         self._worker.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
-        deadline = min(time.monotonic() + self.limits.call_timeout_s, self.deadline)
-        while True:
-            try:
-                msg = self._worker.next(deadline)
-            except TimeoutError:
-                self._kill()
-                raise StudentTimeout(
-                    {"type": "Timeout", "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
-                     "line": None, "traceback": ""}
-                ) from None
-            if msg is None or "__too_big__" in msg:
-                self._kill()
-                info = _died("검사 호출")
-                if msg is not None:
-                    info["message"] = "출력이 너무 큽니다 (64 MiB 초과)."
-                raise StudentError(info)
-            if "event" in msg:
-                continue
-            break
+        budget_left = self.remaining(key)
+        deadline = t0 + min(self.limits.call_timeout_s, budget_left)
+        try:
+            msg = self._await_reply(deadline)
+        except TimeoutError:
+            self._kill()
+            if budget_left < self.limits.call_timeout_s:
+                self.expired.add(key)
+                raise self._out_of_time(key) from None
+            raise StudentTimeout(
+                {"type": "Timeout", "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
+                 "line": None, "traceback": ""}
+            ) from None
+        finally:
+            self._charge(key, t0)
         if msg.get("ok") is True:
             try:
                 return wire.decode(msg.get("result"))
             except wire.WireError as exc:
+                # the worker never encodes such a reply: it was forged, and the real one may still come
+                self._kill()
                 raise StudentError({"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}) from None
-        err = msg.get("error")
-        if not isinstance(err, dict):
-            err = {"type": "ProtocolError", "message": "알 수 없는 응답", "line": None, "traceback": ""}
-        raise StudentError({k: err.get(k) for k in ("type", "message", "line", "traceback", "missing")})
+        raise StudentError(_clean_error(msg.get("error")))
+
+    def _await_reply(self, deadline) -> dict:
+        """The call's reply; raises TimeoutError at ``deadline`` or StudentError if the worker died
+        or sent what cannot be read (then it is killed: a new one serves the next call)."""
+        while True:
+            msg = self._worker.next(deadline)
+            if msg is None or "__too_big__" in msg or "__garbled__" in msg:
+                info = _died("검사 호출", self._worker)
+                self._kill()
+                if msg is not None:
+                    why = msg.get("__too_big__") or msg.get("__garbled__")
+                    info.update(type="OutputError", message=why if isinstance(why, str) else "잘못된 응답")
+                raise StudentError(info)
+            if "event" not in msg:
+                return msg
 
 
 class InProcessSession:
+
     """Probes called on a namespace in this interpreter (Jupyter, nbgrader's kernel)."""
 
     def __init__(self, namespace: dict, key: str):

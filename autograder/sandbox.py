@@ -25,6 +25,17 @@ Layers, strongest first (see docs/threat-model.md):
 ``userns``
     when not root: an unprivileged user namespace makes the layers above possible; all
     capabilities are dropped after the view is built.
+``memcg``
+    the worker and everything it starts share one memory cgroup that the grader made
+    (:class:`MemoryCgroup`: v2 where the unified hierarchy has the memory controller, else
+    v1), limited to ``memory_limit_mb``: anonymous memory, memfd, SysV and POSIX shared
+    memory and tmpfs pages all count, so a submission that exceeds it is killed (the
+    address-space rlimit does not see memfd or shared memory pages).
+``seccomp``
+    where no memory cgroup could be made: ``memfd_create`` and SysV ``shmget`` fail with
+    EPERM (through ``pyseccomp``, a binding of libseccomp), so those pages cannot be
+    allocated outside the address-space limit; POSIX shared memory lives in the view's
+    16 MiB ``/dev/shm``.
 
 This module imports only the standard library; it must not import ``autograder``.
 """
@@ -239,6 +250,186 @@ def _enter_view(home: str, cfg: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# memory: a cgroup the grader makes per worker, or seccomp where it cannot
+# --------------------------------------------------------------------------------------
+class MemoryCgroup:
+    """A memory cgroup for one worker, made by the grader (which must be allowed to: root on CI
+    and instructor machines) under its own cgroup: v2 where the unified hierarchy has the
+    memory controller, else v1's memory hierarchy. The worker joins it itself
+    (:func:`join_cgroup`) before any student code runs, in both the started and the forked path."""
+
+    _count = 0
+
+    def __init__(self, path: str, version: int):
+        self.path, self.version = path, version
+
+    @staticmethod
+    def _mounts():
+        """(mount point, fstype, super options) of every cgroup file system."""
+        out = []
+        try:
+            with open("/proc/self/mountinfo") as f:
+                for line in f:
+                    left, _, right = line.partition(" - ")
+                    fields, rfields = left.split(), right.split()
+                    if len(fields) >= 5 and len(rfields) >= 3 and rfields[0] in ("cgroup", "cgroup2"):
+                        out.append((fields[4], rfields[0], rfields[2].split(",")))
+        except OSError:
+            pass
+        return out
+
+    @classmethod
+    def parent(cls):
+        """(folder, version) of this process's own memory cgroup, or (None, why)."""
+        try:
+            with open("/proc/self/cgroup") as f:
+                own = [line.rstrip("\n").split(":", 2) for line in f]
+        except OSError as exc:
+            return None, f"no /proc/self/cgroup ({exc.strerror})"
+        mounts = cls._mounts()
+        for mnt, fstype, opts in mounts:  # v2 first
+            if fstype == "cgroup2":
+                rel = next((p for h, c, p in own if h == "0" and c == ""), None)
+                if rel is None:
+                    continue
+                folder = mnt + rel.rstrip("/") if rel != "/" else mnt
+                try:
+                    with open(os.path.join(folder, "cgroup.controllers")) as f:
+                        if "memory" in f.read().split():
+                            return (folder, 2), ""
+                except OSError:
+                    continue
+        for mnt, fstype, opts in mounts:
+            if fstype == "cgroup" and "memory" in opts:
+                rel = next((p for h, c, p in own if "memory" in c.split(",")), None)
+                if rel is not None:
+                    folder = mnt + rel.rstrip("/") if rel != "/" else mnt
+                    if os.path.isdir(folder):
+                        return (folder, 1), ""
+        return None, "no cgroup memory controller here"
+
+    @classmethod
+    def create(cls, limit_bytes: int):
+        """(cgroup, "") or (None, why not)."""
+        found, why = cls.parent()
+        if found is None:
+            return None, why
+        folder, version = found
+        cls._count += 1
+        cls._sweep(folder)
+        path = os.path.join(folder, f"autograder-{os.getpid()}-{cls._count}")
+        try:
+            if version == 2:
+                try:
+                    with open(os.path.join(folder, "cgroup.subtree_control")) as f:
+                        enabled = "memory" in f.read().split()
+                    if not enabled:
+                        _write(os.path.join(folder, "cgroup.subtree_control"), "+memory")
+                except OSError as exc:
+                    return None, f"cgroup v2: cannot enable the memory controller under {folder} ({exc.strerror})"
+            os.mkdir(path, 0o755)
+            cg = cls(path, version)
+            try:
+                if version == 2:
+                    _write(os.path.join(path, "memory.max"), str(limit_bytes))
+                    for name, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
+                        if os.path.exists(os.path.join(path, name)):
+                            _write(os.path.join(path, name), value)
+                else:
+                    _write(os.path.join(path, "memory.limit_in_bytes"), str(limit_bytes))
+                    if os.path.exists(os.path.join(path, "memory.memsw.limit_in_bytes")):  # no escape into swap
+                        _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(limit_bytes))
+            except OSError:
+                cg.remove()
+                raise
+        except OSError as exc:
+            return None, f"cannot make a memory cgroup under {folder} ({exc.strerror})"
+        return cg, ""
+
+    @staticmethod
+    def _sweep(folder):
+        """Remove cgroups left by graders that are gone (kill -9): empty ones only."""
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            parts = name.split("-")
+            if len(parts) == 3 and parts[0] == "autograder" and parts[1].isdigit() and parts[1] != str(os.getpid()):
+                if not os.path.exists(f"/proc/{parts[1]}"):
+                    try:
+                        os.rmdir(os.path.join(folder, name))
+                    except OSError:
+                        pass
+
+    def peak_bytes(self) -> int | None:
+        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+            try:
+                with open(os.path.join(self.path, name)) as f:
+                    return int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+        return None
+
+    def oom_kills(self) -> int:
+        """How many of its processes the kernel killed for exceeding the limit."""
+        name = "memory.events" if self.version == 2 else "memory.oom_control"
+        try:
+            with open(os.path.join(self.path, name)) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def remove(self, wait_s: float = 2.0) -> bool:
+        """rmdir once its processes are gone (a killed namespace takes a moment to empty)."""
+        import time
+
+        end = time.monotonic() + wait_s
+        while True:
+            try:
+                os.rmdir(self.path)
+                return True
+            except FileNotFoundError:
+                return True
+            except OSError:
+                if time.monotonic() >= end:
+                    return False
+                time.sleep(0.02)
+
+
+def join_cgroup(path: str) -> str:
+    """Move this process into the memory cgroup at ``path``; returns "" or why it failed."""
+    try:
+        _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
+        with open(os.path.join(path, "cgroup.procs")) as f:
+            if str(os.getpid()) not in f.read().split():
+                return "not listed in its cgroup.procs"
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
+
+
+def deny_shared_memory() -> str:
+    """seccomp: memfd_create and SysV shmget fail with EPERM. Returns "" or why not."""
+    try:
+        import pyseccomp as seccomp  # ctypes binding of libseccomp (Debian's libseccomp2)
+    except Exception as exc:  # noqa: BLE001 - missing package or library
+        return f"no seccomp binding ({type(exc).__name__}: {exc})"
+    try:
+        f = seccomp.SyscallFilter(seccomp.ALLOW)
+        for name in ("memfd_create", "shmget"):
+            f.add_rule(seccomp.ERRNO(errno.EPERM), name)
+        f.load()
+    except Exception as exc:  # noqa: BLE001
+        return f"seccomp failed ({type(exc).__name__}: {exc})"
+    return ""
+
+
+# --------------------------------------------------------------------------------------
 # entering the sandbox
 # --------------------------------------------------------------------------------------
 def _write(path, text):
@@ -306,8 +497,18 @@ def enter(cfg: dict) -> dict:
     home = os.path.realpath(cfg["home"])
     mode = cfg.get("mode", "auto")
     is_root = os.geteuid() == 0
+    memcg = False
+    if cfg.get("cgroup"):  # first: everything below, and everything the student starts, is inside
+        why = join_cgroup(cfg["cgroup"])
+        if why:
+            notes.append(f"memory cgroup not joined: {why}")
+        else:
+            memcg = True
+    elif cfg.get("cgroup_note"):
+        notes.append(f"no memory cgroup: {cfg['cgroup_note']}")
     if mode == "off":
-        return {"layers": ["rlimits"], "notes": ["sandbox off"], "hidden": _verify(cfg)}
+        return {"layers": (["memcg"] if memcg else []) + ["rlimits"], "notes": notes + ["sandbox off"],
+                "hidden": _verify(cfg)}
     use_userns = mode == "userns" or not is_root
     uid = None
     if is_root and not use_userns:
@@ -376,6 +577,14 @@ def enter(cfg: dict) -> dict:
         prctl(PR_SET_DUMPABLE, 0)  # nobody outside can ptrace or read /proc/<pid>/mem of it
     except SandboxError:
         pass
+    if memcg:
+        layers.append("memcg")
+    else:  # memfd and shared memory pages are outside RLIMIT_AS: deny them
+        why = deny_shared_memory()
+        if why:
+            notes.append(f"WARNING: memfd and shared memory are not bounded ({why})")
+        else:
+            layers.append("seccomp")
     if os.getuid() != 0 and cfg.get("nproc"):
         n = int(cfg["nproc"])
         try:

@@ -15,24 +15,48 @@ import re
 
 import numpy as np
 
-MAX_ARRAY_BYTES = 256 * 2**20
+# Limits on one decoded result (docs/threat-model.md). The largest legitimate result over
+# samples/submitted/full_marks holds 4,006 values, nests 6 deep and its longest plain string
+# is a few hundred characters; arrays travel as base64 strings bounded by run.MAX_LINE.
+MAX_ARRAY_BYTES = 12 * 2**20  # one array's .npy bytes (run.MAX_LINE of base64 holds 12 MiB)
+MAX_ELEMENTS = 100_000  # JSON values in one reply
+MAX_DEPTH = 32  # nesting of lists and objects
+MAX_STRING = 65_536  # characters of a plain string (not an array)
 
 
 class WireError(ValueError):
     """Data from the notebook process is not plain data of the kinds we accept."""
 
 
-def decode(value, _depth=0):
-    if _depth > 40:
-        raise WireError("출력이 너무 깊게 중첩되어 있습니다")
-    if value is None or isinstance(value, (bool, int, float, str)):
+def decode(value):
+    """``value`` (parsed JSON from the worker) as plain data with arrays, within the limits above."""
+    budget = [MAX_ELEMENTS]
+    return _decode(value, 0, budget)
+
+
+def _decode(value, depth, budget):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise WireError(f"출력의 값이 너무 많습니다 (최대 {MAX_ELEMENTS:,}개)")
+    if depth > MAX_DEPTH:
+        raise WireError(f"출력이 너무 깊게 중첩되어 있습니다 (최대 {MAX_DEPTH}단계)")
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise WireError(f"출력 문자열이 너무 깁니다 ({len(value):,}자 > {MAX_STRING:,}자)")
         return value
     if isinstance(value, list):
-        return [decode(v, _depth + 1) for v in value]
+        return [_decode(v, depth + 1, budget) for v in value]
     if isinstance(value, dict):
         if set(value) == {"__ndarray__"}:
             return _decode_array(value["__ndarray__"])
-        return {str(k): decode(v, _depth + 1) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str) or len(k) > MAX_STRING:
+                raise WireError("출력의 키가 문자열이 아니거나 너무 깁니다")
+            out[k] = _decode(v, depth + 1, budget)
+        return out
     raise WireError(f"지원하지 않는 출력 형식: {type(value).__name__}")
 
 

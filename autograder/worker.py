@@ -30,7 +30,8 @@ import sys
 import traceback
 
 PROTOCOL_VERSION = 1
-MAX_ARRAY_BYTES = 32 * 2**20  # one output array; the grader also caps a whole reply at 64 MiB
+MAX_ARRAY_BYTES = 8 * 2**20  # one output array (grader: wire.MAX_ARRAY_BYTES, 12 MiB)
+MAX_REPLY = 16 * 2**20  # one reply line (grader: run.MAX_LINE; a longer one kills this process)
 CELL_PREFIXES = ("<answer:", "<setup:", "<probe:")
 
 
@@ -235,7 +236,12 @@ def serve(cfg) -> int:
     sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
 
     def send(obj):
-        proto_out.write(json.dumps(obj).encode() + b"\n")
+        data = json.dumps(obj).encode() + b"\n"
+        if len(data) > MAX_REPLY:  # say so instead of being killed for it
+            data = json.dumps({"ok": False, "error": {
+                "type": "OutputError", "line": None, "traceback": "",
+                "message": f"output too large ({len(data) / 2**20:.0f} MiB > {MAX_REPLY >> 20} MiB in one reply)"}}).encode() + b"\n"
+        proto_out.write(data)
         proto_out.flush()
 
     runner = Runner()

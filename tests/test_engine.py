@@ -169,7 +169,8 @@ def test_infinite_loop_times_out_and_the_rest_is_graded(course):
 def test_infinite_loop_at_cell_top_level_is_skipped_on_restart(course):
     from autograder.run import Limits
 
-    limits = Limits(call_timeout_s=3, setup_timeout_s=5, time_limit_s=60, memory_limit_mb=2048)  # numpy only: 5 s is ample
+    # the answer-cell limit stops the loop; setup keeps a limit no load reaches (issue 13)
+    limits = Limits(call_timeout_s=3, setup_timeout_s=60, time_limit_s=60, memory_limit_mb=2048, cell_timeout_s=3)
     res = grade(course, "toploop", {"scale": "while True:\n    pass\n", "sample_coin": T.COIN}, limits=limits)
     v = verdicts(res)
     assert v["scale_matches_reference"] == "timeout"

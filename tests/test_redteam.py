@@ -418,8 +418,16 @@ def test_hostile_submission(course, template, case, via):
     for key, value in dict(root=course.root, pkg=pkg, grader_pid=os.getpid(), template_pid=template.proc.pid).items():
         scale = scale.replace("{%s}" % key, str(value))
     kw = {"template": template if via == "template" else None}
-    if case == "infinite_loop_at_cell_top_level":  # the course allows 60 s (importing torch on a busy machine)
-        kw["limits"] = Limits(call_timeout_s=3, setup_timeout_s=4, time_limit_s=60, memory_limit_mb=2048)
+    if case == "infinite_loop_at_cell_top_level":
+        # the answer-cell limit stops the loop; the setup cells keep a limit no load here reaches
+        # (a 4 s setup limit could fire while a loaded machine still imported numpy)
+        kw["limits"] = Limits(call_timeout_s=3, setup_timeout_s=60, time_limit_s=60, memory_limit_mb=2048,
+                              cell_timeout_s=3)
+    if case == "memory_bomb":
+        # the verdict must not depend on how fast the machine fills 1 GiB: with the course's 3 s
+        # call limit a loaded machine timed out first (issue 13). The memory limits stop the bomb
+        # in about a second on an idle machine; 20 s leaves a margin no load here reaches.
+        kw["limits"] = Limits(call_timeout_s=20, setup_timeout_s=60, time_limit_s=120, memory_limit_mb=2048)
     res, elapsed = grade(course, f"mallory_{case}_{via}", scale, coin, **kw)
     if via == "template":
         assert template.ok and template.proc.poll() is None, "student code stopped the template"
