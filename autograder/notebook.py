@@ -161,7 +161,8 @@ class ExerciseReport:
                 out.append(
                     f"<tr style='{_ROW}'><td style='{_NARROW};color:{c}'>{_mark(r.status)} {_status_ko(r.status)}</td>"
                     f"<td style='{_NARROW}'>{r.score:g}/{r.max_score:g}</td>"
-                    f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit'>{e(r.id)}</code>{doc}</td></tr>")
+                    f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit;overflow-wrap:anywhere'>"
+                    f"{e(r.id)}</code>{doc}</td></tr>")
                 if r.status != "passed" and r.message:
                     out.append(f"<tr style='{_ROW}'><td colspan='3' style='{_CELL};border-top:none;padding-top:0'>"
                                f"<pre style='{_MSG.format(color=c)}'>{e(r.message)}</pre></td></tr>")
