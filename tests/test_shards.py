@@ -1,0 +1,150 @@
+"""Sharded and distributed regrades (issue 18): `batch --shard i/n` + `merge` and `batch --dask ADDRESS`
+write exactly what one local unsharded batch writes (byte for byte on the CSV), on the tiny course."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import tiny_course
+from autograder.batch import parse_shard, shard_of
+from autograder.course import load_course
+from autograder.errors import InputError
+from test_batch import GOOD, PARTIAL, run_cli, write_student
+
+pytestmark = pytest.mark.xdist_group("shards")
+
+# names that take both result-file forms (kept, and slug~hash: upper case, a space) and both shards of 2
+STUDENTS = {"alice": GOOD, "bob": PARTIAL, "Kim": GOOD, "dan one": PARTIAL, "eve": GOOD, "kim": PARTIAL}
+
+
+def test_shard_of_is_a_stable_hash_of_the_exact_name_bytes():
+    # pinned: a change of the hash would split a class differently across machines of one regrade
+    assert [shard_of(s, 4) for s in ("alice", "bob", "Kim", "kim")] == \
+        [int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") % 4 for s in ("alice", "bob", "Kim", "kim")]
+    assert shard_of("alice", 1) == 0
+    # every name is in exactly one shard, and the shards of 2 are not all in one
+    assert {shard_of(s, 2) for s in STUDENTS} == {0, 1}
+    undecodable = os.fsdecode(b"st\xffudent")  # a folder name that is not UTF-8 still has one shard
+    assert 0 <= shard_of(undecodable, 3) < 3
+    assert parse_shard("0/4") == (0, 4) and parse_shard("3/4") == (3, 4)
+    for bad in ("4/4", "-1/4", "1/0", "a/b", "1", "1/2/3"):
+        with pytest.raises(ValueError, match="--shard"):
+            parse_shard(bad)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The tiny course, a class of six, and one local unsharded batch of it."""
+    course = tiny_course.write_course(tmp_path_factory.mktemp("shards") / "course")
+    for name, answers in STUDENTS.items():
+        write_student(course, name, answers)
+    out = course / "single" / "grades.csv"
+    run_cli(["batch", "class", "--out", str(out), "-j", "2", "--no-progress"], course)
+    return course, out
+
+
+def _feedback(out: Path) -> dict:
+    fb = Path(str(out) + ".d") / "feedback"
+    return {p.relative_to(fb).as_posix(): p.read_bytes() for p in sorted(fb.rglob("*")) if p.is_file()}
+
+
+def test_shards_merge_to_the_single_run(graded):
+    course, single = graded
+    shards = [course / f"shard{i}" / "grades.csv" for i in range(2)]
+    for i, so in enumerate(shards):
+        run_cli(["batch", "class", "--out", str(so), "--shard", f"{i}/2", "-j", "1", "--no-progress"], course)
+        rows = so.read_text().splitlines()[1:]
+        assert rows and len(rows) < len(STUDENTS), "a shard graded the whole class or nobody"
+    merged = course / "merged" / "grades.csv"
+    stdout, _ = run_cli(["merge", "--out", str(merged), str(shards[1]), str(shards[0])], course)
+    assert "merged 2 shard(s), 6 students" in stdout
+    assert merged.read_bytes() == single.read_bytes()
+    assert len(merged.read_text().splitlines()) == 1 + len(STUDENTS)
+    assert _feedback(merged) == _feedback(single)
+    rs = {p.name for p in (Path(str(single) + ".d") / "results").glob("*.json")}
+    assert {p.name for p in (Path(str(merged) + ".d") / "results").glob("*.json")} == rs
+    assert merged.with_name("grades.report.html").read_bytes() == single.with_name("grades.report.html").read_bytes()
+    # `autograder report` works on the merged store as on a single run's
+    run_cli(["report", str(merged), "--out", str(course / "merged" / "again.html")], course)
+
+    # what merge refuses, one line each, before writing anything
+    tree = load_course(course)
+    from autograder.merge import merge
+
+    with pytest.raises(InputError, match=r"shard\(s\) 1/2 missing"):
+        merge(tree, course / "m2" / "grades.csv", [shards[0]])
+    with pytest.raises(InputError, match="given twice"):
+        merge(tree, course / "m2" / "grades.csv", [shards[0], shards[0]])
+    with pytest.raises(InputError, match="not the --out of an `autograder batch` run"):
+        merge(tree, course / "m2" / "grades.csv", [shards[0], course / "nowhere.csv"])
+    with pytest.raises(InputError, match="must not be one of the shards"):
+        merge(tree, shards[0], shards)
+    man = Path(str(shards[1]) + ".d") / "manifest.json"
+    saved = man.read_bytes()
+    m = json.loads(saved)
+    try:
+        man.write_text(json.dumps(dict(m, complete=False)))
+        with pytest.raises(InputError, match="did not finish"):
+            merge(tree, course / "m2" / "grades.csv", shards)
+        man.write_text(json.dumps(dict(m, course="0" * 64)))
+        with pytest.raises(InputError, match="another course or engine"):
+            merge(tree, course / "m2" / "grades.csv", shards)
+        entry = m["students"][0]
+        man.write_text(json.dumps(dict(m, students=[dict(entry, key="f" * 64), *m["students"][1:]])))
+        with pytest.raises(InputError, match="not the one its manifest lists"):
+            merge(tree, course / "m2" / "grades.csv", shards)
+    finally:
+        man.write_bytes(saved)
+    assert not (course / "m2" / "grades.csv").exists()
+
+
+def test_dask_cluster_grades_like_a_local_run(graded):
+    distributed = pytest.importorskip("distributed", reason="pip install -e .[cluster]")
+    course, single = graded
+    out = course / "dask" / "grades.csv"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, silence_logs=50) as cluster:
+        stdout, _ = run_cli(["batch", "class", "--out", str(out), "--dask", cluster.scheduler_address,
+                             "--no-progress"], course)
+        assert "graded 6, reused 0" in stdout
+        workers = set()
+        for p in (Path(str(out) + ".d") / "results").glob("*.json"):
+            workers.add(json.loads(p.read_text())["workers"]["forked"])
+        assert workers == {1}, "a Dask worker started a student's worker without its template"
+    assert out.read_bytes() == single.read_bytes()
+    assert _feedback(out) == _feedback(single)
+    # the same resumable store: a local rerun reuses every result the cluster wrote
+    stdout, _ = run_cli(["batch", "class", "--out", str(out), "--no-progress"], course)
+    assert "graded 0, reused 6" in stdout
+    assert out.read_bytes() == single.read_bytes()
+
+
+def test_regrade_workflow_shards_cover_the_class_and_merge_all():
+    import re
+
+    import yaml
+
+    wf = yaml.safe_load((Path(__file__).resolve().parent.parent / ".github" / "workflows" / "regrade.yml").read_text())
+    n = int(wf["env"]["SHARDS"])
+    grade, merge_job = wf["jobs"]["grade"], wf["jobs"]["merge"]
+    assert grade["strategy"]["matrix"]["shard"] == list(range(n))  # every shard once, numbered as --shard wants
+    runs = " ".join(s.get("run", "") for s in grade["steps"])
+    assert re.search(r"autograder batch .*--shard \"\$\{\{ matrix\.shard \}\}/\$\{SHARDS\}\"", runs), runs
+    assert merge_job["needs"] == "grade"
+    merges = [s["run"] for s in merge_job["steps"] if "autograder merge" in s.get("run", "")]
+    assert merges and "shards/shard-*/grades.csv" in merges[0]
+    upload = next(s for s in grade["steps"] if s.get("uses", "").startswith("actions/upload-artifact@"))
+    kept = upload["with"]["path"]
+    for part in ("grades.csv.d/manifest.json", "grades.csv.d/results/", "grades.csv.d/feedback/"):
+        assert part in kept, part  # what merge reads
+    download = next(s for s in merge_job["steps"] if s.get("uses", "").startswith("actions/download-artifact@"))
+    assert download["with"]["pattern"] == "shard-*" and upload["with"]["name"].startswith("shard-")
+    for job in wf["jobs"].values():
+        for s in job["steps"]:
+            if s.get("uses", "").startswith("actions/checkout@"):
+                assert s["with"]["persist-credentials"] is False
