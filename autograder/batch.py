@@ -561,8 +561,10 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
                      "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
                      "sandbox": sandbox, "picks": picks})
     reused = len(records)
+    # the feedback folder relative to the store when inside it: a store copied elsewhere (a CI artifact) still finds it
+    fb_named = "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir)
     manifest = {"version": MANIFEST_VERSION, "shard": [shard_i, shard_n], "course": course_fp,
-                "feedback_dir": str(feedback_dir), "complete": False, "students": listed}
+                "feedback_dir": fb_named, "complete": False, "students": listed}
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
 
     last_csv = [0.0]

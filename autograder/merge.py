@@ -46,11 +46,12 @@ def read_manifest(shard_out: Path) -> dict:
     return m
 
 
-def load_shards(tree: CourseTree, shard_outs: list[Path]) -> tuple[list[tuple[Path, dict, bytes, dict, Path]], int]:
+def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
+                ) -> tuple[list[tuple[Path, dict, bytes, dict, Path]], int]:
     """Every (shard out, record, its exact file bytes, manifest, result file) of the shards, checked; and n."""
     if not shard_outs:
         raise InputError(".", "합칠 shard가 없습니다 (give the --out of every shard)")
-    fp = course_fingerprint(tree)
+    fp = fp or course_fingerprint(tree)
     seen: dict[int, Path] = {}
     n_all = None
     out: list[tuple[Path, dict, bytes, dict, Path]] = []
@@ -96,27 +97,18 @@ def load_shards(tree: CourseTree, shard_outs: list[Path]) -> tuple[list[tuple[Pa
     return out, n_all
 
 
-def _place(src: Path | None, dst: Path, data: bytes | None = None) -> None:
-    """``dst`` becomes ``data`` (the checked bytes of a result) or a copy of ``src`` (feedback): a hard
-    link when both are on one file system (every store file is only ever replaced, never rewritten in
-    place, so a link is a copy), else a byte copy; an existing ``dst`` is replaced atomically
-    (temporary name + ``os.replace``). Not fsynced file by file: the merged store is derived data
-    (after a crash, run merge again), and 30,000 fsyncs would be most of a 10,000-student merge."""
-    if data is None:
-        try:
-            os.link(src, dst)  # the common case, a fresh merged store: one system call
-            return
-        except FileExistsError:
-            pass
-        except OSError:
-            data = src.read_bytes()  # another file system
+def _place(src: Path, dst: Path) -> None:
+    """``dst`` becomes a copy of ``src``: a hard link when both are on one file system (every store
+    file is only ever replaced, never rewritten in place, and the shards are locked while merging,
+    so a link is a copy), else a byte copy; atomically (temporary name + ``os.replace``). Not fsynced
+    file by file: the merged store is derived data (after a crash, run merge again), and 30,000
+    fsyncs would be most of a 10,000-student merge."""
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     try:
-        if data is None:
-            os.link(src, tmp)
-        else:
-            with open(tmp, "wb") as f:
-                f.write(data)
+        try:
+            os.link(src, tmp)  # one system call (plus the rename) per file
+        except OSError:
+            shutil.copyfile(src, tmp)  # another file system
         os.replace(tmp, dst)
     except BaseException:
         try:
@@ -134,7 +126,11 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
     for so in shard_outs:
         if Path(so).resolve() == out:
             raise InputError(so, "--out must not be one of the shards")
-    items, n = load_shards(tree, shard_outs)
+    # no batch may write a shard while it is read and linked (each shard's batch lock, held until the end)
+    unique = dict.fromkeys(Path(so).resolve() for so in shard_outs)
+    shard_locks = [_lock_output(so, state_dir(so)) for so in unique if state_dir(so).is_dir()]  # noqa: F841
+    fp = course_fingerprint(tree)
+    items, n = load_shards(tree, shard_outs, fp)
     sdir = state_dir(out)
     lock = _lock_output(out, sdir)  # noqa: F841 - held while merging
     results_dir = sdir / "results"
@@ -146,8 +142,8 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
     for so, rec, raw, m, src in items:
         fname = f"{safe_name(os.fsdecode(bytes.fromhex(rec['name_id'])))}.json"
         wanted.add(fname)
-        _place(None, results_dir / fname, raw)
-        src_fb = Path(m.get("feedback_dir") or state_dir(so.resolve()) / "feedback") / fname[:-5]
+        _place(src, results_dir / fname)
+        src_fb = state_dir(so.resolve()) / (m.get("feedback_dir") or "feedback") / fname[:-5]  # relative: in the store
         dst_fb = feedback_dir / fname[:-5]
         dst_fb.mkdir(exist_ok=True)
         for f in ("feedback.md", "feedback.html"):
@@ -161,8 +157,9 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
         if p.name not in wanted:
             p.unlink()
             shutil.rmtree(feedback_dir / p.name[:-5], ignore_errors=True)
-    manifest = {"version": MANIFEST_VERSION, "shard": [0, 1], "course": course_fingerprint(tree),
-                "feedback_dir": str(feedback_dir), "complete": True, "merged_from": n,
+    manifest = {"version": MANIFEST_VERSION, "shard": [0, 1], "course": fp,
+                "feedback_dir": "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir),
+                "complete": True, "merged_from": n,
                 "students": sorted(({"name_id": r["name_id"], "file": f"{safe_name(os.fsdecode(bytes.fromhex(r['name_id'])))}.json",
                                      "key": r["key"]} for _, r, _, _, _ in items), key=lambda e: e["file"])}
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
