@@ -686,6 +686,7 @@ def _dask_student(job: dict) -> dict:
     course and forked-worker template between students (module caches of this module)."""
     from distributed import Queue, get_worker
 
+    _template(_tree(job["root"]))  # as locally, the clock starts once the course and the template are ready
     try:
         Queue(job["starts_queue"]).put([job["student"], get_worker().address], timeout=10)
     except Exception:  # noqa: BLE001 - the limit is then counted from the submission

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,13 @@ import tiny_course
 from autograder.batch import parse_shard, shard_of
 from autograder.course import load_course
 from autograder.errors import InputError
-from test_batch import GOOD, PARTIAL, run_cli, write_student
+from test_batch import GOOD, PARTIAL, read_csv, run_cli, write_student
 
 pytestmark = pytest.mark.xdist_group("shards")
 
 # names that take both result-file forms (kept, and slug~hash: upper case, a space) and both shards of 2
+# a notebook that loops at top level: its setup runs until setup_timeout_s (20 s in the tiny course)
+STALLS = {"scale": "while True:\n    pass\n", "sample_coin": GOOD["sample_coin"]}
 STUDENTS = {"alice": GOOD, "bob": PARTIAL, "Kim": GOOD, "dan one": PARTIAL, "eve": GOOD, "kim": PARTIAL}
 
 
@@ -116,6 +119,20 @@ def test_dask_cluster_grades_like_a_local_run(graded):
         for p in (Path(str(out) + ".d") / "results").glob("*.json"):
             workers.add(json.loads(p.read_text())["workers"]["forked"])
         assert workers == {1}, "a Dask worker started a student's worker without its template"
+
+        # a student still running past --student-timeout after its worker started it: a timeout row,
+        # that worker restarted, the other students graded
+        hang_class = course / "hangclass"
+        for name, answers in (("hangs", STALLS), ("fine", GOOD)):
+            hang_class.mkdir(exist_ok=True)  # written into class/, moved out of the shared class
+            shutil.move(write_student(course, name, answers).parents[2], hang_class / name)
+        hung = course / "dask-hang" / "grades.csv"
+        run_cli(["batch", str(hang_class), "--out", str(hung), "--dask", cluster.scheduler_address,
+                 "--student-timeout", "4", "--no-progress"], course, timeout=300)
+        rows = read_csv(hung)
+        assert rows["hangs"]["status"] == "timeout" and float(rows["hangs"]["total"]) == 0
+        assert "4" in rows["hangs"]["problem"]
+        assert rows["fine"]["status"] == "graded" and float(rows["fine"]["total"]) == 5
     assert out.read_bytes() == single.read_bytes()
     assert _feedback(out) == _feedback(single)
     # the same resumable store: a local rerun reuses every result the cluster wrote
