@@ -567,12 +567,7 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
                 "feedback_dir": fb_named, "complete": False, "students": listed}
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
 
-    last_csv = [0.0]
-
-    def write_csv(final: bool = False):
-        if final or time.monotonic() - last_csv[0] >= CSV_INTERVAL_S:
-            atomic_write(out, csv_text(tree, list(records.values())))
-            last_csv[0] = time.monotonic()
+    write_csv = Throttled(lambda: atomic_write(out, csv_text(tree, list(records.values()))), CSV_INTERVAL_S)
 
     bar = _progress(len(students), reused, progress)
     if bar is not None and reused:
@@ -604,6 +599,20 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
                   console=console, csv_written=True)
     print(f"wrote {out}, the class report {_report_path(out)} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
+
+
+class Throttled:
+    """``fn`` run at most once per ``interval`` seconds (the first call runs), or now with ``final=True``:
+    the CSV snapshot, whose cost is O(class size), costs O(class size) per interval, not per student."""
+
+    def __init__(self, fn, interval: float, clock=time.monotonic):
+        self.fn, self.interval, self.clock, self.last = fn, interval, clock, None
+
+    def __call__(self, final: bool = False) -> None:
+        now = self.clock()
+        if final or self.last is None or now - self.last >= self.interval:
+            self.fn()
+            self.last = self.clock()
 
 
 def _report_path(out: Path) -> Path:

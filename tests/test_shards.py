@@ -40,6 +40,25 @@ def test_shard_of_is_a_stable_hash_of_the_exact_name_bytes():
             parse_shard(bad)
 
 
+def test_csv_snapshots_are_throttled_not_per_student():
+    from autograder.batch import CSV_INTERVAL_S, Throttled
+
+    now = [100.0]
+    writes = []
+    snap = Throttled(lambda: writes.append(now[0]), CSV_INTERVAL_S, clock=lambda: now[0])
+    for _ in range(1000):  # 1,000 students finishing within 2 s: one snapshot (the first)
+        snap()
+        now[0] += 0.002
+    assert writes == [100.0]
+    now[0] += CSV_INTERVAL_S
+    snap()
+    snap()
+    assert len(writes) == 2  # one more once the interval has passed, not two
+    snap(final=True)  # the end of a run always writes
+    assert len(writes) == 3
+    assert 1 <= CSV_INTERVAL_S <= 10  # "at most every few seconds"
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """The tiny course, a class of six, and one local unsharded batch of it."""
