@@ -703,6 +703,18 @@ def _dask_student(job: dict) -> dict:
     return grade_student(dict(job, return_feedback=True))
 
 
+def _worker_fingerprint(root: str) -> str:
+    """On a Dask worker: the fingerprint of the course at ``root`` as this worker sees it."""
+    try:
+        if not (Path(root) / "course.yaml").is_file():  # load_course would look elsewhere (cwd, parents)
+            raise FileNotFoundError(f"no {Path(root) / 'course.yaml'} on this worker (no shared file system?)")
+        return course_fingerprint(_tree(root))
+    except Exception as exc:  # noqa: BLE001 - reported by the client in one line
+        from .errors import clean_text
+
+        return clean_text(f"error: cannot load the course at {root}: {type(exc).__name__}: {exc}")[:500]
+
+
 def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, limit: float) -> None:
     """Students on a Dask distributed cluster (Slurm via dask-jobqueue, Kubernetes via dask-kubernetes,
     or ``dask scheduler`` + ``dask worker``). The workers must see the course and the submissions at
@@ -725,6 +737,15 @@ def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, lim
         return
     client = Client(address, timeout="60s")
     try:
+        # every worker must grade with this very course and engine, read from the same path
+        mine = course_fingerprint(tree)
+        for worker, theirs in sorted(client.run(_worker_fingerprint, str(tree.root)).items()):
+            if theirs != mine:
+                from .errors import InputError
+
+                raise InputError(address, f"Dask worker {worker} " + (
+                    theirs[len("error: "):] if theirs.startswith("error: ") else
+                    f"has another course or autograder version at {tree.root} (its fingerprint differs)"))
         qname = f"autograder-starts-{uuid.uuid4().hex}"
         starts = Queue(qname, client=client)
         futures = {}

@@ -184,3 +184,12 @@ def test_regrade_workflow_shards_cover_the_class_and_merge_all():
         for s in job["steps"]:
             if s.get("uses", "").startswith("actions/checkout@"):
                 assert s["with"]["persist-credentials"] is False
+
+
+def test_a_dask_worker_that_cannot_load_the_course_says_so(tmp_path):
+    from autograder.batch import _worker_fingerprint, course_fingerprint
+
+    said = _worker_fingerprint(str(tmp_path / "not-a-course"))
+    assert said.startswith("error: cannot load the course at ") and "not-a-course" in said
+    course = tiny_course.write_course(tmp_path / "c")
+    assert _worker_fingerprint(str(course)) == course_fingerprint(load_course(course))
