@@ -193,3 +193,27 @@ def test_a_dask_worker_that_cannot_load_the_course_says_so(tmp_path):
     assert said.startswith("error: cannot load the course at ") and "not-a-course" in said
     course = tiny_course.write_course(tmp_path / "c")
     assert _worker_fingerprint(str(course)) == course_fingerprint(load_course(course))
+
+
+def test_summary_of_a_large_class_is_its_mean_and_its_trouble(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from autograder.batch import SUMMARY_ROWS, print_summary
+
+    tree = load_course(tiny_course.write_course(tmp_path / "c"))
+
+    def rec(i, status="graded"):
+        return {"student": f"s{i:05d}", "name_id": f"{i:x}", "status": status, "problem": "boom" if status != "graded" else "",
+                "result": {"score": i % 6, "assignments": [{"id": "00_tiny", "score": i % 6}]}}
+
+    for n, listed in ((SUMMARY_ROWS, True), (SUMMARY_ROWS + 1, False)):
+        buf = io.StringIO()
+        records = [rec(i) for i in range(n - 1)] + [rec(n - 1, "error")]
+        print_summary(tree, records, reused=0, graded=n, seconds=1.0, console=Console(file=buf, width=200))
+        text = buf.getvalue()
+        assert ("s00003" in text) is listed
+        assert "mean" in text and f"{sum(i % 6 for i in range(n)) / n:.2f}" in text
+        assert f"error s{n - 1:05d}: boom" in text  # trouble is always named
+        assert ("each in the CSV" in text) is not listed  # the caption (it may wrap)
