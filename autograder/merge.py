@@ -47,14 +47,14 @@ def read_manifest(shard_out: Path) -> dict:
 
 
 def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
-                ) -> tuple[list[tuple[Path, dict, bytes, dict, Path]], int]:
-    """Every (shard out, record, its exact file bytes, manifest, result file) of the shards, checked; and n."""
+                ) -> tuple[list[tuple[Path, dict, dict, Path]], int]:
+    """Every (shard out, record, manifest, result file) of the shards, checked; and n."""
     if not shard_outs:
         raise InputError(".", "합칠 shard가 없습니다 (give the --out of every shard)")
     fp = fp or course_fingerprint(tree)
     seen: dict[int, Path] = {}
     n_all = None
-    out: list[tuple[Path, dict, bytes, dict, Path]] = []
+    out: list[tuple[Path, dict, dict, Path]] = []
     ids: dict[str, Path] = {}
     for so in shard_outs:
         m = read_manifest(so)
@@ -79,6 +79,7 @@ def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
             try:
                 raw = path.read_bytes()
                 rec = json.loads(raw)
+                del raw  # not kept: 10,000 results would be 100+ MB held for nothing
             except (OSError, ValueError):
                 raise InputError(so, f"shard {i}/{n}: the result {path.name} is missing or unreadable "
                                      "(rerun the shard, it resumes)") from None
@@ -89,7 +90,7 @@ def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
             if rec["name_id"] in ids:
                 raise InputError(so, f"student {rec.get('student')!r} is also in {ids[rec['name_id']]}")
             ids[rec["name_id"]] = so
-            out.append((Path(so), rec, raw, m, path))
+            out.append((Path(so), rec, m, path))
     missing = sorted(set(range(n_all)) - set(seen))
     if missing:
         raise InputError(shard_outs[0], f"shard(s) {', '.join(f'{k}/{n_all}' for k in missing)} missing: "
@@ -139,7 +140,7 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
     wanted = set()
     results_dir.mkdir(parents=True, exist_ok=True)
     feedback_dir.mkdir(parents=True, exist_ok=True)
-    for so, rec, raw, m, src in items:
+    for so, rec, m, src in items:
         fname = f"{safe_name(os.fsdecode(bytes.fromhex(rec['name_id'])))}.json"
         wanted.add(fname)
         _place(src, results_dir / fname)
@@ -161,9 +162,9 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
                 "feedback_dir": "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir),
                 "complete": True, "merged_from": n,
                 "students": sorted(({"name_id": r["name_id"], "file": f"{safe_name(os.fsdecode(bytes.fromhex(r['name_id'])))}.json",
-                                     "key": r["key"]} for _, r, _, _, _ in items), key=lambda e: e["file"])}
+                                     "key": r["key"]} for _, r, _, _ in items), key=lambda e: e["file"])}
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
-    write_outputs(tree, out, [r for _, r, _, _, _ in items], reused=len(items), graded=0,
+    write_outputs(tree, out, [r for _, r, _, _ in items], reused=len(items), graded=0,
                   seconds=time.time() - started, console=console)
     print(f"merged {n} shard(s), {len(items)} students: wrote {out}, its class report and feedback in {feedback_dir}")
     return errors.EXIT_OK

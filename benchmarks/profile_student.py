@@ -25,7 +25,6 @@ import os
 import pstats
 import resource
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
