@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import time
@@ -31,6 +32,8 @@ from .batch import (MANIFEST_VERSION, RESULT_VERSION, _lock_output, _remove_stal
                     state_dir, write_outputs)
 from .course import CourseTree
 from .errors import InputError
+
+_HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
 
 def read_manifest(shard_out: Path) -> dict:
@@ -83,6 +86,8 @@ def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
             except (OSError, ValueError):
                 raise InputError(so, f"shard {i}/{n}: the result {path.name} is missing or unreadable "
                                      "(rerun the shard, it resumes)") from None
+            if not isinstance(entry.get("name_id"), str) or not _HEX.fullmatch(entry["name_id"]):
+                raise InputError(so, f"manifest.json names a student with a bad name_id {entry.get('name_id')!r:.80}")
             if not isinstance(rec, dict) or rec.get("version") != RESULT_VERSION \
                     or rec.get("name_id") != entry.get("name_id") or rec.get("key") != entry.get("key"):
                 raise InputError(so, f"shard {i}/{n}: the result {path.name} is not the one its manifest lists "
@@ -154,6 +159,8 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
                 regular = False
             if regular:
                 _place(src_fb / f, dst_fb / f)
+            else:  # as in the shard (e.g. no submission: no feedback), never a stale page of an earlier merge
+                (dst_fb / f).unlink(missing_ok=True)
     for p in results_dir.glob("*.json"):  # the merged store holds exactly the merged class
         if p.name not in wanted:
             p.unlink()

@@ -120,6 +120,9 @@ def test_shards_merge_to_the_single_run(graded):
         man.write_text(json.dumps(dict(m, students=[dict(entry, key="f" * 64), *m["students"][1:]])))
         with pytest.raises(InputError, match="not the one its manifest lists"):
             merge(tree, course / "m2" / "grades.csv", shards)
+        man.write_text(json.dumps(dict(m, students=[dict(entry, name_id="../x"), *m["students"][1:]])))
+        with pytest.raises(InputError, match="bad name_id"):
+            merge(tree, course / "m2" / "grades.csv", shards)
     finally:
         man.write_bytes(saved)
     assert not (course / "m2" / "grades.csv").exists()
