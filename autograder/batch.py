@@ -15,9 +15,18 @@ Safe and resumable:
   A kill -9 loses at most the students being graded at that moment; a rerun reuses every
   result whose key still matches and grades only new or changed submissions (or everyone,
   when a check or solution changed).
-- the CSV is rebuilt from the result files and written atomically after each student, so it
-  is always a consistent snapshot: every row is a finished student (a kill -9 can only leave
-  out the students whose results were being written; the rerun adds them);
+- the CSV is rebuilt from the finished results and written atomically at most every
+  ``CSV_INTERVAL_S`` seconds during the run and once at the end (building it is O(n), so a run
+  costs O(n) per snapshot, never O(n) per student): it is always a consistent snapshot, every row
+  a finished student (a kill -9 leaves out at most the last few seconds' students; the rerun adds
+  them from their result files);
+- ``--shard i/n`` grades only the students whose stable hash (SHA-256 of the folder name's exact
+  bytes) is ``i`` modulo ``n``; each run writes ``<out>.d/manifest.json`` (its shard, the course
+  fingerprint, every student's result file and key, whether it finished), from which
+  ``autograder merge`` (:mod:`autograder.merge`) builds the same CSV, feedback and report as one
+  unsharded run;
+- ``--dask ADDRESS`` sends the students to a Dask distributed cluster instead of the local pool
+  (:func:`_grade_dask`);
 - students are graded in a pool of ``-j`` grader processes (each student's code runs in its
   own sandboxed worker started by :func:`autograder.pipeline.grade_entries`, forked from the
   grader process's :class:`autograder.run.Template`, which imported torch once). A student's
@@ -47,6 +56,9 @@ from . import __version__, errors
 from .course import CourseTree
 
 RESULT_VERSION = "1"
+MANIFEST_VERSION = "1"
+CSV_INTERVAL_S = 5.0  # at most one CSV snapshot per this many seconds during a run
+SUMMARY_ROWS = 200  # a larger class gets the summary's mean row only (rich needs ~4 ms a row; the CSV has them all)
 ENGINE_DIR = Path(__file__).resolve().parent
 
 
@@ -145,6 +157,29 @@ def safe_name(student: str) -> str:
 
 def _kept(ch: str) -> bool:
     return ch in "-_.@" or (ch.isalnum() and ch.isprintable() and ch == ch.lower() == ch.casefold())
+
+
+def shard_of(student: str, n: int) -> int:
+    """The shard (0 <= shard < n) of a student folder name: stable across machines, Python versions
+    and runs (SHA-256 of the name's exact bytes, never Python's salted ``hash``)."""
+    return int.from_bytes(hashlib.sha256(os.fsencode(student)).digest()[:8], "big") % n
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"i/n"`` with 0 <= i < n (GitHub's matrix index) -> (i, n); anything else is a one-line error."""
+    try:
+        i, n = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise ValueError(f"--shard {text!r}: expected i/n, e.g. 0/4 (shards are numbered 0 to n-1)") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise ValueError(f"--shard {text!r}: need 0 <= i < n (shards are numbered 0 to n-1)")
+    return i, n
+
+
+def record_order(record: dict) -> tuple[str, str]:
+    """One order for every listing of records (CSV, summary, report): by shown name, then by the
+    exact folder bytes (two folders may show the same cleaned name)."""
+    return (str(record.get("student", "")), str(record.get("name_id", "")))
 
 
 def display_name(student: str) -> str:
@@ -288,12 +323,14 @@ def grade_student(job: dict) -> dict:
     from .pipeline import find_entries, grade_entries
     from .report import feedback_html, feedback_markdown, to_json
 
+    keep = job.get("return_feedback")  # Dask: the client writes feedback and result (see _grade_dask)
     tree = _tree(job["root"])
     student, folder = job["student"], Path(job["folder"])
     template = _template(tree)
     if _STARTS is not None:  # the parent's per-student clock starts now (course and template ready)
         _STARTS.put((student, os.getpid()))
     started = time.time()
+    feedback = None
     record = {"version": RESULT_VERSION, "student": display_name(student), "name_id": name_id(student),
               "folder": display_name(str(folder)), "key": job["key"]}
     try:
@@ -309,9 +346,13 @@ def grade_student(job: dict) -> dict:
                                     template=template, info=info)
             record["workers"] = info.get("workers")
             md = feedback_markdown(results, student=display_name(student), check_sources=public_check_sources(tree))
-            fb = Path(job["feedback_dir"]) / safe_name(student)
-            atomic_write(fb / "feedback.md", md)
-            atomic_write(fb / "feedback.html", feedback_html(md, title=f"채점 피드백 — {display_name(student)}"))
+            html_page = feedback_html(md, title=f"채점 피드백 — {display_name(student)}")
+            if keep:
+                feedback = {"md": md, "html": html_page}
+            else:
+                fb = Path(job["feedback_dir"]) / safe_name(student)
+                atomic_write(fb / "feedback.md", md)
+                atomic_write(fb / "feedback.html", html_page)
             problems = [f"{r.id}: {r.problem}" for r in results if r.problem]
             record.update(status="graded", problem="; ".join(problems), result=to_json(results))
     except Exception as exc:  # noqa: BLE001 - one student's failure never stops the batch
@@ -324,6 +365,19 @@ def grade_student(job: dict) -> dict:
         apply_picks(record, job["picks"])
     record["seconds"] = round(time.time() - started, 3)
     record["graded_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    if keep:
+        return {"record": record, "feedback": feedback}
+    atomic_write(Path(job["result_path"]), record_bytes(record))
+    return record
+
+
+def commit_remote(job: dict, reply: dict) -> dict:
+    """The client side of a Dask student: feedback first, then the result file (the commit point)."""
+    record, feedback = reply["record"], reply.get("feedback")
+    if feedback is not None:
+        fb = Path(job["feedback_dir"]) / safe_name(job["student"])
+        atomic_write(fb / "feedback.md", feedback["md"])
+        atomic_write(fb / "feedback.html", feedback["html"])
     atomic_write(Path(job["result_path"]), record_bytes(record))
     return record
 
@@ -364,7 +418,7 @@ def csv_text(tree: CourseTree, records: list[dict]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     extra = [f"{i}:{col}" for i in ids for col in ("commit", "days_late")] if dated else []
     w.writerow(["student", *ids, "total", "max_score", "status", "problem", "key", *extra])
-    for r in sorted(records, key=lambda r: r["student"]):
+    for r in sorted(records, key=record_order):
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
         cells = [f"{by_id[i]['score']:g}" if i in by_id else "0" for i in ids]
         row = [r["student"], *cells, f"{r['result']['score']:g}", f"{tree_max(tree):g}", r["status"],
@@ -391,16 +445,19 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
     if len(set(short.values())) < len(ids) or not all(short.values()):
         short = {i: i for i in ids}
     caption = ", ".join(f"{short[i]} = {i}" for i in ids if short[i] != i)
+    listed = len(records) <= SUMMARY_ROWS
+    if not listed:
+        caption = ", ".join(x for x in [caption, f"{len(records)} students: one row each in the CSV"] if x)
     table = Table(title=f"일괄 채점 결과 (batch): {len(records)} students", caption=caption or None)
     from rich.text import Text
 
-    width = max([len(r["student"]) for r in records] + [len("student")])
+    width = max([len(r["student"]) for r in records if listed] + [len("student")])
     table.add_column("student", no_wrap=True, min_width=min(width, 40))
     for i in ids:
         table.add_column(f"{short[i]}\n/{maxes[i]:g}", justify="right", no_wrap=True)
     table.add_column(f"total\n/{tree_max(tree):g}", justify="right")
     table.add_column("status")
-    for r in sorted(records, key=lambda r: r["student"]):
+    for r in sorted(records, key=record_order) if listed else ():
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
         table.add_row(Text(r["student"]), *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
                       f"{r['result']['score']:g}", r["status"] if r["status"] != "graded" else "ok")
@@ -410,8 +467,8 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
         table.add_row("[b]mean[/b]", *[f"{mean[i]:.2f}" for i in ids],
                       f"{sum(r['result']['score'] for r in records) / len(records):.2f}", "", end_section=True)
     console.print(table)
-    errs = [r for r in records if r["status"] == "error"]
-    slow = [r for r in records if r["status"] == "timeout"]
+    errs = [r for r in sorted(records, key=record_order) if r["status"] == "error"]
+    slow = [r for r in sorted(records, key=record_order) if r["status"] == "timeout"]
     console.print(f"graded {graded}, reused {reused} unchanged result(s), {len(errs)} grader error(s) "
                   f"in {seconds:.1f} s")
     for r in errs + slow:
@@ -433,7 +490,8 @@ def _progress(total: int, initial: int, enabled: bool):
 
 def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, feedback_dir: Path | None = None,
               progress: bool = True, sandbox: bool = True, force: bool = False, console=None,
-              student_timeout_s: float | None = None, at_head: bool = False, extensions: Path | None = None) -> int:
+              student_timeout_s: float | None = None, at_head: bool = False, extensions: Path | None = None,
+              shard: tuple[int, int] = (0, 1), dask: str | None = None) -> int:
     from .errors import InputError
     from .pipeline import find_entries
 
@@ -444,6 +502,9 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     students = find_students(submissions)
     if not students:
         raise InputError(submissions, "학생 폴더가 없습니다 (no student folders inside)")
+    shard_i, shard_n = shard
+    if shard_n > 1:
+        students = [f for f in students if shard_of(f.name, shard_n) == shard_i]
     out = Path(out).resolve()
     sdir = state_dir(out)
     results_dir = sdir / "results"
@@ -460,6 +521,7 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     limit = float(student_timeout_s) if student_timeout_s else student_time_limit(tree)
     records: dict[str, dict] = {}  # by the exact folder name
     todo: list[dict] = []
+    listed: list[dict] = []  # the manifest: every student of this run (shard), graded or not yet
     from . import deadlines
     from .errors import clean_text
 
@@ -489,6 +551,7 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
         if picks is not None:
             key = hashlib.sha256(f"{key}/picks/{json.dumps(picks, sort_keys=True)}".encode()).hexdigest()
         rpath = results_dir / f"{fname}.json"
+        listed.append({"name_id": name_id(name), "file": f"{fname}.json", "key": key})
         old = None if force else load_result(rpath, name)
         if old is not None and old.get("key") == key and old.get("status") not in ("error", "timeout"):
             records[name] = old
@@ -498,18 +561,19 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
                      "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
                      "sandbox": sandbox, "picks": picks})
     reused = len(records)
+    # the feedback folder relative to the store when inside it: a store copied elsewhere (a CI artifact) still finds it
+    fb_named = "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir)
+    manifest = {"version": MANIFEST_VERSION, "shard": [shard_i, shard_n], "course": course_fp,
+                "feedback_dir": fb_named, "complete": False, "students": listed}
+    atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
 
-    def write_csv():
-        atomic_write(out, csv_text(tree, list(records.values())))
+    write_csv = Throttled(lambda: atomic_write(out, csv_text(tree, list(records.values()))), CSV_INTERVAL_S)
 
     bar = _progress(len(students), reused, progress)
     if bar is not None and reused:
         bar.set_postfix_str(f"{reused} unchanged")
-    write_csv()
+    write_csv(final=True)
     graded = 0
-    attempts: dict[str, int] = {}
-    pending = list(todo)
-    jobs = max(1, int(jobs))
 
     def finish(job, rec):
         nonlocal graded
@@ -521,66 +585,208 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
             bar.set_postfix_str(f"{rec['student']}: {rec['result']['score']:g}")
 
     try:
-        while pending:
-            ctx = get_context("spawn")  # grader processes start fresh: no state inherited
-            starts = ctx.Queue()
-            with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
-                                     initializer=_pool_init, initargs=(starts,)) as pool:
-                futures = {pool.submit(grade_student, job): job for job in pending}
-                pending = []
-                broken = False
-                running: dict[str, tuple[int, float]] = {}  # student -> (grader pid, start)
-                killed: set[str] = set()
-                while futures:
-                    done, _ = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
-                    _drain_starts(starts, running)
-                    now = time.monotonic()
-                    for fut, job in futures.items():
-                        st = running.get(job["student"])
-                        if fut not in done and st and now - st[1] > limit and job["student"] not in killed:
-                            killed.add(job["student"])
-                            _kill_grader(st[0])  # the pool breaks; the other students are requeued
-                    for fut in done:
-                        job = futures.pop(fut)
-                        try:
-                            rec = fut.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            if job["student"] in killed:
-                                rec = _timeout_record(tree, job, limit)
-                            elif killed:  # we broke the pool: this student was not at fault
-                                pending.append(job)
-                                continue
-                            else:
-                                attempts[job["student"]] = attempts.get(job["student"], 0) + 1
-                                if attempts[job["student"]] < 2:
-                                    pending.append(job)
-                                    continue
-                                rec = _error_record(tree, job, "the grader process died (twice) on this submission")
-                        except Exception as exc:  # noqa: BLE001
-                            rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
-                        finish(job, rec)
-                    if broken:
-                        for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
-                            if job["student"] in killed:
-                                finish(job, _timeout_record(tree, job, limit))
-                            else:
-                                pending.append(job)
-                        futures.clear()
-            starts.close()
-            starts.join_thread()
+        if dask:
+            _grade_dask(tree, todo, finish, address=dask, limit=limit)
+        else:
+            _grade_local(tree, todo, finish, jobs=jobs, limit=limit)
     finally:
         if bar is not None:
             bar.close()
-        write_csv()
-    print_summary(tree, list(records.values()), reused=reused, graded=graded, seconds=time.time() - started,
-                  console=console)
-    from .classreport import write_report
+        write_csv(final=True)
+    manifest["complete"] = True
+    atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
+    write_outputs(tree, out, list(records.values()), reused=reused, graded=graded, seconds=time.time() - started,
+                  console=console, csv_written=True)
+    print(f"wrote {out}, the class report {_report_path(out)} and per-student feedback in {feedback_dir}")
+    return errors.EXIT_OK
+
+
+class Throttled:
+    """``fn`` run at most once per ``interval`` seconds (the first call runs), or now with ``final=True``:
+    the CSV snapshot, whose cost is O(class size), costs O(class size) per interval, not per student."""
+
+    def __init__(self, fn, interval: float, clock=time.monotonic):
+        self.fn, self.interval, self.clock, self.last = fn, interval, clock, None
+
+    def __call__(self, final: bool = False) -> None:
+        now = self.clock()
+        if final or self.last is None or now - self.last >= self.interval:
+            self.fn()
+            self.last = self.clock()
+
+
+def _report_path(out: Path) -> Path:
     from .workflows import report_path
 
-    report = write_report(tree, out, report_path(out), records=list(records.values()))
-    print(f"wrote {out}, the class report {report} and per-student feedback in {feedback_dir}")
-    return errors.EXIT_OK
+    return report_path(out)
+
+
+def write_outputs(tree: CourseTree, out: Path, records: list[dict], *, reused: int, graded: int, seconds: float,
+                  console=None, csv_written: bool = False, header: str | None = None) -> None:
+    """The end of a run or a merge: the CSV, the summary and the class report, all from one list of
+    records in one order (:func:`record_order`), so a merge of shards writes what one run writes."""
+    from .classreport import write_report
+
+    records = sorted(records, key=record_order)
+    if not csv_written:
+        atomic_write(out, csv_text(tree, records))
+    print_summary(tree, records, reused=reused, graded=graded, seconds=seconds, console=console)
+    write_report(tree, out, _report_path(out), records=records)
+
+
+def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit: float) -> None:
+    """A pool of ``jobs`` spawn'd grader processes on this machine, with the per-student limit."""
+    attempts: dict[str, int] = {}
+    pending = list(todo)
+    jobs = max(1, int(jobs))
+    while pending:
+        ctx = get_context("spawn")  # grader processes start fresh: no state inherited
+        starts = ctx.Queue()
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
+                                 initializer=_pool_init, initargs=(starts,)) as pool:
+            futures = {pool.submit(grade_student, job): job for job in pending}
+            pending = []
+            broken = False
+            running: dict[str, tuple[int, float]] = {}  # student -> (grader pid, start)
+            killed: set[str] = set()
+            while futures:
+                done, _ = wait(futures, timeout=0.5, return_when=FIRST_COMPLETED)
+                _drain_starts(starts, running)
+                now = time.monotonic()
+                for fut, job in futures.items():
+                    st = running.get(job["student"])
+                    if fut not in done and st and now - st[1] > limit and job["student"] not in killed:
+                        killed.add(job["student"])
+                        _kill_grader(st[0])  # the pool breaks; the other students are requeued
+                for fut in done:
+                    job = futures.pop(fut)
+                    try:
+                        rec = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        if job["student"] in killed:
+                            rec = _timeout_record(tree, job, limit)
+                        elif killed:  # we broke the pool: this student was not at fault
+                            pending.append(job)
+                            continue
+                        else:
+                            attempts[job["student"]] = attempts.get(job["student"], 0) + 1
+                            if attempts[job["student"]] < 2:
+                                pending.append(job)
+                                continue
+                            rec = _error_record(tree, job, "the grader process died (twice) on this submission")
+                    except Exception as exc:  # noqa: BLE001
+                        rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
+                    finish(job, rec)
+                if broken:
+                    for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
+                        if job["student"] in killed:
+                            finish(job, _timeout_record(tree, job, limit))
+                        else:
+                            pending.append(job)
+                    futures.clear()
+        starts.close()
+        starts.join_thread()
+
+
+def _dask_student(job: dict) -> dict:
+    """What a Dask worker runs: :func:`grade_student` without writing (the client commits), after
+    saying which worker started it (for the per-student limit). The worker process keeps its
+    course and forked-worker template between students (module caches of this module)."""
+    from distributed import Queue, get_worker
+
+    _template(_tree(job["root"]))  # as locally, the clock starts once the course and the template are ready
+    try:
+        Queue(job["starts_queue"]).put([job["student"], get_worker().address], timeout=10)
+    except Exception:  # noqa: BLE001 - the limit is then counted from the submission
+        pass
+    return grade_student(dict(job, return_feedback=True))
+
+
+def _worker_fingerprint(root: str) -> str:
+    """On a Dask worker: the fingerprint of the course at ``root`` as this worker sees it."""
+    try:
+        if not (Path(root) / "course.yaml").is_file():  # load_course would look elsewhere (cwd, parents)
+            raise FileNotFoundError(f"no {Path(root) / 'course.yaml'} on this worker (no shared file system?)")
+        return course_fingerprint(_tree(root))
+    except Exception as exc:  # noqa: BLE001 - reported by the client in one line
+        from .errors import clean_text
+
+        return clean_text(f"error: cannot load the course at {root}: {type(exc).__name__}: {exc}")[:500]
+
+
+def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, limit: float) -> None:
+    """Students on a Dask distributed cluster (Slurm via dask-jobqueue, Kubernetes via dask-kubernetes,
+    or ``dask scheduler`` + ``dask worker``). The workers must see the course and the submissions at
+    the same paths as this machine (a shared file system); they write nothing: each returns the
+    record and the feedback text, and this process writes them into the result store (feedback
+    first, then the result file), so resuming, the lock and the manifest work exactly as locally.
+
+    A student running past ``limit`` seconds after its worker started it is recorded as a time-out
+    and that worker is restarted (its template and workers go with it); Dask reschedules the other
+    students it held. A student whose task kills workers repeatedly (Dask's KilledWorker) is an error row."""
+    import uuid
+
+    try:
+        from distributed import Client, Queue, wait as dwait
+    except ImportError:  # pragma: no cover - the cluster extra is not installed
+        from .errors import InputError
+
+        raise InputError(address, "--dask needs Dask distributed: pip install -e '.[cluster]'") from None
+    if not todo:
+        return
+    client = Client(address, timeout="60s")
+    try:
+        # every worker must grade with this very course and engine, read from the same path
+        mine = course_fingerprint(tree)
+        for worker, theirs in sorted(client.run(_worker_fingerprint, str(tree.root)).items()):
+            if theirs != mine:
+                from .errors import InputError
+
+                raise InputError(address, f"Dask worker {worker} " + (
+                    theirs[len("error: "):] if theirs.startswith("error: ") else
+                    f"has another course or autograder version at {tree.root} (its fingerprint differs)"))
+        qname = f"autograder-starts-{uuid.uuid4().hex}"
+        starts = Queue(qname, client=client)
+        futures = {}
+        for job in todo:
+            fut = client.submit(_dask_student, dict(job, starts_queue=qname), pure=False,
+                                key=f"grade-{name_id(job['student'])[:40]}-{uuid.uuid4().hex[:8]}")
+            futures[fut] = job
+        running: dict[str, tuple[str, float]] = {}  # student -> (worker address, start)
+        while futures:
+            try:
+                done = dwait(list(futures), timeout=0.5, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
+            while True:
+                try:
+                    student, worker = starts.get(timeout=0.01)
+                except Exception:  # noqa: BLE001 - an empty queue times out (TimeoutError or a wrapped one)
+                    break
+                running[student] = (worker, time.monotonic())
+            now = time.monotonic()
+            for fut, job in list(futures.items()):
+                st = running.get(job["student"])
+                if fut not in done and st and now - st[1] > limit:
+                    futures.pop(fut)
+                    fut.cancel()
+                    try:
+                        client.restart_workers([st[0]], raise_for_error=False)
+                    except Exception:  # noqa: BLE001
+                        pass
+                    finish(job, _timeout_record(tree, job, limit))
+            for fut in done:
+                job = futures.pop(fut, None)
+                if job is None:
+                    continue
+                try:
+                    rec = commit_remote(job, fut.result())
+                except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost connection, a bug
+                    rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
+                finish(job, rec)
+    finally:
+        client.close()
 
 
 def _lock_output(out: Path, sdir: Path):

@@ -50,7 +50,25 @@ def cmd_batch(args) -> int:
                      feedback_dir=Path(args.feedback) if args.feedback else None,
                      progress=not args.no_progress, sandbox=not args.no_sandbox,
                      force=args.force, student_timeout_s=args.student_timeout,
-                     at_head=(args.at or "").upper() == "HEAD", extensions=Path(args.extensions) if args.extensions else None)
+                     at_head=(args.at or "").upper() == "HEAD", extensions=Path(args.extensions) if args.extensions else None,
+                     shard=args.shard, dask=args.dask)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from .batch import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1]) from None
+
+
+def cmd_merge(args) -> int:
+    from .merge import merge
+
+    tree = _course(args)
+    return merge(tree, Path(args.out), [Path(s) for s in args.shards],
+                 feedback_dir=Path(args.feedback) if args.feedback else None)
 
 
 def cmd_classroom_template(args) -> int:
@@ -168,9 +186,24 @@ def add_commands(sub, epilog: str) -> None:
                    "(default: each assignment as of the commit its due date and course.yaml's late policy pick)")
     b.add_argument("--extensions", metavar="FILE", help="per-student extensions, YAML {student: {assignment id or '*': "
                    "extra days}} (default: course.yaml late.extensions)")
+    b.add_argument("--shard", type=_shard, default=(0, 1), metavar="I/N",
+                   help="grade only shard I of N (0 <= I < N): the students whose folder name's SHA-256 is I modulo N; "
+                   "combine the shards with `autograder merge`")
+    b.add_argument("--dask", metavar="ADDRESS", help="grade on a Dask distributed cluster (e.g. tcp://host:8786; needs "
+                   "the cluster extra); its workers must see the course and SUBMISSIONS_DIR at the same paths")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     b.set_defaults(func=cmd_batch)
+
+    m = sub.add_parser(
+        "merge", help="combine the result stores of `batch --shard i/n` runs into one CSV, feedback folder and report",
+        description="SHARD_OUT is the --out of each shard's batch (its store <SHARD_OUT>.d/ is read). All n shards of "
+        "one split, finished, graded with this course and engine; the output is what one unsharded batch writes.",
+        epilog=epilog, formatter_class=fmt)
+    m.add_argument("shards", nargs="+", metavar="SHARD_OUT")
+    m.add_argument("--out", default="grades.csv", help="the merged grades CSV (default grades.csv)")
+    m.add_argument("--feedback", metavar="DIR", help="per-student feedback folder (default <out>.d/feedback)")
+    m.set_defaults(func=cmd_merge)
 
     t = sub.add_parser(
         "classroom-template", help="build the GitHub Classroom student template repository (no solutions, no hidden checks)",

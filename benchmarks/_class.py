@@ -59,6 +59,18 @@ def full_submission(course: Path, student: str, ids: list[str], dest: Path | Non
     return base
 
 
+def timed_cpu(cmd, cwd) -> tuple[float, float]:
+    """(wall, CPU) seconds of a command: CPU from rusage of reaped children (the command and every
+    process it started and reaped: grader processes, templates, sandboxed workers), which a shared
+    machine inflates far less than wall time."""
+    import resource
+
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = timed(cmd, cwd)
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
 def timed(cmd, cwd) -> float:
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
     env["JUPYTER_CONFIG_DIR"] = str(Path(cwd) / ".jupyter")

@@ -12,6 +12,7 @@ the class; pass --nbgrader-students 100 to time the whole class.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from _class import NBGRADER, make_course, timed, usable_assignments
+from _class import NBGRADER, make_course, timed, timed_cpu, usable_assignments
 
 
 def synthetic(course: Path, dest: Path, n: int, ids: list[str]) -> None:
@@ -50,7 +51,7 @@ def main() -> None:
         synthetic(course, course / "submitted", args.students, ids)
         # warm the reference cache once, as an instructor's machine has it after the first student
         timed([sys.executable, "-m", "autograder", "grade", str(course / "submitted" / "student000"), "-q"], course)
-        t_batch = timed([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
+        t_batch, c_batch = timed_cpu([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
                          "--out", str(work / "grades.csv"), "-j", str(args.jobs), "--no-progress"], course)
         t_rerun = timed([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
                          "--out", str(work / "grades.csv"), "-j", str(args.jobs), "--no-progress"], course)
@@ -63,6 +64,9 @@ def main() -> None:
         print(f"assignments: {', '.join(ids)}; students: {args.students}")
         print(f"autograder batch -j {args.jobs}: {t_batch:7.1f} s ({t_batch / args.students:.2f} s/student); "
               f"rerun with nothing changed: {t_rerun:.1f} s")
+        print(f"  CPU (rusage of the batch and everything it started): {c_batch:.1f} s "
+              f"({c_batch / args.students:.2f} CPU s/student; on {os.cpu_count()} cores at best "
+              f"{c_batch / args.students / min(args.jobs, os.cpu_count() or 1):.2f} s/student)")
         print(f"nbgrader autograde (serial), {k} students timed: {nbg:7.1f} s ({per:.1f} s/student) "
               f"-> {per * args.students:7.1f} s for {args.students} students")
         print(f"ratio nbgrader / batch: {per * args.students / t_batch:.1f}x")

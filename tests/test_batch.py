@@ -89,10 +89,10 @@ def test_batch_kill_9_resume_and_rerun(tiny):
     p.communicate()
     done_before = snapshot(results)
     assert 3 <= len(done_before) < 8, f"kill came too late or too early: {sorted(done_before)}"
-    # the CSV on disk is a parseable snapshot of what was graded: every row is a finished student;
-    # only the student whose result file had just been written (-j 1) may be missing from it
+    # the CSV on disk is a parseable snapshot of what was graded: every row is a finished student
+    # (it is rewritten at most every few seconds, so the last students may be missing from it)
     rows = read_csv(out)
-    assert set(rows) <= {n[:-5] for n in done_before} and len(rows) >= len(done_before) - 1
+    assert set(rows) <= {n[:-5] for n in done_before}
     for name, row in rows.items():
         assert float(row["total"]) == expected[name]
     for name in done_before:  # every kept result file is whole JSON
