@@ -54,11 +54,6 @@ HINT_GAPS = {
     "01_initialization/grad_norms_no_activation_derivative",
     "01_initialization/grad_norms_derivative_of_output",
     "01_initialization/grad_norms_sigmoid_quarter",
-    "02_normalization/ng_divides_by_h",
-    "02_normalization/ng_does_not_restore_x",
-    "02_normalization/ng_perturbs_rows",
-    "02_normalization/ng_flattened_f_argument",
-    "02_normalization/gnb_ignores_statistics_paths",
 }
 
 
