@@ -4,7 +4,8 @@ Conventions graded here: ``p`` is the DROP probability (torch.nn.functional.drop
 scaled by 1/(1-p), masks are float64 0/1 keep-masks, and randomness comes from the ``rng`` argument.
 Probabilities are tested at p = 0.2 and 0.7 (never 0.5) so that the keep/drop conventions cannot be confused.
 Random sampling is graded by distribution (exact binomial bounds, false-failure probability <= 1e-7 per
-check); apply functions are graded exactly against the reference solution with a given mask.
+check); independence of draws (DropConnect weights, DropBlock channels) by Fisher's exact test on paired
+indicators (``independent``); apply functions are graded exactly against the reference solution with a given mask.
 """
 
 import math
