@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import expect, stats
+from autograder import expect
 from autograder.checks import check, load_module, probe
 
 _pub = load_module(Path(__file__).with_name("public.py"), "autograder_checks_01_initialization_public_helpers")
@@ -55,13 +55,6 @@ def init_rng_use(ns, seed, fn, shape, kwargs):
         "b": f(tuple(shape), rng=np.random.default_rng(seed), **kwargs),
         "c": f(tuple(shape), rng=np.random.default_rng(seed + 1), **kwargs),
     }
-
-
-@probe
-def orthogonal_corners(ns, seed, shape, n_draws):
-    rng = np.random.default_rng(seed)
-    return {"corner": np.array([np.asarray(ns.orthogonal(tuple(shape), rng=rng)).reshape(shape[0], -1)[0, 0]
-                                for _ in range(n_draws)])}
 
 
 @probe
@@ -243,27 +236,6 @@ def test_conv_weight_flattens_trailing_dims(student, seed):
     for shape in ([8, 4, 3, 3], [40, 2, 3]):
         w = student(init_samples, seed=seed, fn="orthogonal", shape=shape, kwargs={})["w"]
         _orthonormal(w, tuple(shape), 1.0, f"orthogonal({tuple(shape)})")
-
-
-HAAR_SHAPES = ([7, 3], [4, 4], [6, 10])  # tall, square, wide: an SVD-based sampler is biased on the first two
-
-
-@check("orthogonal", points=0.5)
-def test_haar_corner_sign_is_symmetric(student, seed):
-    """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2, 세로로 긴 (7, 3), 정사각 (4, 4), 가로로 긴 (6, 10)에서 각각 1000번 뽑아 이항 검정
-    (세 검정을 합쳐 올바른 구현이 실패할 확률 <= 1e-7; diag(R) 부호 보정 확인)."""
-    for i, shape in enumerate(HAAR_SHAPES):
-        c = expect.shape(student(orthogonal_corners, seed=seed + i, shape=shape, n_draws=1000)["corner"], (1000,),
-                         name=f"orthogonal({tuple(shape)})의 W[0, 0] (1000번)")
-        k = int(np.sum(c > 0))
-        if k in (0, 1000):
-            expect.fail(f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
-                        "부호에 따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다.")
-        stats.proportion(k, 1000, 0.5, fail_prob=stats.FAIL_PROB / len(HAAR_SHAPES),
-                         name=f"orthogonal({tuple(shape)})에서 W[0, 0] > 0의 비율",
-                         hint="균일(Haar) 분포라면 어떤 shape에서도 W[0, 0]의 부호는 반반입니다. SVD의 U나 V^T, 부호를 보정하지 "
-                              "않은 QR은 LAPACK의 부호 규약 때문에 한쪽으로 치우칩니다: standard normal 행렬의 QR에서 Q에 "
-                              "sign(diag(R))을 곱하세요.")
 
 
 @check("orthogonal", points=0.25)

@@ -346,6 +346,34 @@ def test_wide_matrix_has_orthonormal_rows(student, seed):
     _orthonormal(w, (50, 120), 1.0, "orthogonal((50, 120))")
 
 
+@probe
+def orthogonal_corners(ns, seed, shape, n_draws):
+    rng = np.random.default_rng(seed)
+    return {"corner": np.array([np.asarray(ns.orthogonal(tuple(shape), rng=rng)).reshape(shape[0], -1)[0, 0]
+                                for _ in range(n_draws)])}
+
+
+HAAR_SHAPES = ([7, 3], [4, 4], [6, 10])  # tall, square, wide: an SVD-based sampler is biased on the first two
+
+
+@check("orthogonal", points=0.5)
+def test_haar_corner_sign_is_symmetric(student, seed):
+    """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2, 세로로 긴 (7, 3), 정사각 (4, 4), 가로로 긴 (6, 10)에서 각각 1000번 뽑아 이항 검정
+    (세 검정을 합쳐 올바른 구현이 실패할 확률 <= 1e-7; diag(R) 부호 보정 확인)."""
+    for i, shape in enumerate(HAAR_SHAPES):
+        c = expect.shape(student(orthogonal_corners, seed=seed + i, shape=shape, n_draws=1000)["corner"], (1000,),
+                         name=f"orthogonal({tuple(shape)})의 W[0, 0] (1000번)")
+        k = int(np.sum(c > 0))
+        if k in (0, 1000):
+            expect.fail(f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
+                        "부호에 따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다.")
+        stats.proportion(k, 1000, 0.5, fail_prob=stats.FAIL_PROB / len(HAAR_SHAPES),
+                         name=f"orthogonal({tuple(shape)})에서 W[0, 0] > 0의 비율",
+                         hint="균일(Haar) 분포라면 어떤 shape에서도 W[0, 0]의 부호는 반반입니다. SVD의 U나 V^T, 부호를 보정하지 "
+                              "않은 QR은 LAPACK의 부호 규약 때문에 한쪽으로 치우칩니다: standard normal 행렬의 QR에서 Q에 "
+                              "sign(diag(R))을 곱하세요.")
+
+
 # ------------------------------------------------------------------------------------------------
 # symmetry: train_two_layer, hidden_units_identical
 # ------------------------------------------------------------------------------------------------
@@ -575,12 +603,64 @@ def grad_norms(ns, seed, activation, dims, n, scale, zero_rows):
     return {"out": list(out) if isinstance(out, (tuple, list)) else [out]}
 
 
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+_ACT = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": _sigmoid}
+_DERIV = {"linear": np.ones_like, "tanh": lambda z: 1.0 - np.tanh(z) ** 2, "relu": lambda z: (z > 0).astype(np.float64),
+          "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))}
+# known mistakes in the derivative: (activations it shows on, dh -> dz factor from (z, out), what to say)
+_DERIV_MISTAKES = (
+    (("tanh", "relu", "sigmoid"), lambda act, z, out: np.ones_like(z),
+     "활성화 함수의 도함수 f'(z)를 곱하지 않았습니다 (dz = dh로 둠): 층마다 dz = dh * f'(z)입니다."),
+    (("tanh", "sigmoid"), lambda act, z, out: _DERIV[act](out),
+     "도함수를 출력 h = f(z)에서 계산했습니다 (예: 1 - tanh(h)^2): 도함수는 h = f(z)가 아니라 z에서 계산합니다 "
+     "(tanh: 1 - tanh(z)^2 = 1 - h^2)."),
+    (("sigmoid",), lambda act, z, out: np.full_like(z, 0.25),
+     "sigmoid의 도함수를 어디서나 최댓값 1/4로 두었습니다: 도함수는 s(1 - s), s = sigmoid(z)입니다."),
+)
+
+
+def _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv):
+    """layer_gradient_norms with the derivative factor ``deriv(act, z, out)``, on grad_norms' inputs rebuilt here."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dims[0]))
+    x[:zero_rows] = 0.0
+    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:])]
+    g = rng.standard_normal((n, dims[-1]))
+    cache, h = [], x
+    for W in weights:
+        z = h @ W.T
+        cache.append((h, W, z, _ACT[activation](z)))
+        h = cache[-1][3]
+    wn, hn = np.zeros(len(weights)), np.zeros(len(weights))
+    for layer in range(len(weights) - 1, -1, -1):
+        h_in, W, z, out = cache[layer]
+        dz = g * deriv(activation, z, out)
+        wn[layer] = np.linalg.norm(dz.T @ h_in)
+        g = dz @ W
+        hn[layer] = np.linalg.norm(g)
+    return wn, hn
+
+
 def _norms_match(student, reference, *, seed, activation, dims, n=20, scale=1.5, zero_rows=0):
     kw = dict(seed=seed, activation=activation, dims=dims, n=n, scale=scale, zero_rows=zero_rows)
     got, want = student(grad_norms, **kw)["out"], reference(grad_norms, **kw)["out"]
     expect.true(len(got) == 2, "`layer_gradient_norms`는 (weight_grad_norms, input_grad_norms) 두 배열을 반환해야 하는데 "
                                f"{len(got)}개를 반환했습니다.")
     L = len(dims) - 1
+    try:
+        g2 = [np.asarray(a, dtype=np.float64) for a in got]
+    except (TypeError, ValueError):
+        g2 = None
+    if g2 is not None and all(a.shape == (L,) for a in g2) and not all(
+            np.allclose(a, np.asarray(w, dtype=np.float64), rtol=1e-9, atol=0) for a, w in zip(g2, want)):
+        for acts, deriv, text in _DERIV_MISTAKES:
+            if activation in acts:
+                alt = _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv)
+                if all(np.allclose(a, b, rtol=1e-9, atol=0) for a, b in zip(g2, alt)):
+                    expect.fail(f"`layer_gradient_norms` ({activation}): {text}")
     for name, g, w in zip(("weight_grad_norms", "input_grad_norms"), got, want):
         g = expect.shape(g, (L,), name=f"{name} ({activation}, 층 {L}개)")
         w = np.asarray(w, dtype=np.float64)

@@ -506,6 +506,9 @@ def ng_smooth(ns, seed, shape, h):
 
     def f(a):
         calls.append(tuple(np.shape(a)))
+        if tuple(np.shape(a)) != tuple(shape):
+            raise ValueError(f"f가 shape {tuple(int(n) for n in np.shape(a))}의 배열로 불렸습니다: x와 같은 shape으로 f를 "
+                             f"부르세요 (x.shape = {tuple(shape)}; 펼친 복사본이 아니라 x의 원소를 바꿔 가며 f(x)).")
         return float(np.sum(w * np.sin(a)) + 0.5 * np.sum(v * a) ** 2)
 
     grad = ns.numeric_gradient(f, x) if h is None else ns.numeric_gradient(f, x, h=h)
@@ -519,6 +522,27 @@ def ng_inputs(seed, shape):
     rng = np.random.default_rng(seed)
     x = rng.uniform(-2.0, 2.0, shape)
     return x, rng.uniform(0.5, 2.0, shape), rng.uniform(-1.0, 1.0, shape)
+
+
+def ng_replayed(seed, shape, mistake, h=1e-5):
+    """What a known numeric_gradient mistake gives on ng_smooth's f, replayed here on the inputs rebuilt
+    from the seed: "rows" moves a whole row x[i] at once, "no_restore" leaves each element at old - h."""
+    x, w, v = ng_inputs(seed, shape)
+
+    def f(a):
+        return float(np.sum(w * np.sin(a)) + 0.5 * np.sum(v * a) ** 2)
+
+    grad = np.zeros(x.shape)
+    for idx in (range(x.shape[0]) if mistake == "rows" else np.ndindex(x.shape)):
+        old = x[idx].copy() if mistake == "rows" else x[idx]
+        x[idx] = old + h
+        fp = f(x)
+        x[idx] = old - h
+        fm = f(x)
+        if mistake == "rows":
+            x[idx] = old
+        grad[idx] = (fp - fm) / (2 * h)
+    return grad
 
 
 def ng_expected(seed, shape):
@@ -547,6 +571,14 @@ def gn_backward(ns, seed, shape, groups, eps):
     return {"dx": dx, "dgamma": dgamma, "dbeta": dbeta, "x_before": x_before, "x_after": x}
 
 
+def gn_inputs(seed, shape):
+    """gn_backward's x, gamma, dout, rebuilt here in the grader from the seed."""
+    rng = np.random.default_rng(seed)
+    C = shape[1]
+    x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, (1, C, 1, 1)) + rng.uniform(-2, 2, (1, C, 1, 1))
+    return x, rng.uniform(0.5, 2.0, C), rng.standard_normal(shape)
+
+
 NG_CENTERED_HINT = ("중심 차분 (f(x + h e_i) - f(x - h e_i)) / (2h)을 쓰세요. 전진 차분 (f(x + h e_i) - f(x)) / h는 "
                     "오차가 O(h)라 (h = 1e-5이면 약 1e-5) 역전파를 검사하기에 너무 부정확합니다.")
 
@@ -558,7 +590,13 @@ def test_ng_matches_the_analytic_gradient(student, seed):
     want = ng_expected(seed, [4, 5])
     # Centered differences with h = 1e-5: truncation h^2/6 * |f'''| <= 1e-10 * 40, rounding ~ 1e-16 * |f| / h
     # <= 1e-9; a forward difference errs by h/2 * |f''| ~ 1e-5. 1e-7 separates the two with margin.
-    allclose(r["grad"], want, "grad", NG_CENTERED_HINT, rtol=0.0, atol=1e-7)
+    alts = {"grad가 정확한 값의 2배입니다: 중심 차분을 2h가 아니라 h로 나눴습니다 ((f(x + h e_i) - f(x - h e_i)) / (2h)).":
+            2 * want,
+            "원소를 움직인 뒤 x[idx] = old로 되돌리지 않아 뒤의 원소들이 옮겨진 x에서 미분되었습니다: "
+            "fp, fm을 구한 뒤 원래 값으로 되돌리세요.": ng_replayed(seed, [4, 5], "no_restore"),
+            "x[i] 행 전체를 한꺼번에 움직였습니다: np.ndindex(x.shape)로 원소 하나씩 움직이세요 (x[idx]).":
+            ng_replayed(seed, [4, 5], "rows")}
+    allclose(r["grad"], want, "grad", NG_CENTERED_HINT, alts=alts, rtol=0.0, atol=1e-7)
 
 
 @check("numeric_gradient", points=1)
@@ -594,7 +632,13 @@ GNB_HINT = ("GroupNorm의 평균·분산은 (샘플, 그룹)마다 m = (C // G) 
 def test_gnb_dx_matches_reference(student, reference, seed):
     """dx: (샘플, 그룹)마다 평균과 분산을 거쳐 가는 항까지 포함 ((3, 6, 4, 5), G = 3)."""
     kw = dict(shape=[3, 6, 4, 5], groups=3, eps=1e-5)
-    allclose(student(gn_backward, seed=seed, **kw)["dx"], reference(gn_backward, seed=seed, **kw)["dx"], "dx", GNB_HINT)
+    x, gamma, dout = gn_inputs(seed, (3, 6, 4, 5))
+    xg = x.reshape(3, 3, -1)
+    constants = ((dout * gamma[None, :, None, None]).reshape(3, 3, -1) / np.sqrt(xg.var(axis=2, keepdims=True) + 1e-5))
+    alts = {"dx = dout * gamma / sqrt(var + eps)와 같습니다: 그룹의 평균과 분산도 x의 함수이므로 그 경로로 오는 두 항 "
+            "(- sum(dxhat) - x_hat * sum(dxhat * x_hat)) / m을 더해야 합니다.": constants.reshape(x.shape)}
+    allclose(student(gn_backward, seed=seed, **kw)["dx"], reference(gn_backward, seed=seed, **kw)["dx"], "dx", GNB_HINT,
+             alts=alts)
 
 
 @check("groupnorm_backward", points=1)

@@ -1,12 +1,11 @@
 """Hidden checks of assignment 03 (dropout and its relatives).
 
-Independence of random draws is tested with Fisher's exact test on paired indicators (two-sided; a correct
-sampler fails with probability <= the stated fail_prob, since the test is conservative), so these checks do
-not depend on the drop rate being right: the rate has its own checks.
+Independence of random draws is tested with Fisher's exact test on paired indicators (public.py's
+``independent``; two-sided; a correct sampler fails with probability <= the stated fail_prob, since the test is
+conservative), so these checks do not depend on the drop rate being right: the rate has its own checks.
 """
 
 import importlib.util
-import math
 from pathlib import Path
 
 import numpy as np
@@ -25,42 +24,13 @@ def _public():
 
 _P = _public()
 binary_mask, channel_zero, sample_zero, probe_input = _P.binary_mask, _P.channel_zero, _P.sample_zero, _P.probe_input
+independent = _P.independent
 dropout_mask_draw, dropout_train, spatial_draw, drop_path_draw = (
     _P.dropout_mask_draw, _P.dropout_train, _P.spatial_draw, _P.drop_path_draw)
 dropout_backward_given_cache, linear_mask_average, dropconnect_mask_draw = (
     _P.dropout_backward_given_cache, _P.linear_mask_average, _P.dropconnect_mask_draw)
 dropconnect_apply, dropblock_pixels, dropblock_apply, sd_rates, mc_scripted = (
     _P.dropconnect_apply, _P.dropblock_pixels, _P.dropblock_apply, _P.sd_rates, _P.mc_scripted)
-
-
-def fisher_exact_pvalue(table) -> float:
-    """Two-sided p-value of Fisher's exact test on a 2x2 table (as scipy.stats.fisher_exact, which costs
-    seconds to import): the hypergeometric probability of every table with the observed margins that is
-    no more likely than the observed one (relative tolerance 1e-7, as scipy)."""
-    (a, b), (c, d) = table
-    row, col, n = a + b, a + c, a + b + c + d
-    lo, hi = max(0, row + col - n), min(row, col)
-    x = np.arange(lo, hi + 1)
-    lg = np.vectorize(math.lgamma, otypes=[float])
-    logp = (lg(col + 1) - lg(x + 1) - lg(col - x + 1) + lg(n - col + 1) - lg(row - x + 1) - lg(n - col - row + x + 1)
-            - (math.lgamma(n + 1) - math.lgamma(row + 1) - math.lgamma(n - row + 1)))
-    p_obs = logp[a - lo]
-    return float(min(1.0, np.exp(logp[logp <= p_obs + 1e-7]).sum()))
-
-
-def independent(a, b, *, name, fail_prob=1e-7):
-    """Paired boolean indicators a[i], b[i] independent (Fisher's exact test, false failure <= fail_prob)."""
-    a, b = np.asarray(a, bool).ravel(), np.asarray(b, bool).ravel()
-    table = [[int(np.sum(a & b)), int(np.sum(a & ~b))], [int(np.sum(~a & b)), int(np.sum(~a & ~b))]]
-    pval = fisher_exact_pvalue(table)
-    if pval < fail_prob:
-        n = a.size
-        both, pa, pb = table[0][0] / n, a.mean(), b.mean()
-        expect.fail(
-            f"`{name}`: 서로 독립이어야 하는 {n}쌍에서 둘 다 버려진 비율이 {both:.4f}인데, 독립이면 {pa:.4f} x {pb:.4f} = "
-            f"{pa * pb:.4f} 근처여야 합니다 (Fisher 정확 검정 p-value {pval:.2g} < {fail_prob:g}; 올바른 구현이 실패할 확률 "
-            f"<= {fail_prob:g}). 마스크 하나를 여러 곳에 broadcast해서 같이 쓰고 있지 않은지 확인하세요."
-        )
 
 
 def same_values(got, want, name, hint):
@@ -102,26 +72,6 @@ def test_mask_comes_from_the_given_rng(student, seed):
 # ----------------------------------------------------------------------------------------------
 # 1.2 dropout_forward
 # ----------------------------------------------------------------------------------------------
-@probe
-def dropout_test_mode(ns, seed):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((20, 30))
-    out, cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
-    return {"out": out}
-
-
-@check("dropout_forward", points=1)
-def test_test_mode_is_identity(student, seed):
-    """test 모드에서는 out = x (스케일도, 마스크도 없음; p=0.7)."""
-    r = student(dropout_test_mode, seed=seed)
-    x = probe_input(seed, (20, 30))
-    out = expect.shape(r["out"], x.shape, name="out")
-    if np.allclose(out, x * 0.3):
-        expect.fail("`out`: test 모드에서 x*(1-p)를 반환했습니다. inverted dropout은 학습 때 이미 1/(1-p)를 곱했으므로 "
-                    "test 모드는 항등 함수입니다 (그건 vanilla dropout의 weight scaling 규칙입니다).")
-    expect.allclose(out, x, name="out (test 모드)")
-
-
 @check("dropout_forward", points=1, requires="kept_values_are_scaled_by_inverse_keep_probability")
 def test_forward_does_not_modify_input(student, seed):
     """dropout_forward는 입력 x를 바꾸지 않음 (in-place 연산 금지)."""
@@ -144,14 +94,6 @@ def test_cache_holds_the_mask_used(student, seed):
 # ----------------------------------------------------------------------------------------------
 # 1.3 dropout_backward
 # ----------------------------------------------------------------------------------------------
-@check("dropout_backward", points=1)
-def test_backward_in_test_mode_is_identity(student, reference, seed):
-    """test 모드 역전파: dx = dout (cache = (None, p, "test"))."""
-    kw = dict(seed=seed, p=0.7, mode="test")
-    expect.allclose(student(dropout_backward_given_cache, **kw)["dx"], reference(dropout_backward_given_cache, **kw)["dx"],
-                    name="dx (test 모드)")
-
-
 @probe
 def dropout_round_trip(ns, seed, p):
     rng = np.random.default_rng(seed)
@@ -184,15 +126,6 @@ def test_inverted_mask_average_equals_plain_layer(student, reference, seed):
 # ----------------------------------------------------------------------------------------------
 # 3. DropConnect
 # ----------------------------------------------------------------------------------------------
-@check("sample_dropconnect_mask", points=1)
-def test_dropconnect_mask_elements_are_independent(student, seed):
-    """가중치마다 독립: 같은 입력/같은 출력 뉴런을 공유해도 따로 뽑힘 (p=0.7)."""
-    m = expect.shape(student(dropconnect_mask_draw, seed=seed, p=0.7, shape=[200, 100])["mask"], (200, 100), name="mask")
-    z = m == 0
-    independent(z[0::2], z[1::2], name="mask[2i, j]와 mask[2i+1, j] (같은 출력 뉴런)", fail_prob=5e-8)
-    independent(z[:, 0::2], z[:, 1::2], name="mask[i, 2j]와 mask[i, 2j+1] (같은 입력 뉴런)", fail_prob=5e-8)
-
-
 @check("dropconnect_linear", points=1)
 def test_bias_is_neither_masked_nor_rescaled(student, reference, seed):
     """모든 가중치를 끈 마스크에서 출력은 b 그대로 (p=0.7)."""
@@ -223,22 +156,6 @@ def test_spatial_dropout_does_not_modify_input(student, seed):
 # ----------------------------------------------------------------------------------------------
 # 5. DropBlock
 # ----------------------------------------------------------------------------------------------
-@check("sample_dropblock_mask", points=1)
-def test_blocks_are_sampled_independently_per_channel(student, seed):
-    """채널마다 씨앗을 따로 뽑음 (torchvision drop_block2d; 채널끼리 공유하지 않음)."""
-    N, C, H, W = 2048, 2, 12, 16
-    r = student(dropblock_pixels, seed=seed, shape=[N, C, H, W], block_size=5, p=0.2, pixel=[5, 8])
-    pix = expect.shape(r["pix"], (N, C), name="mask[:, :, 5, 8]")
-    independent(pix[:, 0] == 0, pix[:, 1] == 0, name="mask[n, 0, 5, 8]와 mask[n, 1, 5, 8] (채널 방향)")
-
-
-@check("dropblock", points=1)
-def test_dropblock_normalizes_over_the_whole_batch(student, reference, seed):
-    """스케일 numel/sum은 배치 전체에서 한 번 (샘플마다 유지 비율이 달라도)."""
-    expect.allclose(student(dropblock_apply, seed=seed, kind="uneven")["out"],
-                    reference(dropblock_apply, seed=seed, kind="uneven")["out"], name="out")
-
-
 @check("dropblock", points=1, requires="dropblock_rescales_by_numel_over_kept")
 def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
     """마스크가 모두 0이면 출력은 모두 0 (0/0 = NaN이 아님)."""
@@ -249,13 +166,6 @@ def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
 # ----------------------------------------------------------------------------------------------
 # 6. drop path / stochastic depth
 # ----------------------------------------------------------------------------------------------
-@check("drop_path", points=1)
-def test_drop_path_is_identity_when_not_training(student, seed):
-    """training=False이면 out = x (p=0.7)."""
-    r = student(drop_path_draw, seed=seed, p=0.7, shape=[8, 5], training=False)
-    expect.allclose(r["out"], probe_input(seed, (8, 5)), name="out (training=False)")
-
-
 @check("drop_path", points=1, requires="each_sample_is_dropped_or_scaled_as_a_whole")
 def test_drop_path_does_not_modify_input(student, seed):
     """drop_path는 입력 x를 바꾸지 않음."""

@@ -4,8 +4,11 @@ Conventions graded here: ``p`` is the DROP probability (torch.nn.functional.drop
 scaled by 1/(1-p), masks are float64 0/1 keep-masks, and randomness comes from the ``rng`` argument.
 Probabilities are tested at p = 0.2 and 0.7 (never 0.5) so that the keep/drop conventions cannot be confused.
 Random sampling is graded by distribution (exact binomial bounds, false-failure probability <= 1e-7 per
-check); apply functions are graded exactly against the reference solution with a given mask.
+check); independence of draws (DropConnect weights, DropBlock channels) by Fisher's exact test on paired
+indicators (``independent``); apply functions are graded exactly against the reference solution with a given mask.
 """
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -47,6 +50,36 @@ def block_orphans(dropped, bs):
     return dropped & ~covered
 
 
+def fisher_exact_pvalue(table) -> float:
+    """Two-sided p-value of Fisher's exact test on a 2x2 table (as scipy.stats.fisher_exact, which costs
+    seconds to import): the hypergeometric probability of every table with the observed margins that is
+    no more likely than the observed one (relative tolerance 1e-7, as scipy)."""
+    (a, b), (c, d) = table
+    row, col, n = a + b, a + c, a + b + c + d
+    lo, hi = max(0, row + col - n), min(row, col)
+    x = np.arange(lo, hi + 1)
+    lg = np.vectorize(math.lgamma, otypes=[float])
+    logp = (lg(col + 1) - lg(x + 1) - lg(col - x + 1) + lg(n - col + 1) - lg(row - x + 1) - lg(n - col - row + x + 1)
+            - (math.lgamma(n + 1) - math.lgamma(row + 1) - math.lgamma(n - row + 1)))
+    p_obs = logp[a - lo]
+    return float(min(1.0, np.exp(logp[logp <= p_obs + 1e-7]).sum()))
+
+
+def independent(a, b, *, name, fail_prob=1e-7):
+    """Paired boolean indicators a[i], b[i] independent (Fisher's exact test, false failure <= fail_prob)."""
+    a, b = np.asarray(a, bool).ravel(), np.asarray(b, bool).ravel()
+    table = [[int(np.sum(a & b)), int(np.sum(a & ~b))], [int(np.sum(~a & b)), int(np.sum(~a & ~b))]]
+    pval = fisher_exact_pvalue(table)
+    if pval < fail_prob:
+        n = a.size
+        both, pa, pb = table[0][0] / n, a.mean(), b.mean()
+        expect.fail(
+            f"`{name}`: 서로 독립이어야 하는 {n}쌍에서 둘 다 버려진 비율이 {both:.4f}인데, 독립이면 {pa:.4f} x {pb:.4f} = "
+            f"{pa * pb:.4f} 근처여야 합니다 (Fisher 정확 검정 p-value {pval:.2g} < {fail_prob:g}; 올바른 구현이 실패할 확률 "
+            f"<= {fail_prob:g}). 마스크 하나를 여러 곳에 broadcast해서 같이 쓰고 있지 않은지 확인하세요."
+        )
+
+
 def dropblock_gamma(p, bs, H, W):
     return p * H * W / (bs ** 2 * (H - bs + 1) * (W - bs + 1))
 
@@ -70,7 +103,11 @@ def test_mask_is_float64_zero_one_with_given_shape(student, seed):
 def test_drop_fraction_is_p(student, seed):
     """버려지는 비율이 p=0.2 (drop probability, not keep probability)."""
     m = expect.shape(student(dropout_mask_draw, seed=seed, p=0.2, shape=[20000])["mask"], (20000,), name="mask")
-    stats.proportion(int(np.sum(m == 0)), m.size, 0.2, name="mask에서 0(버림)의 비율, p=0.2")
+    # a correct mask has all 20000 elements equal with probability 0.8^20000 + 0.2^20000 < 1e-1900
+    with expect.hinted("mask의 원소 20000개가 모두 같은 값입니다: 원소마다 따로 뽑지 않고 값 하나(또는 한 샘플의 마스크)를 "
+                       "broadcast한 것 같습니다. rng.random(shape) >= p로 원소마다 독립적으로 뽑으세요.",
+                       fits=lambda: bool(np.all(m == m[0]))):
+        stats.proportion(int(np.sum(m == 0)), m.size, 0.2, name="mask에서 0(버림)의 비율, p=0.2")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -113,6 +150,26 @@ def test_forward_drop_fraction_is_p(student, seed):
     stats.proportion(int(np.sum(out == 0)), out.size, 0.2, name="out에서 0의 비율, p=0.2")
 
 
+@probe
+def dropout_test_mode(ns, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((20, 30))
+    out, cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
+    return {"out": out}
+
+
+@check("dropout_forward", points=1)
+def test_test_mode_is_identity(student, seed):
+    """test 모드에서는 out = x (스케일도, 마스크도 없음; p=0.7)."""
+    r = student(dropout_test_mode, seed=seed)
+    x = probe_input(seed, (20, 30))
+    out = expect.shape(r["out"], x.shape, name="out")
+    if np.allclose(out, x * 0.3):
+        expect.fail("`out`: test 모드에서 x*(1-p)를 반환했습니다. inverted dropout은 학습 때 이미 1/(1-p)를 곱했으므로 "
+                    "test 모드는 항등 함수입니다 (그건 vanilla dropout의 weight scaling 규칙입니다).")
+    expect.allclose(out, x, name="out (test 모드)")
+
+
 # ----------------------------------------------------------------------------------------------
 # 1.3 dropout_backward
 # ----------------------------------------------------------------------------------------------
@@ -128,8 +185,24 @@ def dropout_backward_given_cache(ns, seed, p, mode):
 def test_backward_scales_upstream_gradient_by_the_mask(student, reference, seed):
     """학습 모드 역전파: dx = dout * mask / (1-p), 주어진 cache=(mask, p, "train")로 (p=0.2)."""
     kw = dict(seed=seed, p=0.2, mode="train")
-    expect.allclose(student(dropout_backward_given_cache, **kw)["dx"], reference(dropout_backward_given_cache, **kw)["dx"],
-                    name="dx")
+    got = student(dropout_backward_given_cache, **kw)["dx"]
+    rng = np.random.default_rng(seed)  # the probe's dout and mask, rebuilt here
+    dout = rng.standard_normal((30, 20))
+    mask = (rng.random((30, 20)) >= 0.2).astype(np.float64)
+    with expect.hinted("dx = dout * mask와 같습니다: 순전파가 x * mask / (1 - p)이므로 역전파에도 1/(1 - p)를 곱합니다 "
+                       "(dx = dout * mask / (1 - p)).",
+                       fits=lambda: np.shape(got) == dout.shape and np.allclose(got, dout * mask, rtol=1e-9)):
+        expect.allclose(got, reference(dropout_backward_given_cache, **kw)["dx"], name="dx")
+
+
+@check("dropout_backward", points=1)
+def test_backward_in_test_mode_is_identity(student, reference, seed):
+    """test 모드 역전파: dx = dout (cache = (None, p, "test"))."""
+    kw = dict(seed=seed, p=0.7, mode="test")
+    with expect.hinted('test 모드에서는 cache의 mask가 None이고 순전파가 항등 함수이므로 dx = dout입니다: '
+                       'mode == "train"일 때만 마스크를 곱하세요.', on_error=True):
+        expect.allclose(student(dropout_backward_given_cache, **kw)["dx"],
+                        reference(dropout_backward_given_cache, **kw)["dx"], name="dx (test 모드)")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -194,6 +267,15 @@ def test_dropconnect_drop_fraction_is_p(student, seed):
     stats.proportion(int(np.sum(m == 0)), m.size, 0.2, name="mask에서 0(버림)의 비율, p=0.2")
 
 
+@check("sample_dropconnect_mask", points=1)
+def test_dropconnect_mask_elements_are_independent(student, seed):
+    """가중치마다 독립: 같은 입력/같은 출력 뉴런을 공유해도 따로 뽑힘 (p=0.7)."""
+    m = expect.shape(student(dropconnect_mask_draw, seed=seed, p=0.7, shape=[200, 100])["mask"], (200, 100), name="mask")
+    z = m == 0
+    independent(z[0::2], z[1::2], name="mask[2i, j]와 mask[2i+1, j] (같은 출력 뉴런)", fail_prob=5e-8)
+    independent(z[:, 0::2], z[:, 1::2], name="mask[i, 2j]와 mask[i, 2j+1] (같은 입력 뉴런)", fail_prob=5e-8)
+
+
 @probe
 def dropconnect_apply(ns, seed, p, mask_kind):
     rng = np.random.default_rng(seed)
@@ -206,7 +288,20 @@ def dropconnect_apply(ns, seed, p, mask_kind):
 def test_masked_weights_are_rescaled_by_inverse_keep_probability(student, reference, seed):
     """y = x @ (W * mask) / (1-p) + b, 주어진 마스크로 (p=0.2)."""
     kw = dict(seed=seed, p=0.2, mask_kind="random")
-    expect.allclose(student(dropconnect_apply, **kw)["y"], reference(dropconnect_apply, **kw)["y"], name="y")
+    got = student(dropconnect_apply, **kw)["y"]
+    rng = np.random.default_rng(seed)  # the probe's inputs, rebuilt here
+    x, W, b = rng.standard_normal((8, 6)), rng.standard_normal((6, 5)), rng.standard_normal(5)
+    mask = (rng.random((6, 5)) >= 0.2).astype(np.float64)
+    plain = x @ (W * mask) + b
+
+    def equals(want):
+        return np.shape(got) == want.shape and np.allclose(got, want, rtol=1e-9)
+
+    with expect.hinted("y = x @ (W * mask) + b와 같습니다: 살아남은 가중치를 1/(1 - p)로 스케일하세요 "
+                       "(y = x @ (W * mask) / (1 - p) + b).", fits=lambda: equals(plain)), \
+            expect.hinted("y = (x @ (W * mask) + b) / (1 - p)와 같습니다: bias까지 1/(1 - p)로 나눴습니다. bias는 마스크도 "
+                          "스케일도 받지 않습니다 (y = x @ (W * mask) / (1 - p) + b).", fits=lambda: equals(plain / 0.8)):
+        expect.allclose(got, reference(dropconnect_apply, **kw)["y"], name="y")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -249,7 +344,11 @@ def test_channel_drop_fraction_is_p(student, seed):
     shape = (10000, 2, 2, 2)
     out = expect.shape(student(spatial_draw, seed=seed, p=0.2, shape=list(shape))["out"], shape, name="out")
     z = channel_zero(out)
-    stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 채널 맵의 비율, p=0.2")
+    # a correct sampler gives all 10000 samples the same 2-channel pattern with probability < 0.68^9999 < 1e-1600
+    with expect.hinted("모든 샘플이 같은 채널 패턴으로 버려졌습니다: (1, C, 1, 1) 마스크 하나를 배치 전체에 broadcast한 것 "
+                       "같습니다. 마스크는 (N, C, 1, 1)로, 샘플과 채널마다 따로 뽑으세요.",
+                       fits=lambda: bool(np.all(z == z[0]))):
+        stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 채널 맵의 비율, p=0.2")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,6 +406,15 @@ def test_interior_pixel_drop_rate_matches_gamma(student, seed):
                      name=f"픽셀 (5, 8)이 버려진 비율 (gamma={gamma:.4g}, 기대 1-(1-gamma)^25={q:.4f})")
 
 
+@check("sample_dropblock_mask", points=1)
+def test_blocks_are_sampled_independently_per_channel(student, seed):
+    """채널마다 씨앗을 따로 뽑음 (torchvision drop_block2d; 채널끼리 공유하지 않음)."""
+    N, C, H, W = 2048, 2, 12, 16
+    r = student(dropblock_pixels, seed=seed, shape=[N, C, H, W], block_size=5, p=0.2, pixel=[5, 8])
+    pix = expect.shape(r["pix"], (N, C), name="mask[:, :, 5, 8]")
+    independent(pix[:, 0] == 0, pix[:, 1] == 0, name="mask[n, 0, 5, 8]와 mask[n, 1, 5, 8] (채널 방향)")
+
+
 @probe
 def dropblock_apply(ns, seed, kind):
     rng = np.random.default_rng(seed)
@@ -322,11 +430,49 @@ def dropblock_apply(ns, seed, kind):
     return {"out": ns.dropblock(x, mask)}
 
 
+def dropblock_inputs(seed, kind):
+    """The (x, mask) that ``dropblock_apply`` builds, rebuilt here in the grader from the seed."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, 2, 6, 6))
+    if kind == "same_count":
+        mask = np.broadcast_to((rng.random((6, 6)) >= 0.3).astype(np.float64), x.shape).copy()
+    elif kind == "uneven":
+        rates = np.array([0.1, 0.5, 0.9])[:, None, None, None]
+        mask = (rng.random(x.shape) >= rates).astype(np.float64)
+        mask[0, 0, 0, 0] = 1.0
+    else:
+        mask = np.zeros(x.shape)
+    return x, mask
+
+
+def _equals(got, want):
+    return np.shape(got) == want.shape and np.allclose(got, want, rtol=1e-9)
+
+
 @check("dropblock", points=1)
 def test_dropblock_rescales_by_numel_over_kept(student, reference, seed):
     """out = x * mask * numel(mask) / sum(mask) (모든 샘플/채널이 같은 수를 유지하는 마스크)."""
-    expect.allclose(student(dropblock_apply, seed=seed, kind="same_count")["out"],
-                    reference(dropblock_apply, seed=seed, kind="same_count")["out"], name="out")
+    got = student(dropblock_apply, seed=seed, kind="same_count")["out"]
+    x, mask = dropblock_inputs(seed, "same_count")
+    with expect.hinted("out = x * mask와 같습니다: 살아남은 값을 스케일 numel(mask) / sum(mask)로 키우지 않았습니다.",
+                       fits=lambda: _equals(got, x * mask)):
+        expect.allclose(got, reference(dropblock_apply, seed=seed, kind="same_count")["out"], name="out")
+
+
+@check("dropblock", points=1)
+def test_dropblock_normalizes_over_the_whole_batch(student, reference, seed):
+    """스케일 numel/sum은 배치 전체에서 한 번 (샘플마다 유지 비율이 달라도)."""
+    got = student(dropblock_apply, seed=seed, kind="uneven")["out"]
+    x, mask = dropblock_inputs(seed, "uneven")
+    per_sample = x * mask * (mask[0].size / mask.sum(axis=(1, 2, 3), keepdims=True))
+    per_map = x * mask * (mask[0, 0].size / mask.sum(axis=(2, 3), keepdims=True))
+    with expect.hinted("샘플마다 numel / sum을 따로 구해 스케일했습니다: 스케일 numel(mask) / sum(mask)는 배치 전체에서 "
+                       "한 번 구합니다 (torchvision drop_block2d).", fits=lambda: _equals(got, per_sample)), \
+            expect.hinted("채널 맵마다 numel / sum을 따로 구해 스케일했습니다: 스케일 numel(mask) / sum(mask)는 배치 전체에서 "
+                          "한 번 구합니다 (torchvision drop_block2d).", fits=lambda: _equals(got, per_map)), \
+            expect.hinted("out = x * mask와 같습니다: 살아남은 값을 스케일 numel(mask) / sum(mask)로 키우지 않았습니다.",
+                          fits=lambda: _equals(got, x * mask)):
+        expect.allclose(got, reference(dropblock_apply, seed=seed, kind="uneven")["out"], name="out")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,6 +502,10 @@ def test_each_sample_is_dropped_or_scaled_as_a_whole(student, seed):
     expect.true(not partial.any(), f"`out`: {int(partial.sum())}개 샘플이 일부 원소만 0입니다. DropPath는 샘플 하나의 잔차 "
                                    "가지 전체를 끕니다: 마스크 shape을 (N, 1, 1, ...)로 뽑으세요.")
     dropped = sample_zero(out)
+    x = probe_input(seed, shape)
+    if (~dropped).any() and np.allclose(out[~dropped], x[~dropped] / 0.2):
+        expect.fail("`out`: 살아남은 샘플이 x[n]/p입니다. p는 버릴(drop) 확률이므로 살아남은 샘플은 x[n]/(1 - p)이고, "
+                    "샘플은 확률 1 - p로 살아남습니다 (p를 생존 확률로 썼습니다).")
     # all 64 samples dropped at p = 0.2 has probability 0.2^64 < 1e-44: an all-zero output is not drop path
     expect.true(not dropped.all(), "`out`: 모든 샘플이 0입니다. p=0.2이면 대부분의 샘플은 살아남아 x[n]/(1-p)가 되어야 합니다.")
     expect.allclose(out[~dropped], probe_input(seed, shape)[~dropped] / 0.8, name="out (살아남은 샘플)")
@@ -367,7 +517,18 @@ def test_sample_drop_fraction_is_p(student, seed):
     shape = (20000, 3)
     out = expect.shape(student(drop_path_draw, seed=seed, p=0.2, shape=list(shape), training=True)["out"], shape, name="out")
     z = sample_zero(out)
-    stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 샘플의 비율, p=0.2")
+    # a correct sampler drops all or none of 20000 samples with probability 0.2^20000 + 0.8^20000 < 1e-1900
+    with expect.hinted("20000개 샘플이 모두 함께 버려지거나 모두 함께 살아남았습니다: 배치 전체에 한 번만 뽑았습니다 "
+                       "(torchvision의 mode='batch'). 샘플마다 따로 (N, 1, 1, ...) 마스크를 뽑으세요.",
+                       fits=lambda: bool(z.all() or not z.any())):
+        stats.proportion(int(z.sum()), z.size, 0.2, name="0이 된 샘플의 비율, p=0.2")
+
+
+@check("drop_path", points=1)
+def test_drop_path_is_identity_when_not_training(student, seed):
+    """training=False이면 out = x (p=0.7)."""
+    r = student(drop_path_draw, seed=seed, p=0.7, shape=[8, 5], training=False)
+    expect.allclose(r["out"], probe_input(seed, (8, 5)), name="out (training=False)")
 
 
 @probe
@@ -551,7 +712,7 @@ def numgrad_sin(ns, seed, shape):
 @check("numeric_gradient", points=0.5)
 def test_any_number_of_dimensions(student, seed):
     """1차원 (5,)과 3차원 (2, 3, 4) x에서도 모든 원소의 기울기 (f = sin, 정답 cos(x) dout)."""
-    for shape in ([5], [2, 3, 4]):
+    for shape in ([2, 3, 4], [5]):
         r = student(numgrad_sin, seed=seed, shape=shape)
         got = expect.shape(r["grad"], tuple(shape), name=f"grad (x.shape = {tuple(shape)})")
         x, dout = numgrad_inputs("sin", seed, shape)

@@ -280,9 +280,9 @@ def test_posterize_keeps_the_top_bits(student, reference, seed):
         compare_ops(student, reference, seed, ops, "rand")
 
 
-@check("apply_op", points=1)
+@check("apply_op", points=0.5)
 def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
-    """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255)."""
+    """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255), 24 x 30."""
     with expect.hinted('equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님).'):
         for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
             compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))

@@ -351,8 +351,20 @@ def cutmix_case(ns, seed):
 def test_cutmix_pastes_partner_box(student, reference, seed):
     """x_mix[..., y1:y2, x1:x2] = roll(x, 1, 0)[..., y1:y2, x1:x2], 나머지는 x 그대로."""
     s, r = student(cutmix_case, seed=seed), reference(cutmix_case, seed=seed)
-    for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
-        expect.allclose(s["x"][k], r["x"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[0]")
+    # the in-place mistake replayed on the probe's input rebuilt here: x_mix = x pastes into the caller's x,
+    # so every returned x_mix is that same x after all four pastes
+    x = np.random.default_rng(seed).random((4, 2, 6, 8))
+    for x1, y1, x2, y2 in [(2, 1, 6, 4), (0, 0, 3, 6), (5, 2, 8, 6), (0, 0, 8, 6)]:
+        x[..., y1:y2, x1:x2] = np.roll(x, 1, 0)[..., y1:y2, x1:x2]
+
+    def pasted_in_place():
+        return isinstance(s["x"], list) and len(s["x"]) == 4 and all(
+            np.shape(g) == x.shape and np.allclose(np.asarray(g, dtype=np.float64), x, rtol=1e-12) for g in s["x"])
+
+    with expect.hinted("네 번의 호출 결과가 모두, 입력 x에 네 상자를 차례로 붙여 넣은 같은 배열입니다: x_mix = x는 복사가 아니라서 "
+                       "호출한 쪽의 x를 제자리에서 바꿉니다. x.clone()에 붙여 넣으세요.", fits=pasted_in_place):
+        for k, box in enumerate(["(2, 1, 6, 4)", "(0, 0, 3, 6)", "(5, 2, 8, 6)", "(0, 0, 8, 6) 전체"]):
+            expect.allclose(s["x"][k], r["x"][k], name=f"cutmix(x (4, 2, 6, 8), y, box={box})[0]")
 
 
 @check("cutmix", points=1)
@@ -366,10 +378,11 @@ def test_label_weight_is_kept_area(student, reference, seed):
 
 # ------------------------------------------------------------------ apply_op
 @probe
-def ops_on_images(ns, seed, ops, kind, batch=0):
+def ops_on_images(ns, seed, ops, kind, batch=0, size=(9, 11)):
     rng = np.random.default_rng(seed)
-    shape_rgb = (batch, 3, 9, 11) if batch else (3, 9, 11)
-    shape_gray = (batch, 1, 9, 11) if batch else (1, 9, 11)
+    H, W = size
+    shape_rgb = (batch, 3, H, W) if batch else (3, H, W)
+    shape_gray = (batch, 1, H, W) if batch else (1, H, W)
 
     def make(shape):
         if kind == "levels":
@@ -394,11 +407,13 @@ def ops_on_images(ns, seed, ops, kind, batch=0):
     return {"out": out}
 
 
-def compare_ops(student, reference, seed, ops, kind, batch=0):
-    s = student(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
-    r = reference(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch)["out"]
+def compare_ops(student, reference, seed, ops, kind, batch=0, size=None):
+    extra = {} if size is None else {"size": list(size)}  # probe calls (and public_reference.json) as before
+    s = student(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch, **extra)["out"]
+    r = reference(ops_on_images, seed=seed, ops=ops, kind=kind, batch=batch, **extra)["out"]
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
-    shp = f"({batch}, C, 9, 11)" if batch else "(C, 9, 11)"
+    H, W = (9, 11) if size is None else size
+    shp = f"({batch}, C, {H}, {W})" if batch else f"(C, {H}, {W})"
     for k, (got, want) in enumerate(zip(s, r)):
         name, m = ops[k // 2]
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m})')
@@ -656,6 +671,14 @@ def test_translate_moves_by_truncated_whole_pixels(student, reference, seed):
     with expect.hinted('이동량은 int(magnitude)처럼 0 쪽으로 잘라낸 정수 픽셀입니다 (반올림이 아님).'):
         ops = [["TranslateX", 3.7], ["TranslateX", -2.6], ["TranslateY", 4.2], ["TranslateY", -1.9]]
         compare_ops(student, reference, seed, ops, "rand")
+
+
+@check("apply_op", points=0.5)
+def test_equalize_uses_the_pil_step_lut(student, reference, seed):
+    """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision의 step 기반 LUT (24 x 30 = 720 픽셀)."""
+    with expect.hinted('equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님).'):
+        for kind in ("levels", "rand"):  # 720 pixels: step > 0 (under 256 pixels PIL's LUT is the identity)
+            compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
 
 
 @check("apply_op", points=0.5)

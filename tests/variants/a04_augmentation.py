@@ -185,7 +185,7 @@ BUGS = [
     bug("op_equalize_plain_cdf", "apply_op",
         [("lut = (cum[:, :-1] + step // 2) // step.clamp(min=1)\n        lut = torch.cat([torch.zeros_like(step), lut.clamp(0, 255)], 1)",
           "lut = cum * 255 // (H * W)")],
-        {"equalize_follows_the_pil_histogram_lut", "ops_treat_leading_dims_as_a_batch"},
+        {"equalize_uses_the_pil_step_lut", "equalize_follows_the_pil_histogram_lut", "ops_treat_leading_dims_as_a_batch"},
         "textbook CDF lookup table instead of PIL's step-based one"),
     bug("op_sharpness_blurs_border", "apply_op",
         [("if H <= 2 or W <= 2:\n            return img.clone()",
