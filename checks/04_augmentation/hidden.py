@@ -4,16 +4,41 @@ Distribution checks state their false-failure probability (<= 1e-7 per check); d
 draws are jittered by independent Uniform(0, 1) noise in the grader before the DKW test.
 """
 
+import importlib.util
 import math
+from pathlib import Path
 
 import numpy as np
 
 from autograder import expect, stats
 from autograder.checks import check, probe
 
-RA_NAMES = ["Identity", "ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color",
-            "Contrast", "Sharpness", "Posterize", "Solarize", "AutoContrast", "Equalize"]
-SIGNED = {"ShearX", "ShearY", "TranslateX", "TranslateY", "Rotate", "Brightness", "Color", "Contrast", "Sharpness"}
+
+def _public():
+    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
+    spec = importlib.util.spec_from_file_location("_checks_04_augmentation_public_for_hidden",
+                                                  Path(__file__).with_name("public.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_P = _public()
+# probes and helpers shared with the public checks: one definition, in public.py
+RA_NAMES = _P.RA_NAMES
+SIGNED = _P.SIGNED
+_same_as_reference = _P._same_as_reference
+hflip_draws = _P.hflip_draws
+crop_param_draws = _P.crop_param_draws
+cutout_center_draws = _P.cutout_center_draws
+erasing_draws_h = _P.erasing_draws_h
+mixup_lambda_draws = _P.mixup_lambda_draws
+cutmix_box_draws = _P.cutmix_box_draws
+ra_draws_h = _P.ra_draws_h
+_signs = _P._signs
+ta_draws_h = _P.ta_draws_h
+soft_ce_case_h = _P.soft_ce_case_h
+worst_case_h = _P.worst_case_h
 
 
 def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
@@ -24,15 +49,7 @@ def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
     stats.dkw(k + u, stats.uniform_cdf(0.0, float(n_cells)), fail_prob=fail_prob, name=name, what=what)
 
 
-def _same_as_reference(student, reference, probe_fn, key, name, **kw):
-    expect.allclose(student(probe_fn, **kw)[key], reference(probe_fn, **kw)[key], name=name)
-
-
 # ------------------------------------------------------------------ random_horizontal_flip
-@probe
-def hflip_draws(ns, seed, n, p):
-    g = torch.Generator().manual_seed(seed)
-    return {"flips": np.array([bool(ns.sample_hflip(p, g)) for _ in range(n)])}
 
 
 @probe
@@ -55,10 +72,6 @@ def test_random_flip_returns_image_or_its_mirror(student, seed):
 
 
 # ------------------------------------------------------------------ random_crop
-@probe
-def crop_param_draws(ns, seed, n):
-    g = torch.Generator().manual_seed(seed)
-    return {"ij": np.array([list(ns.sample_crop_params((1, 6, 8), (5, 6), 1, g)) for _ in range(n)], dtype=np.int64)}
 
 
 @probe
@@ -142,12 +155,6 @@ def test_cutout_does_not_modify_input(student, reference, seed):
     _same_as_reference(student, reference, cutout_inplace, "after", "cutout 호출 뒤의 입력 img", seed=seed)
 
 
-@probe
-def cutout_center_draws(ns, seed, n):
-    g = torch.Generator().manual_seed(seed)
-    return {"c": np.array([list(ns.sample_cutout_center(7, 9, g)) for _ in range(n)], dtype=np.int64)}
-
-
 # ------------------------------------------------------------------ random_erasing
 @probe
 def erase_inplace(ns, seed):
@@ -160,16 +167,6 @@ def erase_inplace(ns, seed):
 def test_erase_does_not_modify_input(student, reference, seed):
     """erase는 복사본을 반환하고 입력은 그대로 둡니다 (torchvision F.erase(inplace=False))."""
     _same_as_reference(student, reference, erase_inplace, "after", "erase 호출 뒤의 입력 img", seed=seed)
-
-
-@probe
-def erasing_draws_h(ns, seed, n, shape, scale, ratio):
-    g = torch.Generator().manual_seed(seed)
-    out = []
-    for _ in range(n):
-        p = ns.sample_erasing_params(tuple(shape), tuple(scale), tuple(ratio), g)
-        out.append([-1, -1, -1, -1] if p is None else [int(v) for v in p])
-    return {"params": np.array(out, dtype=np.int64)}
 
 
 def _fit_probability(H, W, scale, ratio):
@@ -199,10 +196,6 @@ def test_erasing_gives_up_after_ten_tries(student, seed):
 
 
 # ------------------------------------------------------------------ mixup
-@probe
-def mixup_lambda_draws(ns, seed, n, alpha):
-    g = torch.Generator().manual_seed(seed)
-    return {"lam": np.array([float(ns.sample_mixup_lambda(alpha, g)) for _ in range(n)])}
 
 
 # ------------------------------------------------------------------ cutmix
@@ -220,12 +213,6 @@ def test_cutmix_does_not_modify_inputs(student, reference, seed):
     """cutmix는 새 배치를 반환하고 x와 y는 그대로 둡니다."""
     _same_as_reference(student, reference, cutmix_inplace, "x", "cutmix 호출 뒤의 입력 x", seed=seed)
     _same_as_reference(student, reference, cutmix_inplace, "y", "cutmix 호출 뒤의 입력 y", seed=seed)
-
-
-@probe
-def cutmix_box_draws(ns, seed, n, H, W, lam):
-    g = torch.Generator().manual_seed(seed)
-    return {"boxes": np.array([[int(v) for v in ns.sample_cutmix_box(H, W, lam, g)] for _ in range(n)], dtype=np.int64)}
 
 
 # ------------------------------------------------------------------ apply_op
@@ -297,56 +284,12 @@ def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
 
 
 # ------------------------------------------------------------------ rand_augment_ops
-@probe
-def ra_draws_h(ns, seed, calls, num_ops, magnitude):
-    g = torch.Generator().manual_seed(seed)
-    names, mags, lens = [], [], []
-    for _ in range(calls):
-        ops = ns.rand_augment_ops(num_ops, magnitude, g, image_size=(32, 32))
-        lens.append(len(ops))
-        for name, m in ops:
-            names.append(str(name))
-            mags.append(float(m))
-    return {"names": names, "mags": np.array(mags), "lens": np.array(lens, dtype=np.int64)}
-
-
-def _signs(names, mags, what, seed):
-    known = [n in RA_NAMES for n in names]
-    expect.true(all(known), f"`{what}`: torchvision 표에 없는 연산 이름이 있습니다.")
-    mags = expect.finite(mags, name="magnitudes")
-    signed = np.array([n in SIGNED for n in names], dtype=bool)
-    unsigned_neg = [(n, float(m)) for n, m, s in zip(names, mags, signed) if not s and m < 0]
-    expect.true(not unsigned_neg, f"부호가 없는 연산 {unsigned_neg[0][0] if unsigned_neg else ''}에 음수 강도 "
-                                  f"{unsigned_neg[0][1] if unsigned_neg else ''}: Posterize/Solarize/AutoContrast/"
-                                  "Equalize/Identity는 부호를 바꾸지 않습니다.")
-    sel = signed & (mags != 0)
-    stats.proportion(int(np.sum(mags[sel] < 0)), int(sel.sum()), 0.5,
-                     name=f"`{what}`: 부호가 있는 연산에서 음수 강도의 비율")
 
 
 # ------------------------------------------------------------------ trivial_augment_op
-@probe
-def ta_draws_h(ns, seed, n):
-    g = torch.Generator().manual_seed(seed)
-    names, mags = [], []
-    for _ in range(n):
-        name, m = ns.trivial_augment_op(g)
-        names.append(str(name))
-        mags.append(float(m))
-    return {"names": names, "mags": np.array(mags)}
 
 
 # ------------------------------------------------------------------ label_smoothing
-@probe
-def soft_ce_case_h(ns, seed, scale, grad):
-    rng = np.random.default_rng(seed)
-    z = torch.tensor(rng.standard_normal((6, 5)) * scale, requires_grad=grad)
-    t = torch.tensor(rng.dirichlet(np.ones(5), size=6))
-    loss = ns.soft_cross_entropy(z, t)
-    if not grad:
-        return {"loss": loss}
-    loss.backward()
-    return {"loss": loss, "grad": z.grad}
 
 
 @check("label_smoothing", points=0.5)
@@ -394,16 +337,5 @@ def test_leaves_input_and_parameter_gradients_untouched(student, reference, seed
 
 
 # ------------------------------------------------------------------ worst_of_k
-@probe
-def worst_case_h(ns, seed):
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed % 100000)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
-                                torch.nn.Linear(12, 5)).double()
-    x = torch.tensor(rng.random((8, 1, 4, 4)))
-    y = torch.tensor(rng.integers(0, 5, 8))
-    augs = [lambda t: t, lambda t: t.flip(-1), lambda t: 0.5 * t, lambda t: t.roll(1, -2), lambda t: 1 - t]
-    xw, idx = ns.worst_of_k(model, x, y, augs)
-    return {"x": xw, "idx": idx}
 
 
