@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 from .errors import clean_name, clean_text
@@ -52,22 +50,11 @@ def json_bytes(data, *, indent: int | None = 2) -> bytes:
 
 
 def write_json_atomic(path, data) -> None:
-    """Write ``data`` to ``path`` via a temporary file and ``os.replace``; the temporary file is
-    removed if anything fails (nothing is left behind, an old file stays whole)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json_bytes(data)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Write ``data`` as JSON through :func:`autograder.batch.atomic_write` (temporary file, fsync,
+    ``os.replace``; nothing is left behind on failure and an old file stays whole)."""
+    from .batch import atomic_write
+
+    atomic_write(Path(path), json_bytes(data))
 
 
 def print_table(results: list[AssignmentResult], *, console=None, details: bool = True) -> None:
