@@ -64,7 +64,9 @@ def test_cell(exercise: str, points: float, comment: str = ""):
 def written_cell(grade_id: str, points: float, model_answer: str):
     """A markdown answer graded by hand. In the source notebook it holds the model answer
     (for graders); nbgrader replaces the whole cell with "YOUR ANSWER HERE" on release."""
-    return new_markdown_cell(model_answer.strip("\n"), metadata=_meta(grade_id, grade=True, solution=True, points=points))
+    return new_markdown_cell(
+        model_answer.strip("\n"), metadata=_meta(grade_id, grade=True, solution=True, points=points)
+    )
 
 
 def build(cells, *, title: str = "") -> nbformat.NotebookNode:

@@ -190,8 +190,7 @@ def display_name(student: str) -> str:
 
 
 def find_students(submissions: Path) -> list[Path]:
-    return sorted(p for p in Path(submissions).iterdir()
-                  if p.is_dir() and not p.name.startswith((".", "_")))
+    return sorted(p for p in Path(submissions).iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def load_result(path: Path, student: str | None = None) -> dict | None:
@@ -331,19 +330,33 @@ def grade_student(job: dict) -> dict:
         _STARTS.put((student, os.getpid()))
     started = time.time()
     feedback = None
-    record = {"version": RESULT_VERSION, "student": display_name(student), "name_id": name_id(student),
-              "folder": display_name(str(folder)), "key": job["key"]}
+    record = {
+        "version": RESULT_VERSION,
+        "student": display_name(student),
+        "name_id": name_id(student),
+        "folder": display_name(str(folder)),
+        "key": job["key"],
+    }
     try:
         try:
             entries = find_entries(tree, [folder])
         except InputError as exc:
             entries = None
-            record.update(status="no_submission", problem=str(exc), result={"score": 0, "max_score": tree_max(tree),
-                                                                            "assignments": []})
+            record.update(
+                status="no_submission",
+                problem=str(exc),
+                result={"score": 0, "max_score": tree_max(tree), "assignments": []},
+            )
         if entries is not None:
             info: dict = {}
-            results = grade_entries(tree, entries, visibilities=tuple(job["visibilities"]), sandbox=job["sandbox"],
-                                    template=template, info=info)
+            results = grade_entries(
+                tree,
+                entries,
+                visibilities=tuple(job["visibilities"]),
+                sandbox=job["sandbox"],
+                template=template,
+                info=info,
+            )
             record["workers"] = info.get("workers")
             md = feedback_markdown(results, student=display_name(student), check_sources=public_check_sources(tree))
             html_page = feedback_html(md, title=f"채점 피드백 — {display_name(student)}")
@@ -358,9 +371,12 @@ def grade_student(job: dict) -> dict:
     except Exception as exc:  # noqa: BLE001 - one student's failure never stops the batch
         from .errors import clean_text
 
-        record.update(status="error", problem=clean_text(f"grader error: {type(exc).__name__}: {exc}"),
-                      traceback=clean_text(traceback.format_exc()[-4000:]),
-                      result={"score": 0, "max_score": tree_max(tree), "assignments": []})
+        record.update(
+            status="error",
+            problem=clean_text(f"grader error: {type(exc).__name__}: {exc}"),
+            traceback=clean_text(traceback.format_exc()[-4000:]),
+            result={"score": 0, "max_score": tree_max(tree), "assignments": []},
+        )
     if job.get("picks") is not None:
         apply_picks(record, job["picks"])
     record["seconds"] = round(time.time() - started, 3)
@@ -391,7 +407,7 @@ def apply_picks(record: dict, picks: list[dict]) -> None:
     notes = []
     for p in picks:
         a = by_id.get(p["assignment"])
-        if p.get("problem") and not p.get("commit") or p.get("problem") and a is not None and a.get("problem"):
+        if (p.get("problem") and not p.get("commit")) or (p.get("problem") and a is not None and a.get("problem")):
             notes.append(f"{p['assignment']}: {p['problem']}")
             if a is not None:
                 a["problem"] = p["problem"]
@@ -421,8 +437,15 @@ def csv_text(tree: CourseTree, records: list[dict]) -> str:
     for r in sorted(records, key=record_order):
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
         cells = [f"{by_id[i]['score']:g}" if i in by_id else "0" for i in ids]
-        row = [r["student"], *cells, f"{r['result']['score']:g}", f"{tree_max(tree):g}", r["status"],
-               (r.get("problem") or "").replace("\n", " ")[:500], r["key"][:16]]
+        row = [
+            r["student"],
+            *cells,
+            f"{r['result']['score']:g}",
+            f"{tree_max(tree):g}",
+            r["status"],
+            (r.get("problem") or "").replace("\n", " ")[:500],
+            r["key"][:16],
+        ]
         if dated:
             picks = {p["assignment"]: p for p in r.get("picks") or []}
             for i in ids:
@@ -432,8 +455,9 @@ def csv_text(tree: CourseTree, records: list[dict]) -> str:
     return buf.getvalue()
 
 
-def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded: int, seconds: float,
-                  console=None) -> None:
+def print_summary(
+    tree: CourseTree, records: list[dict], *, reused: int, graded: int, seconds: float, console=None
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -459,18 +483,31 @@ def print_summary(tree: CourseTree, records: list[dict], *, reused: int, graded:
     table.add_column("status")
     for r in sorted(records, key=record_order) if listed else ():
         by_id = {a["id"]: a for a in r["result"].get("assignments", [])}
-        table.add_row(Text(r["student"]), *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
-                      f"{r['result']['score']:g}", r["status"] if r["status"] != "graded" else "ok")
+        table.add_row(
+            Text(r["student"]),
+            *[f"{by_id[i]['score']:g}" if i in by_id else "-" for i in ids],
+            f"{r['result']['score']:g}",
+            r["status"] if r["status"] != "graded" else "ok",
+        )
     if records:
-        mean = {i: sum(next((a["score"] for a in r["result"].get("assignments", []) if a["id"] == i), 0)
-                       for r in records) / len(records) for i in ids}
-        table.add_row("[b]mean[/b]", *[f"{mean[i]:.2f}" for i in ids],
-                      f"{sum(r['result']['score'] for r in records) / len(records):.2f}", "", end_section=True)
+        mean = {
+            i: sum(next((a["score"] for a in r["result"].get("assignments", []) if a["id"] == i), 0) for r in records)
+            / len(records)
+            for i in ids
+        }
+        table.add_row(
+            "[b]mean[/b]",
+            *[f"{mean[i]:.2f}" for i in ids],
+            f"{sum(r['result']['score'] for r in records) / len(records):.2f}",
+            "",
+            end_section=True,
+        )
     console.print(table)
     errs = [r for r in sorted(records, key=record_order) if r["status"] == "error"]
     slow = [r for r in sorted(records, key=record_order) if r["status"] == "timeout"]
-    console.print(f"graded {graded}, reused {reused} unchanged result(s), {len(errs)} grader error(s) "
-                  f"in {seconds:.1f} s")
+    console.print(
+        f"graded {graded}, reused {reused} unchanged result(s), {len(errs)} grader error(s) in {seconds:.1f} s"
+    )
     for r in errs + slow:
         console.print(Text.assemble((r["status"], "red"), " ", r["student"], ": ", r["problem"]))
 
@@ -488,17 +525,32 @@ def _progress(total: int, initial: int, enabled: bool):
     return tqdm(total=total, initial=initial, unit="student", desc="grading", file=sys.stderr, dynamic_ncols=True)
 
 
-def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, feedback_dir: Path | None = None,
-              progress: bool = True, sandbox: bool = True, force: bool = False, console=None,
-              student_timeout_s: float | None = None, at_head: bool = False, extensions: Path | None = None,
-              shard: tuple[int, int] = (0, 1), dask: str | None = None) -> int:
+def run_batch(
+    tree: CourseTree,
+    submissions: Path,
+    *,
+    out: Path,
+    jobs: int = 2,
+    feedback_dir: Path | None = None,
+    progress: bool = True,
+    sandbox: bool = True,
+    force: bool = False,
+    console=None,
+    student_timeout_s: float | None = None,
+    at_head: bool = False,
+    extensions: Path | None = None,
+    shard: tuple[int, int] = (0, 1),
+    dask: str | None = None,
+) -> int:
     from .errors import InputError
     from .pipeline import find_entries
 
     started = time.time()
     submissions = Path(submissions)
     if not submissions.is_dir():
-        raise InputError(submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)")
+        raise InputError(
+            submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)"
+        )
     students = find_students(submissions)
     if not students:
         raise InputError(submissions, "학생 폴더가 없습니다 (no student folders inside)")
@@ -513,8 +565,10 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
     _remove_stale_temporaries(out, results_dir, feedback_dir)
     visibilities = ("public", "hidden")
     if not tree.has_solutions:
-        print("warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
-              file=sys.stderr)
+        print(
+            "warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
+            file=sys.stderr,
+        )
         visibilities = ("public",)
     course_fp = course_fingerprint(tree)
 
@@ -538,8 +592,10 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
             try:
                 picks = [p.to_json() for p in deadlines.snapshot(tree, folder, name, graded_folder, extensions=ext)]
             except (deadlines.NotARepository, OSError, subprocess.SubprocessError) as exc:
-                picks = [{"assignment": a.id, "commit": None, "problem": clean_text(f"git: {exc}")}
-                         for a in tree.model.assignments]
+                picks = [
+                    {"assignment": a.id, "commit": None, "problem": clean_text(f"git: {exc}")}
+                    for a in tree.model.assignments
+                ]
         try:
             entries = find_entries(tree, [graded_folder])
         except InputError as exc:
@@ -557,14 +613,30 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
             records[name] = old
             continue
         # the folder as named, never resolved: a student folder that is a link is refused, not followed
-        todo.append({"root": str(tree.root), "student": name, "folder": str(graded_folder.absolute()), "key": key,
-                     "result_path": str(rpath), "feedback_dir": str(feedback_dir), "visibilities": list(visibilities),
-                     "sandbox": sandbox, "picks": picks})
+        todo.append(
+            {
+                "root": str(tree.root),
+                "student": name,
+                "folder": str(graded_folder.absolute()),
+                "key": key,
+                "result_path": str(rpath),
+                "feedback_dir": str(feedback_dir),
+                "visibilities": list(visibilities),
+                "sandbox": sandbox,
+                "picks": picks,
+            }
+        )
     reused = len(records)
     # the feedback folder relative to the store when inside it: a store copied elsewhere (a CI artifact) still finds it
     fb_named = "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir)
-    manifest = {"version": MANIFEST_VERSION, "shard": [shard_i, shard_n], "course": course_fp,
-                "feedback_dir": fb_named, "complete": False, "students": listed}
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "shard": [shard_i, shard_n],
+        "course": course_fp,
+        "feedback_dir": fb_named,
+        "complete": False,
+        "students": listed,
+    }
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
 
     write_csv = Throttled(lambda: atomic_write(out, csv_text(tree, list(records.values()))), CSV_INTERVAL_S)
@@ -595,8 +667,16 @@ def run_batch(tree: CourseTree, submissions: Path, *, out: Path, jobs: int = 2, 
         write_csv(final=True)
     manifest["complete"] = True
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
-    write_outputs(tree, out, list(records.values()), reused=reused, graded=graded, seconds=time.time() - started,
-                  console=console, csv_written=True)
+    write_outputs(
+        tree,
+        out,
+        list(records.values()),
+        reused=reused,
+        graded=graded,
+        seconds=time.time() - started,
+        console=console,
+        csv_written=True,
+    )
     print(f"wrote {out}, the class report {_report_path(out)} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
 
@@ -621,8 +701,18 @@ def _report_path(out: Path) -> Path:
     return report_path(out)
 
 
-def write_outputs(tree: CourseTree, out: Path, records: list[dict], *, reused: int, graded: int, seconds: float,
-                  console=None, csv_written: bool = False, header: str | None = None) -> None:
+def write_outputs(
+    tree: CourseTree,
+    out: Path,
+    records: list[dict],
+    *,
+    reused: int,
+    graded: int,
+    seconds: float,
+    console=None,
+    csv_written: bool = False,
+    header: str | None = None,
+) -> None:
     """The end of a run or a merge: the CSV, the summary and the class report, all from one list of
     records in one order (:func:`record_order`), so a merge of shards writes what one run writes."""
     from .classreport import write_report
@@ -642,8 +732,9 @@ def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit
     while pending:
         ctx = get_context("spawn")  # grader processes start fresh: no state inherited
         starts = ctx.Queue()
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending)), mp_context=ctx,
-                                 initializer=_pool_init, initargs=(starts,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(pending)), mp_context=ctx, initializer=_pool_init, initargs=(starts,)
+        ) as pool:
             futures = {pool.submit(grade_student, job): job for job in pending}
             pending = []
             broken = False
@@ -728,7 +819,8 @@ def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, lim
     import uuid
 
     try:
-        from distributed import Client, Queue, wait as dwait
+        from distributed import Client, Queue
+        from distributed import wait as dwait
     except ImportError:  # pragma: no cover - the cluster extra is not installed
         from .errors import InputError
 
@@ -743,15 +835,25 @@ def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, lim
             if theirs != mine:
                 from .errors import InputError
 
-                raise InputError(address, f"Dask worker {worker} " + (
-                    theirs[len("error: "):] if theirs.startswith("error: ") else
-                    f"has another course or autograder version at {tree.root} (its fingerprint differs)"))
+                raise InputError(
+                    address,
+                    f"Dask worker {worker} "
+                    + (
+                        theirs[len("error: ") :]
+                        if theirs.startswith("error: ")
+                        else f"has another course or autograder version at {tree.root} (its fingerprint differs)"
+                    ),
+                )
         qname = f"autograder-starts-{uuid.uuid4().hex}"
         starts = Queue(qname, client=client)
         futures = {}
         for job in todo:
-            fut = client.submit(_dask_student, dict(job, starts_queue=qname), pure=False,
-                                key=f"grade-{name_id(job['student'])[:40]}-{uuid.uuid4().hex[:8]}")
+            fut = client.submit(
+                _dask_student,
+                dict(job, starts_queue=qname),
+                pure=False,
+                key=f"grade-{name_id(job['student'])[:40]}-{uuid.uuid4().hex[:8]}",
+            )
             futures[fut] = job
         running: dict[str, tuple[str, float]] = {}  # student -> (worker address, start)
         while futures:
@@ -801,7 +903,9 @@ def _lock_output(out: Path, sdir: Path):
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         f.close()
-        raise InputError(out, "다른 autograder batch가 이 결과에 쓰는 중입니다 (another batch is writing this output)") from None
+        raise InputError(
+            out, "다른 autograder batch가 이 결과에 쓰는 중입니다 (another batch is writing this output)"
+        ) from None
     return f
 
 
@@ -831,15 +935,25 @@ def _drain_starts(starts, running: dict) -> None:
 def _error_record(tree: CourseTree, job: dict, problem: str, status: str = "error") -> dict:
     from .errors import clean_text
 
-    rec = {"version": RESULT_VERSION, "student": display_name(job["student"]), "name_id": name_id(job["student"]),
-           "folder": display_name(job["folder"]), "key": job["key"], "status": status,
-           "problem": clean_text(f"grader error: {problem}" if status == "error" else problem),
-           "result": {"score": 0, "max_score": tree_max(tree), "assignments": []}}
+    rec = {
+        "version": RESULT_VERSION,
+        "student": display_name(job["student"]),
+        "name_id": name_id(job["student"]),
+        "folder": display_name(job["folder"]),
+        "key": job["key"],
+        "status": status,
+        "problem": clean_text(f"grader error: {problem}" if status == "error" else problem),
+        "result": {"score": 0, "max_score": tree_max(tree), "assignments": []},
+    }
     atomic_write(Path(job["result_path"]), record_bytes(rec))
     return rec
 
 
 def _timeout_record(tree: CourseTree, job: dict, limit: float) -> dict:
-    return _error_record(tree, job, f"채점이 학생당 제한 시간 {limit:g}초를 넘어 중단되었습니다 (timeout: grading this "
-                                    f"submission took longer than the per-student limit of {limit:g} s; scored 0)",
-                         status="timeout")
+    return _error_record(
+        tree,
+        job,
+        f"채점이 학생당 제한 시간 {limit:g}초를 넘어 중단되었습니다 (timeout: grading this "
+        f"submission took longer than the per-student limit of {limit:g} s; scored 0)",
+        status="timeout",
+    )

@@ -105,15 +105,24 @@ def _checks_in_module(module, visibility: str) -> list[CheckSpec]:
         meta = getattr(fn, "__check__", None)
         if meta is None or not callable(fn):
             continue
-        cid = name[5:] if name.startswith("test_") else name
+        cid = name.removeprefix("test_")
         fixtures = tuple(inspect.signature(fn).parameters)
         unknown = set(fixtures) - {"student", "reference", "seed"}
         if unknown:
             raise TypeError(f"check {name}: unknown fixtures {sorted(unknown)}")
         doc = inspect.getdoc(fn) or ""
         specs.append(
-            CheckSpec(meta["exercise"], meta["points"], fn, cid, visibility, doc, inspect.getsource(fn), fixtures,
-                      meta.get("requires", ""))
+            CheckSpec(
+                meta["exercise"],
+                meta["points"],
+                fn,
+                cid,
+                visibility,
+                doc,
+                inspect.getsource(fn),
+                fixtures,
+                meta.get("requires", ""),
+            )
         )
     specs.sort(key=lambda s: s.fn.__code__.co_firstlineno)
     return specs
@@ -183,11 +192,15 @@ def _load_checks(checks_dir: Path, assignment_id: str, visibilities) -> list[Che
             if pre is None and "public" not in visibilities:
                 continue  # hidden checks alone (listing ids): a public prerequisite is not loaded
             if pre is None or pre.exercise != s.exercise:
-                raise ValueError(f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which is not "
-                                 f"an earlier check of exercise {s.exercise!r} (public checks come before hidden ones)")
+                raise ValueError(
+                    f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which is not "
+                    f"an earlier check of exercise {s.exercise!r} (public checks come before hidden ones)"
+                )
             if pre.requires:
-                raise ValueError(f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which itself "
-                                 "requires another check: name the main check directly")
+                raise ValueError(
+                    f"{checks_dir}/{assignment_id}: check {s.id!r} requires {s.requires!r}, which itself "
+                    "requires another check: name the main check directly"
+                )
         seen[s.id] = s
     return specs
 

@@ -70,7 +70,9 @@ def load_records(csv_path: Path) -> list[dict]:
 
     results = state_dir(Path(csv_path).resolve()) / "results"
     if not results.is_dir():
-        raise InputError(csv_path, f"batch 결과 폴더 {results}가 없습니다 (run `autograder batch` with --out {csv_path} first)")
+        raise InputError(
+            csv_path, f"batch 결과 폴더 {results}가 없습니다 (run `autograder batch` with --out {csv_path} first)"
+        )
     records = [r for p in sorted(results.glob("*.json")) if (r := load_result(p)) is not None]
     if not records:
         raise InputError(csv_path, f"{results}에 학생 결과가 없습니다 (no student results)")
@@ -98,8 +100,13 @@ def class_stats(tree, records: list[dict]) -> ClassStats:
                 key = (a["id"], str(c.get("id")))
                 st = checks.get(key)
                 if st is None:
-                    st = checks[key] = CheckStats(a["id"], str(c.get("id")), str(c.get("exercise")),
-                                                  float(c.get("max_score") or 0), str(c.get("visibility", "")))
+                    st = checks[key] = CheckStats(
+                        a["id"],
+                        str(c.get("id")),
+                        str(c.get("exercise")),
+                        float(c.get("max_score") or 0),
+                        str(c.get("visibility", "")),
+                    )
                 st.attempts += 1
                 if c.get("status") != "passed":
                     st.failures += 1
@@ -142,7 +149,8 @@ def _distribution_plot(stats: ClassStats) -> str:
         mean = sum(vals) / len(vals) if vals else 0
         ax.axvline(mean, color="C3", ls="--", lw=1)
         ax.set_title(f"{aid} (mean {mean:.1f}/{top:g}, n={len(vals)})", fontsize=10)
-        ax.set_xlabel("score"); ax.set_ylabel("students")
+        ax.set_xlabel("score")
+        ax.set_ylabel("students")
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.tight_layout()
@@ -158,8 +166,11 @@ def _failure_plot(stats: ClassStats, top: int = 25) -> str:
     shown = [s for s in stats.checks if s.failures][:top]
     fig, ax = plt.subplots(figsize=(10, 0.32 * max(len(shown), 3) + 1))
     labels = [f"{s.assignment[:2]} {s.id}"[:60] for s in shown]
-    ax.barh(range(len(shown)), [s.failure_rate for s in shown],
-            color=["C1" if s.visibility == "hidden" else "C0" for s in shown])
+    ax.barh(
+        range(len(shown)),
+        [s.failure_rate for s in shown],
+        color=["C1" if s.visibility == "hidden" else "C0" for s in shown],
+    )
     ax.set_yticks(range(len(shown)), labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -182,29 +193,36 @@ td.num { text-align: right; } .msg { font-size: 90%; white-space: pre-wrap; word
 
 def render_html(stats: ClassStats, *, title: str = "Class report") -> str:
     esc = html.escape
-    out = [f"<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>",
-           f"<style>{_CSS}</style></head><body><h1>{esc(title)}</h1>",
-           f"<p>{stats.students}명의 결과 (students).</p>",
-           "<h2>과제별 점수 분포 (score distribution)</h2>",
-           f"<img id=\"distribution\" alt=\"score distribution per assignment\" src=\"{_distribution_plot(stats)}\">",
-           "<h2>많이 틀린 검사 (checks most often failed)</h2>",
-           f"<img id=\"failures\" alt=\"failure rate per check\" src=\"{_failure_plot(stats)}\">",
-           "<table id=\"checks\"><thead><tr><th>과제</th><th>검사 (check)</th><th>연습</th><th>실패율</th><th>실패/응시</th>"
-           "<th>가장 흔한 실패 메시지 (count)</th></tr></thead><tbody>"]
+    out = [
+        f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{esc(title)}</title>',
+        f"<style>{_CSS}</style></head><body><h1>{esc(title)}</h1>",
+        f"<p>{stats.students}명의 결과 (students).</p>",
+        "<h2>과제별 점수 분포 (score distribution)</h2>",
+        f'<img id="distribution" alt="score distribution per assignment" src="{_distribution_plot(stats)}">',
+        "<h2>많이 틀린 검사 (checks most often failed)</h2>",
+        f'<img id="failures" alt="failure rate per check" src="{_failure_plot(stats)}">',
+        '<table id="checks"><thead><tr><th>과제</th><th>검사 (check)</th><th>연습</th><th>실패율</th><th>실패/응시</th>'
+        "<th>가장 흔한 실패 메시지 (count)</th></tr></thead><tbody>",
+    ]
     for s in stats.checks:
-        msgs = "".join(f"<div class=\"msg\">({n}) {esc(s.examples[k][:400])}</div>"
-                       for k, n in s.messages.most_common(TOP_MESSAGES))
-        out.append(f"<tr><td>{esc(s.assignment)}</td><td>{esc(s.id)}{' (hidden)' if s.visibility == 'hidden' else ''}</td>"
-                   f"<td>{esc(s.exercise)}</td><td class=\"num\">{s.failure_rate:.0%}</td>"
-                   f"<td class=\"num\">{s.failures}/{s.attempts}</td><td>{msgs}</td></tr>")
+        msgs = "".join(
+            f'<div class="msg">({n}) {esc(s.examples[k][:400])}</div>' for k, n in s.messages.most_common(TOP_MESSAGES)
+        )
+        out.append(
+            f"<tr><td>{esc(s.assignment)}</td><td>{esc(s.id)}{' (hidden)' if s.visibility == 'hidden' else ''}</td>"
+            f'<td>{esc(s.exercise)}</td><td class="num">{s.failure_rate:.0%}</td>'
+            f'<td class="num">{s.failures}/{s.attempts}</td><td>{msgs}</td></tr>'
+        )
     out.append("</tbody></table><h2>오류·시간 초과 학생 (grader errors and time-outs)</h2>")
     if stats.trouble:
-        out.append("<table id=\"trouble\"><thead><tr><th>학생</th><th>상태</th><th>내용</th></tr></thead><tbody>")
-        out += [f"<tr><td>{esc(st)}</td><td>{esc(status)}</td><td class=\"msg\">{esc(problem[:500])}</td></tr>"
-                for st, status, problem in stats.trouble]
+        out.append('<table id="trouble"><thead><tr><th>학생</th><th>상태</th><th>내용</th></tr></thead><tbody>')
+        out += [
+            f'<tr><td>{esc(st)}</td><td>{esc(status)}</td><td class="msg">{esc(problem[:500])}</td></tr>'
+            for st, status, problem in stats.trouble
+        ]
         out.append("</tbody></table>")
     else:
-        out.append("<p id=\"trouble\">없음 (none).</p>")
+        out.append('<p id="trouble">없음 (none).</p>')
     out.append("</body></html>\n")
     return "".join(out)
 

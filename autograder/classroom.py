@@ -67,19 +67,31 @@ def runner_result(result, *, assignment_path: str = "") -> dict:
         status = "pass" if c.status == "passed" else "fail"
         message = c.message if c.visibility == "public" else hide_probe_frames(c.message)
         label = "" if c.visibility == "public" else " (비공개 검사)"
-        tests.append({
-            "name": f"{c.exercise} · {c.id}{label}",
-            "status": status,
-            "score": c.score,
-            "message": message[:2000],
-            "test_code": "" if status == "pass" else "\n".join(message.splitlines()[:6])[:600],
-            "filename": assignment_path,
-            "line_no": 0,
-            "duration": 0,
-        })
+        tests.append(
+            {
+                "name": f"{c.exercise} · {c.id}{label}",
+                "status": status,
+                "score": c.score,
+                "message": message[:2000],
+                "test_code": "" if status == "pass" else "\n".join(message.splitlines()[:6])[:600],
+                "filename": assignment_path,
+                "line_no": 0,
+                "duration": 0,
+            }
+        )
     if result.problem and not result.checks:
-        tests.append({"name": f"{result.id}: 채점할 수 없음", "status": "fail", "score": 0, "message": result.problem,
-                      "test_code": result.problem[:600], "filename": assignment_path, "line_no": 0, "duration": 0})
+        tests.append(
+            {
+                "name": f"{result.id}: 채점할 수 없음",
+                "status": "fail",
+                "score": 0,
+                "message": result.problem,
+                "test_code": result.problem[:600],
+                "filename": assignment_path,
+                "line_no": 0,
+                "duration": 0,
+            }
+        )
     max_score = result.max_score
     status = "pass" if tests and all(t["status"] == "pass" for t in tests) else "fail"
     return {"version": 1, "status": status, "max_score": max_score, "tests": tests}
@@ -89,8 +101,9 @@ def encode_result(obj: dict) -> str:
     return base64.b64encode(json.dumps(obj, ensure_ascii=False).encode("utf-8", "backslashreplace")).decode("ascii")
 
 
-def classroom_report(tree: CourseTree, paths, *, output: str | None = None, hidden: bool = False,
-                     sandbox: bool = True) -> int:
+def classroom_report(
+    tree: CourseTree, paths, *, output: str | None = None, hidden: bool = False, sandbox: bool = True
+) -> int:
     from .pipeline import grade_paths
     from .report import feedback_markdown, print_table
 
@@ -135,7 +148,7 @@ def notebook_imports(paths) -> set[str]:
     import nbformat
 
     mods = set()
-    pat = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import|import\s+([A-Za-z_][\w., ]*))", re.M)
+    pat = re.compile(r"^\s*(?:from\s+([A-Za-z_][\w]*)[\w.]*\s+import|import\s+([A-Za-z_][\w., ]*))", re.MULTILINE)
     for p in paths:
         nb = nbformat.read(str(p), as_version=4)
         for cell in nb.cells:
@@ -298,14 +311,18 @@ jobs:
 
 def workflow_text(tree: CourseTree) -> str:
     ids = [runner_id(a.id) for a in tree.model.assignments]
-    env = "\n".join(f"          {r.upper()}_RESULTS: \"${{{{ steps.grade.outputs.{r} }}}}\"" for r in ids)
+    env = "\n".join(f'          {r.upper()}_RESULTS: "${{{{ steps.grade.outputs.{r} }}}}"' for r in ids)
     return WORKFLOW.format(env=env, runners=",".join(ids))
 
 
 def _public_corpus(tree: CourseTree) -> str:
     """Text that is public anyway: the released notebooks, public checks and the engine."""
     parts = []
-    for pattern_root, pattern in ((tree.release_dir, "*/*.ipynb"), (tree.checks_dir, "*/public.py"), (ENGINE_DIR, "*.py")):
+    for pattern_root, pattern in (
+        (tree.release_dir, "*/*.ipynb"),
+        (tree.checks_dir, "*/public.py"),
+        (ENGINE_DIR, "*.py"),
+    ):
         for p in sorted(Path(pattern_root).glob(pattern)):
             parts.append(p.read_text(encoding="utf-8", errors="replace"))
     if tree.release_dir.is_dir():
@@ -383,15 +400,25 @@ def build_template(tree: CourseTree, out_dir: Path, *, force: bool = False) -> l
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         if not force:
-            raise errors.InputError(out_dir, "이미 있는 폴더입니다 (exists and is not empty; use --force to replace it)")
+            raise errors.InputError(
+                out_dir, "이미 있는 폴더입니다 (exists and is not empty; use --force to replace it)"
+            )
         shutil.rmtree(out_dir)
     missing = [a.id for a in tree.model.assignments if not tree.release_notebook(a).exists()]
     if missing:
-        raise errors.InputError(tree.release_dir, f"no released notebook for {', '.join(missing)}; run `autograder release`")
-    stale = [a.id for a in tree.model.assignments if (tree.checks_dir / a.id / "public.py").exists()
-             and not (tree.checks_dir / a.id / "public_reference.json").exists()]
+        raise errors.InputError(
+            tree.release_dir, f"no released notebook for {', '.join(missing)}; run `autograder release`"
+        )
+    stale = [
+        a.id
+        for a in tree.model.assignments
+        if (tree.checks_dir / a.id / "public.py").exists()
+        and not (tree.checks_dir / a.id / "public_reference.json").exists()
+    ]
     if stale:
-        raise errors.InputError(tree.checks_dir, f"no public_reference.json for {', '.join(stale)}; run `autograder release`")
+        raise errors.InputError(
+            tree.checks_dir, f"no public_reference.json for {', '.join(stale)}; run `autograder release`"
+        )
     staging = out_dir.with_name(f".{out_dir.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -414,12 +441,13 @@ def build_template(tree: CourseTree, out_dir: Path, *, force: bool = False) -> l
     listing = ", ".join(f"`{a.id}` ({a.title}, 마감 {a.due:%Y-%m-%d %H:%M})" for a in tree.model.assignments)
     colab = ""
     if tree.model.student is not None:
-        links = "\n".join(f"- [{a.id}: {a.title}]({colab_url(tree, a)}) "
-                          f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(tree, a)})"
-                          for a in tree.model.assignments)
+        links = "\n".join(
+            f"- [{a.id}: {a.title}]({colab_url(tree, a)}) "
+            f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(tree, a)})"
+            for a in tree.model.assignments
+        )
         colab = COLAB.format(links=links)
-    (staging / "README.md").write_text(README.format(title=title, assignments=listing, colab=colab),
-                                       encoding="utf-8")
+    (staging / "README.md").write_text(README.format(title=title, assignments=listing, colab=colab), encoding="utf-8")
     (staging / ".github" / "workflows").mkdir(parents=True)
     (staging / ".github" / "workflows" / "classroom.yml").write_text(workflow_text(tree))
     (staging / ".gitignore").write_text(".venv/\n__pycache__/\n*.pyc\n.ipynb_checkpoints/\n.cache/\n*.egg-info/\n")

@@ -82,8 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", help="course root (folder with course.yaml); default: search upwards from here")
     sub = p.add_subparsers(dest="cmd", required=True)
 
-    g = sub.add_parser("grade", help="grade notebooks or a student's folder (public and hidden checks)",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    g = sub.add_parser(
+        "grade",
+        help="grade notebooks or a student's folder (public and hidden checks)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     g.add_argument("paths", nargs="+", metavar="PATH", help="a notebook, or a folder holding <id>/<id>.ipynb")
     g.add_argument("--json", metavar="FILE", help="write the result as JSON")
     g.add_argument("-q", "--quiet", action="store_true", help="only the table, no failure details")
@@ -91,8 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
     g.set_defaults(func=cmd_grade)
 
-    c = sub.add_parser("check", help="run the public checks on a notebook (what students run before pushing)",
-                       epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "check",
+        help="run the public checks on a notebook (what students run before pushing)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     c.add_argument("paths", nargs="+", metavar="NOTEBOOK")
     c.add_argument("--json", metavar="FILE")
     c.add_argument("-q", "--quiet", action="store_true")

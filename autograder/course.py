@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -85,15 +84,23 @@ class Tolerance(_Strict):
 
 
 class Grading(_Strict):
-    time_limit_s: float = Field(gt=0, description="time the student's code may take for a whole submission, "
-                                                  "split evenly between its notebooks (what one leaves goes to the next)")
+    time_limit_s: float = Field(
+        gt=0,
+        description="time the student's code may take for a whole submission, "
+        "split evenly between its notebooks (what one leaves goes to the next)",
+    )
     setup_timeout_s: float = Field(gt=0, description="running one notebook's cells")
-    cell_timeout_s: float = Field(10.0, gt=0, description="running one answer cell's top level (it only defines functions)")
+    cell_timeout_s: float = Field(
+        10.0, gt=0, description="running one answer cell's top level (it only defines functions)"
+    )
     call_timeout_s: float = Field(gt=0, description="one probe call into the student's code")
     memory_limit_mb: int = Field(gt=256)
     batch_student_timeout_s: float | None = Field(
-        default=None, gt=0, description="autograder batch: wall clock for grading one student, after which the "
-        "grader process is killed and the student recorded as timeout (default 2 x time_limit_s + 60)")
+        default=None,
+        gt=0,
+        description="autograder batch: wall clock for grading one student, after which the "
+        "grader process is killed and the student recorded as timeout (default 2 x time_limit_s + 60)",
+    )
     seed: int = 0
     tolerances: dict[Literal["float64", "float32", "float16"], Tolerance]
 
@@ -108,20 +115,25 @@ class LatePolicy(_Strict):
     """What a commit after the due date counts for (``autograder batch`` on git clones; see deadlines.py)."""
 
     policy: Literal["cutoff", "penalty"] = Field(
-        "cutoff", description="cutoff: grade the last commit at or before the due date; penalty: grade the last "
-        "commit, minus penalty_per_day of the assignment's points per started day late, at most max_penalty")
+        "cutoff",
+        description="cutoff: grade the last commit at or before the due date; penalty: grade the last "
+        "commit, minus penalty_per_day of the assignment's points per started day late, at most max_penalty",
+    )
     penalty_per_day: float = Field(0.1, ge=0, le=1)
     max_penalty: float = Field(0.5, ge=0, le=1)
-    extensions: str | None = Field(None, description="YAML file (relative to course.yaml): "
-                                   "{student: {assignment id or '*': extra days}}")
+    extensions: str | None = Field(
+        None, description="YAML file (relative to course.yaml): {student: {assignment id or '*': extra days}}"
+    )
 
 
 class StudentPackage(_Strict):
     """Where a notebook installs the student package from when it is missing (Colab, a lone
     notebook): see :mod:`autograder.student`."""
 
-    repository: str = Field(pattern=r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
-                            description="public GitHub repository students open (the Classroom template)")
+    repository: str = Field(
+        pattern=r"^https://github\.com/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+        description="public GitHub repository students open (the Classroom template)",
+    )
     branch: str = Field(default="main", pattern=r"^[A-Za-z0-9_./-]+$")
     package: str = Field(default="", description="pip requirement or wheel URL; default: git+<repository>@<branch>")
 
@@ -236,8 +248,8 @@ def load_course(root: Path | None = None) -> CourseTree:
 def notebook_problems(tree: CourseTree, a: Assignment, idx: int, which: str = "source") -> list[str]:
     """Problems with one assignment's notebook metadata, as one line each."""
     from .errors import InputError
-    from .load import load_notebook
     from .extract import index_cells
+    from .load import load_notebook
 
     path = tree.source_notebook(a) if which == "source" else tree.release_notebook(a)
     rel = os.path.relpath(path, tree.root)

@@ -60,10 +60,16 @@ class Pick:
     flags: list = field(default_factory=list)
 
     def to_json(self) -> dict:
-        return {"assignment": self.assignment, "commit": self.commit,
-                "committed_at": self.committed_at.isoformat() if self.committed_at else None,
-                "due": self.due.isoformat() if self.due else None, "days_late": self.days_late,
-                "penalty": self.penalty, "problem": self.problem, "flags": list(self.flags)}
+        return {
+            "assignment": self.assignment,
+            "commit": self.commit,
+            "committed_at": self.committed_at.isoformat() if self.committed_at else None,
+            "due": self.due.isoformat() if self.due else None,
+            "days_late": self.days_late,
+            "penalty": self.penalty,
+            "problem": self.problem,
+            "flags": list(self.flags),
+        }
 
 
 def is_git_clone(folder: Path) -> bool:
@@ -82,15 +88,35 @@ def _git_dir(folder: Path) -> Path:
 
 
 def _git(git_dir: Path, *args: str, binary: bool = False):
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-           "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C", "HOME": os.devnull,
-           "GIT_NO_REPLACE_OBJECTS": "1"}
-    cmd = ["git", "--no-pager", f"--git-dir={git_dir}", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
-           "-c", "safe.directory=*", "-c", "protocol.allow=never", *args]
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "LC_ALL": "C",
+        "HOME": os.devnull,
+        "GIT_NO_REPLACE_OBJECTS": "1",
+    }
+    cmd = [
+        "git",
+        "--no-pager",
+        f"--git-dir={git_dir}",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "protocol.allow=never",
+        *args,
+    ]
     p = subprocess.run(cmd, capture_output=True, env=env, timeout=GIT_TIMEOUT_S, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
-        raise NotARepository(p.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:200] if p.stderr else
-                             f"git {args[0]} failed")
+        raise NotARepository(
+            p.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:200] if p.stderr else f"git {args[0]} failed"
+        )
     return p.stdout if binary else p.stdout.decode("utf-8", "replace")
 
 
@@ -170,8 +196,9 @@ def due_for(assignment, student: str, extensions: dict) -> dt.datetime:
     return assignment.due + dt.timedelta(days=days)
 
 
-def snapshot(tree, folder: Path, student: str, dest: Path, *, extensions: dict | None = None,
-             at_head: bool = False) -> list[Pick]:
+def snapshot(
+    tree, folder: Path, student: str, dest: Path, *, extensions: dict | None = None, at_head: bool = False
+) -> list[Pick]:
     """Write, per assignment, the graded commit's notebook to ``dest/<id>/<id>.ipynb``; return the picks."""
     policy = tree.model.late
     extensions = load_extensions(tree) if extensions is None else extensions
@@ -201,7 +228,7 @@ def snapshot(tree, folder: Path, student: str, dest: Path, *, extensions: dict |
                 continue
             commit, t = found
         pick.commit = commit
-        pick.committed_at = dt.datetime.fromtimestamp(t, tz=dt.timezone.utc)
+        pick.committed_at = dt.datetime.fromtimestamp(t, tz=dt.UTC)
         pick.flags = list(flags_of.get(commit, []))
         late_s = t - due.timestamp()
         if late_s > 0 and not at_head:

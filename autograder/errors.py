@@ -32,7 +32,7 @@ class CourseError(Exception):
 # ------------------------------------------------------------------------------------------
 MAX_TEXT = 20_000  # characters of one message kept in a result (the rest is cut, and says so)
 
-_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL = {c: f"\\x{c:02x}" for c in (*range(0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0))}
 # bidirectional overrides and isolates reorder what a terminal or a browser shows
 _CONTROL.update({c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 

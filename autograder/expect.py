@@ -115,8 +115,16 @@ def default_tolerance(want: np.ndarray) -> tuple[float, float]:
     return DEFAULT_TOLERANCES.get(key, DEFAULT_TOLERANCES["float64"])
 
 
-def allclose(got, want, *, rtol: float | None = None, atol: float | None = None, name: str = "출력",
-             check_dtype: bool = True, equal_nan: bool = False) -> np.ndarray:
+def allclose(
+    got,
+    want,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    name: str = "출력",
+    check_dtype: bool = True,
+    equal_nan: bool = False,
+) -> np.ndarray:
     """|got - want| <= atol + rtol * |want| everywhere, with shape and dtype checked first.
 
     Tolerances default to course.yaml's per-dtype values (float64: rtol 1e-10).
@@ -160,7 +168,7 @@ def allclose(got, want, *, rtol: float | None = None, atol: float | None = None,
 
 def equal(got, want, *, name: str = "출력") -> None:
     """Exact equality: strings, integers, booleans, or arrays element by element."""
-    if isinstance(want, str) or want is None or isinstance(want, (list, tuple)) and not want:
+    if isinstance(want, str) or want is None or (isinstance(want, (list, tuple)) and not want):
         if got != want:
             raise CheckFailed(f"`{name}`: 기대 {want!r}, 학생 {got!r}.")
         return
@@ -194,9 +202,10 @@ def match(student: Mapping, reference: Mapping, keys=None, *, rtol=None, atol=No
         if key not in student:
             raise CheckFailed(f"`{key}`: 출력에 없습니다.")
         want = reference[key]
-        if isinstance(want, (str, type(None))):
-            equal(student[key], want, name=key)
-        elif isinstance(want, np.ndarray) and want.dtype.kind in "biu" or isinstance(want, (bool, int)) and not isinstance(want, float):
+        if isinstance(want, (str, type(None))) or (
+            (isinstance(want, np.ndarray) and want.dtype.kind in "biu")
+            or (isinstance(want, (bool, int)) and not isinstance(want, float))
+        ):
             equal(student[key], want, name=key)
         else:
             allclose(student[key], want, rtol=rtol, atol=atol, name=key, check_dtype=check_dtype)

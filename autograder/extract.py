@@ -89,7 +89,7 @@ def _syntax_lines(source: str) -> list[int]:
             out.append(i)
             continue
         end = _TARGET.match(line).end()  # greedy, and nothing after it can fail: no backtracking
-        if 0 < end < len(line) and line[end] == "=" and line[end + 1:].lstrip(" \t")[:1] in ("%", "!"):
+        if 0 < end < len(line) and line[end] == "=" and line[end + 1 :].lstrip(" \t")[:1] in ("%", "!"):
             out.append(i)
     return out
 
@@ -203,8 +203,9 @@ def student_program(assignment, source_nb, submission_nb) -> Program:
             )
             continue
         if cell.cell_type != "code":
-            problems[gid] = (f"답안 셀 '{gid}'가 code 셀이 아니라 {clean_name(cell.cell_type)} 셀입니다; "
-                             "code 셀로 되돌리세요.")
+            problems[gid] = (
+                f"답안 셀 '{gid}'가 code 셀이 아니라 {clean_name(cell.cell_type)} 셀입니다; code 셀로 되돌리세요."
+            )
             continue
         cells.append(Cell(gid, "answer", to_python(cell.source)))
     return Program(assignment.id, cells, problems)

@@ -146,8 +146,10 @@ def read_submission_file(root, path, *, limit: int = MAX_NOTEBOOK_BYTES) -> byte
         if not stat.S_ISREG(st.st_mode):
             raise InputError(path, NOT_REGULAR.format(kind=_kind(st.st_mode)))
         if st.st_size > limit:
-            raise InputError(path, f"파일이 너무 큽니다 ({st.st_size / 2**20:.0f} MiB > {limit // 2**20} MiB); "
-                                   "출력을 지우고 저장하세요")
+            raise InputError(
+                path,
+                f"파일이 너무 큽니다 ({st.st_size / 2**20:.0f} MiB > {limit // 2**20} MiB); 출력을 지우고 저장하세요",
+            )
         chunks, total = [], 0
         while True:
             chunk = os.read(fd, min(1 << 20, limit + 1 - total))
@@ -183,8 +185,11 @@ def load_notebook(path, *, root=None) -> nbformat.NotebookNode:
             raise InputError(path, "노트북 파일이 아니라 폴더입니다 (is a directory)")
         size = path.stat().st_size
         if size > MAX_NOTEBOOK_BYTES:
-            raise InputError(path, f"파일이 너무 큽니다 ({size / 2**20:.0f} MiB > {MAX_NOTEBOOK_BYTES // 2**20} MiB); "
-                                   "출력을 지우고 저장하세요")
+            raise InputError(
+                path,
+                f"파일이 너무 큽니다 ({size / 2**20:.0f} MiB > {MAX_NOTEBOOK_BYTES // 2**20} MiB); "
+                "출력을 지우고 저장하세요",
+            )
         data = path.read_bytes()
     return parse_notebook(path, data)
 
@@ -203,7 +208,7 @@ def parse_notebook(path, data: bytes) -> nbformat.NotebookNode:
         raise InputError(path, _json_problem(exc)) from None
     except RecursionError:
         raise InputError(path, "JSON이 너무 깊게 중첩되어 있습니다 (JSON nested too deeply)") from None
-    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+    if not isinstance(raw, dict) or ("cells" not in raw and "worksheets" not in raw):
         raise InputError(path, "Jupyter 노트북이 아닙니다 (JSON without notebook cells)")
     major = raw.get("nbformat")
     if not isinstance(major, int) or isinstance(major, bool):

@@ -28,8 +28,17 @@ import time
 from pathlib import Path
 
 from . import errors
-from .batch import (MANIFEST_VERSION, RESULT_VERSION, _lock_output, _remove_stale_temporaries, atomic_write, course_fingerprint, safe_name,
-                    state_dir, write_outputs)
+from .batch import (
+    MANIFEST_VERSION,
+    RESULT_VERSION,
+    _lock_output,
+    _remove_stale_temporaries,
+    atomic_write,
+    course_fingerprint,
+    safe_name,
+    state_dir,
+    write_outputs,
+)
 from .course import CourseTree
 from .errors import InputError
 
@@ -49,8 +58,9 @@ def read_manifest(shard_out: Path) -> dict:
     return m
 
 
-def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
-                ) -> tuple[list[tuple[Path, dict, dict, Path]], int]:
+def load_shards(
+    tree: CourseTree, shard_outs: list[Path], fp: str | None = None
+) -> tuple[list[tuple[Path, dict, dict, Path]], int]:
     """Every (shard out, record, manifest, result file) of the shards, checked; and n."""
     if not shard_outs:
         raise InputError(".", "합칠 shard가 없습니다 (give the --out of every shard)")
@@ -72,8 +82,11 @@ def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
         if not m.get("complete"):
             raise InputError(so, f"shard {i}/{n}가 끝나지 않았습니다 (the batch did not finish: rerun it, it resumes)")
         if m.get("course") != fp:
-            raise InputError(so, f"shard {i}/{n} was graded with another course or engine version "
-                                 "(checks, solutions, course.yaml or autograder differ from this checkout)")
+            raise InputError(
+                so,
+                f"shard {i}/{n} was graded with another course or engine version "
+                "(checks, solutions, course.yaml or autograder differ from this checkout)",
+            )
         results = state_dir(Path(so).resolve()) / "results"
         for entry in m.get("students", []):
             path = results / str(entry.get("file", ""))
@@ -84,22 +97,29 @@ def load_shards(tree: CourseTree, shard_outs: list[Path], fp: str | None = None
                 rec = json.loads(raw)
                 del raw  # not kept: 10,000 results would be 100+ MB held for nothing
             except (OSError, ValueError):
-                raise InputError(so, f"shard {i}/{n}: the result {path.name} is missing or unreadable "
-                                     "(rerun the shard, it resumes)") from None
+                raise InputError(
+                    so, f"shard {i}/{n}: the result {path.name} is missing or unreadable (rerun the shard, it resumes)"
+                ) from None
             if not isinstance(entry.get("name_id"), str) or not _HEX.fullmatch(entry["name_id"]):
                 raise InputError(so, f"manifest.json names a student with a bad name_id {entry.get('name_id')!r:.80}")
-            if not isinstance(rec, dict) or rec.get("version") != RESULT_VERSION \
-                    or rec.get("name_id") != entry.get("name_id") or rec.get("key") != entry.get("key"):
-                raise InputError(so, f"shard {i}/{n}: the result {path.name} is not the one its manifest lists "
-                                     "(rerun the shard)")
+            if (
+                not isinstance(rec, dict)
+                or rec.get("version") != RESULT_VERSION
+                or rec.get("name_id") != entry.get("name_id")
+                or rec.get("key") != entry.get("key")
+            ):
+                raise InputError(
+                    so, f"shard {i}/{n}: the result {path.name} is not the one its manifest lists (rerun the shard)"
+                )
             if rec["name_id"] in ids:
                 raise InputError(so, f"student {rec.get('student')!r} is also in {ids[rec['name_id']]}")
             ids[rec["name_id"]] = so
             out.append((Path(so), rec, m, path))
     missing = sorted(set(range(n_all)) - set(seen))
     if missing:
-        raise InputError(shard_outs[0], f"shard(s) {', '.join(f'{k}/{n_all}' for k in missing)} missing: "
-                                        f"give all {n_all} shards")
+        raise InputError(
+            shard_outs[0], f"shard(s) {', '.join(f'{k}/{n_all}' for k in missing)} missing: give all {n_all} shards"
+        )
     return out, n_all
 
 
@@ -124,8 +144,9 @@ def _place(src: Path, dst: Path) -> None:
         raise
 
 
-def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: Path | None = None,
-          console=None) -> int:
+def merge(
+    tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: Path | None = None, console=None
+) -> int:
     started = time.time()
     out = Path(out).resolve()
     shard_outs = [Path(s) for s in shard_outs]
@@ -165,13 +186,34 @@ def merge(tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: 
         if p.name not in wanted:
             p.unlink()
             shutil.rmtree(feedback_dir / p.name[:-5], ignore_errors=True)
-    manifest = {"version": MANIFEST_VERSION, "shard": [0, 1], "course": fp,
-                "feedback_dir": "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir),
-                "complete": True, "merged_from": n,
-                "students": sorted(({"name_id": r["name_id"], "file": f"{safe_name(os.fsdecode(bytes.fromhex(r['name_id'])))}.json",
-                                     "key": r["key"]} for _, r, _, _ in items), key=lambda e: e["file"])}
+    manifest = {
+        "version": MANIFEST_VERSION,
+        "shard": [0, 1],
+        "course": fp,
+        "feedback_dir": "feedback" if feedback_dir == sdir / "feedback" else str(feedback_dir),
+        "complete": True,
+        "merged_from": n,
+        "students": sorted(
+            (
+                {
+                    "name_id": r["name_id"],
+                    "file": f"{safe_name(os.fsdecode(bytes.fromhex(r['name_id'])))}.json",
+                    "key": r["key"],
+                }
+                for _, r, _, _ in items
+            ),
+            key=lambda e: e["file"],
+        ),
+    }
     atomic_write(sdir / "manifest.json", json.dumps(manifest, indent=0, sort_keys=True))
-    write_outputs(tree, out, [r for _, r, _, _ in items], reused=len(items), graded=0,
-                  seconds=time.time() - started, console=console)
+    write_outputs(
+        tree,
+        out,
+        [r for _, r, _, _ in items],
+        reused=len(items),
+        graded=0,
+        seconds=time.time() - started,
+        console=console,
+    )
     print(f"merged {n} shard(s), {len(items)} students: wrote {out}, its class report and feedback in {feedback_dir}")
     return errors.EXIT_OK

@@ -58,17 +58,23 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ANSI escapes and other ter
 # columns' minimum width to one character again.
 _FONT = "font-family:inherit;font-size:inherit;line-height:1.5"
 _BOX = f"text-align:left;{_FONT};word-break:keep-all;overflow-wrap:break-word;color:inherit;max-width:64em"
-_TABLE = ("border-collapse:collapse;table-layout:auto;width:100%;margin:0.3em 0 0 0;text-align:left;"
-          "font-size:inherit;color:inherit;border:none")
+_TABLE = (
+    "border-collapse:collapse;table-layout:auto;width:100%;margin:0.3em 0 0 0;text-align:left;"
+    "font-size:inherit;color:inherit;border:none"
+)
 _ROW = "background:transparent;text-align:left"
-_CELL = ("text-align:left;vertical-align:top;padding:0.25em 0.6em 0.25em 0;border:none;"
-         "border-top:1px solid rgba(128,128,128,0.35);white-space:normal;word-break:keep-all;"
-         "overflow-wrap:break-word;max-width:none")
+_CELL = (
+    "text-align:left;vertical-align:top;padding:0.25em 0.6em 0.25em 0;border:none;"
+    "border-top:1px solid rgba(128,128,128,0.35);white-space:normal;word-break:keep-all;"
+    "overflow-wrap:break-word;max-width:none"
+)
 _NARROW = _CELL + ";white-space:nowrap;width:1%"
 _HEAD = _CELL.replace("border-top:1px solid", "border-top:none;border-bottom:1px solid") + ";font-weight:bold"
-_MSG = ("white-space:pre-wrap;word-break:keep-all;overflow-wrap:anywhere;margin:0 0 0.2em 0;padding:0.35em 0.6em;"
-        "font-family:var(--jp-code-font-family,monospace);font-size:0.92em;line-height:1.45;text-align:left;"
-        "background:rgba(128,128,128,0.08);border:none;border-left:3px solid {color};color:inherit")
+_MSG = (
+    "white-space:pre-wrap;word-break:keep-all;overflow-wrap:anywhere;margin:0 0 0.2em 0;padding:0.35em 0.6em;"
+    "font-family:var(--jp-code-font-family,monospace);font-size:0.92em;line-height:1.45;text-align:left;"
+    "background:rgba(128,128,128,0.08);border:none;border-left:3px solid {color};color:inherit"
+)
 _GREEN, _RED, _AMBER = "#1a7f37", "#cf222e", "#9a6700"
 
 
@@ -79,8 +85,7 @@ class ExerciseReport:
     nbgrader's autograde runs); ``total`` is the exercise's points in course.yaml, so a header
     can say how much of them the public checks are worth."""
 
-    def __init__(self, exercise: str, results, problem: str = "", *, scope: str = "public",
-                 total: float | None = None):
+    def __init__(self, exercise: str, results, problem: str = "", *, scope: str = "public", total: float | None = None):
         self.exercise = exercise
         self.results = list(results)
         self.problem = problem
@@ -142,19 +147,23 @@ class ExerciseReport:
 
         color = _GREEN if self.passed else (_RED if self.score == 0 else _AMBER)
         mark = "✔" if self.passed else "✘"
-        out = [f"<div class='autograder-result' lang='ko' style='{_BOX}'>",
-               f"<div style='{_FONT};text-align:left;margin:0'><b style='color:{color}'>{mark} "
-               f"<code style='background:transparent;padding:0;color:inherit'>{e(self.exercise)}</code>: "
-               f"{e(self.headline())}</b></div>"]
+        out = [
+            f"<div class='autograder-result' lang='ko' style='{_BOX}'>",
+            f"<div style='{_FONT};text-align:left;margin:0'><b style='color:{color}'>{mark} "
+            f"<code style='background:transparent;padding:0;color:inherit'>{e(self.exercise)}</code>: "
+            f"{e(self.headline())}</b></div>",
+        ]
         if self.passed and self.scope == "public":
             out.append(f"<div style='{_FONT};text-align:left'>모든 공개 검사를 통과했습니다.</div>")
         if self.problem:
             out.append(f"<pre style='{_MSG.format(color=_RED)}'>{e(self.problem)}</pre>")
         if self.results:
-            out.append(f"<table style='{_TABLE}'><thead><tr style='{_ROW}'>"
-                       f"<th style='{_HEAD};white-space:nowrap;width:1%'>결과</th>"
-                       f"<th style='{_HEAD};white-space:nowrap;width:1%'>점수</th><th style='{_HEAD}'>검사</th>"
-                       "</tr></thead><tbody>")
+            out.append(
+                f"<table style='{_TABLE}'><thead><tr style='{_ROW}'>"
+                f"<th style='{_HEAD};white-space:nowrap;width:1%'>결과</th>"
+                f"<th style='{_HEAD};white-space:nowrap;width:1%'>점수</th><th style='{_HEAD}'>검사</th>"
+                "</tr></thead><tbody>"
+            )
             for r in self.results:
                 c = _GREEN if r.status == "passed" else _RED
                 doc = f"<br><span style='opacity:0.8'>{e(r.doc)}</span>" if r.doc else ""
@@ -162,10 +171,13 @@ class ExerciseReport:
                     f"<tr style='{_ROW}'><td style='{_NARROW};color:{c}'>{_mark(r.status)} {_status_ko(r.status)}</td>"
                     f"<td style='{_NARROW}'>{r.score:g}/{r.max_score:g}</td>"
                     f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit;overflow-wrap:anywhere'>"
-                    f"{e(r.id)}</code>{doc}</td></tr>")
+                    f"{e(r.id)}</code>{doc}</td></tr>"
+                )
                 if r.status != "passed" and r.message:
-                    out.append(f"<tr style='{_ROW}'><td colspan='3' style='{_CELL};border-top:none;padding-top:0'>"
-                               f"<pre style='{_MSG.format(color=c)}'>{e(r.message)}</pre></td></tr>")
+                    out.append(
+                        f"<tr style='{_ROW}'><td colspan='3' style='{_CELL};border-top:none;padding-top:0'>"
+                        f"<pre style='{_MSG.format(color=c)}'>{e(r.message)}</pre></td></tr>"
+                    )
             out.append("</tbody></table>")
         out.append("</div>")
         return "".join(out)
@@ -217,13 +229,17 @@ class Checks:
         m = self._packaged
         a = m.get("assignments", {}).get(self.assignment_id)
         spec = m.get("install") or m.get("package")
-        fix = f"`%pip install -U \"{spec}\"`(버전이 바뀐 채점 패키지만 다시 설치) 후 커널(런타임)을 다시 시작하세요"
+        fix = f'`%pip install -U "{spec}"`(버전이 바뀐 채점 패키지만 다시 설치) 후 커널(런타임)을 다시 시작하세요'
         if a is None:
-            return (f"설치된 채점 패키지({m.get('package')} {m.get('version')})에 과제 {self.assignment_id!r}의 "
-                    f"검사가 없습니다: {fix}.")
+            return (
+                f"설치된 채점 패키지({m.get('package')} {m.get('version')})에 과제 {self.assignment_id!r}의 "
+                f"검사가 없습니다: {fix}."
+            )
         if self.version and a.get("version") != self.version:
-            return (f"설치된 채점 패키지({m.get('package')} {m.get('version')})의 공개 검사 버전({a.get('version')})이 "
-                    f"이 노트북({self.version})과 다릅니다: {fix}.")
+            return (
+                f"설치된 채점 패키지({m.get('package')} {m.get('version')})의 공개 검사 버전({a.get('version')})이 "
+                f"이 노트북({self.version})과 다릅니다: {fix}."
+            )
         return ""
 
     def _reference(self):
@@ -258,8 +274,9 @@ class Checks:
             try:
                 report = self._run(exercise, hidden, namespace)
             except Exception as exc:  # noqa: BLE001 - a check cell must never stop the notebook
-                report = ExerciseReport(exercise, [], f"검사를 실행하지 못했습니다: {type(exc).__name__}: {exc}",
-                                        scope=scope)
+                report = ExerciseReport(
+                    exercise, [], f"검사를 실행하지 못했습니다: {type(exc).__name__}: {exc}", scope=scope
+                )
         if os.environ.get("NBGRADER_VALIDATING"):
             return _for_validator(report)
         return report
@@ -285,7 +302,9 @@ class Checks:
             tree = self._tree
             a = tree.model.assignment(self.assignment_id)
             if a is None:
-                return ExerciseReport(exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.", scope=scope)
+                return ExerciseReport(
+                    exercise, [], f"course.yaml에 과제 {self.assignment_id!r}가 없습니다.", scope=scope
+                )
             ex = a.exercise(exercise)
             total = ex.points if ex is not None else None
             checks_dir, aid, seed = tree.checks_dir, a.id, tree.model.grading.seed
@@ -298,7 +317,8 @@ class Checks:
         session = InProcessSession(namespace, aid)
         ref = self._reference()
         results = run_checks(
-            specs, aid,
+            specs,
+            aid,
             student=lambda probe, kw: session.call(aid, probe, kw),
             reference=lambda probe, kw: ref.call(probe, kw),
             seed_base=seed,
@@ -350,7 +370,7 @@ def _for_validator(report: ExerciseReport):
     stderr, which Validate shows instead of its own sentence (and scores 0, as it would not
     pass). Autograde never sets NBGRADER_VALIDATING: its cells keep the score as their value."""
     if report.passed:
-        return None
+        return
     lines = [f"{report.exercise}: {report.headline()}: {report.verdict()}"]
     if report.problem:
         lines.append("  " + _CONTROL.sub("", report.problem).strip().split("\n")[0][:200])
@@ -359,4 +379,4 @@ def _for_validator(report: ExerciseReport):
             first = (_CONTROL.sub("", r.message).strip().split("\n") or [""])[0][:200]
             lines.append(f"  {_mark(r.status)} {r.id} ({_status_ko(r.status)}, {r.score:g}/{r.max_score:g}): {first}")
     print("\n".join(lines), file=sys.stderr)
-    return None
+    return

@@ -75,8 +75,11 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
         linked = _linked_component(p)
         if linked is not None:  # what the student committed (assignments/, their folder, the notebook)
             link = InputError(linked, LINK)
-            targets = course.assignments if p.suffix != ".ipynb" else \
-                [a for a in (course.assignment(p.stem) or course.assignment(p.parent.name),) if a is not None]
+            targets = (
+                course.assignments
+                if p.suffix != ".ipynb"
+                else [a for a in (course.assignment(p.stem) or course.assignment(p.parent.name),) if a is not None]
+            )
             if not targets:
                 raise link
             for a in targets:
@@ -85,7 +88,11 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
         if p.is_dir():
             found = False
             for a in course.assignments:
-                for cand in (p / a.id / f"{a.id}.ipynb", p / f"{a.id}.ipynb", p / "assignments" / a.id / f"{a.id}.ipynb"):
+                for cand in (
+                    p / a.id / f"{a.id}.ipynb",
+                    p / f"{a.id}.ipynb",
+                    p / "assignments" / a.id / f"{a.id}.ipynb",
+                ):
                     try:
                         probe_submission_file(p, cand)
                     except Missing:
@@ -98,14 +105,23 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
                     break
                 else:
                     folder = p / a.id if _real_dir(p / a.id) else (p / "assignments" / a.id)
-                    others = sorted(clean_name(x.name) for x in folder.glob("*.ipynb")) \
-                        if _real_dir(folder) and (folder.parent == p or _real_dir(folder.parent)) else []
+                    others = (
+                        sorted(clean_name(x.name) for x in folder.glob("*.ipynb"))
+                        if _real_dir(folder) and (folder.parent == p or _real_dir(folder.parent))
+                        else []
+                    )
                     if others:
-                        entries[a.id] = Entry(a, None, f"{clean_name(folder)}/{a.id}.ipynb가 없습니다 (다른 이름의 노트북 "
-                                                       f"{', '.join(others)}이(가) 있습니다: 이름을 {a.id}.ipynb로 되돌리세요)")
+                        entries[a.id] = Entry(
+                            a,
+                            None,
+                            f"{clean_name(folder)}/{a.id}.ipynb가 없습니다 (다른 이름의 노트북 "
+                            f"{', '.join(others)}이(가) 있습니다: 이름을 {a.id}.ipynb로 되돌리세요)",
+                        )
                         found = True
             if not found:
-                raise InputError(p, f"채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of {', '.join(ids)})")
+                raise InputError(
+                    p, f"채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of {', '.join(ids)})"
+                )
             for a in course.assignments:
                 entries.setdefault(a.id, Entry(a, None, "제출하지 않았습니다 (notebook not submitted)"))
         else:
@@ -113,15 +129,23 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
                 raise InputError(p, "노트북(.ipynb) 파일이 아닙니다 (not a notebook)")
             a = course.assignment(p.stem) or course.assignment(p.parent.name)
             if a is None:
-                raise InputError(p, f"어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 ({', '.join(i + '.ipynb' for i in ids)})")
+                raise InputError(
+                    p,
+                    f"어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 ({', '.join(i + '.ipynb' for i in ids)})",
+                )
             if p.stem != a.id:
-                entries[a.id] = Entry(a, None, f"노트북 이름이 바뀌었습니다: {clean_name(p.name)} → {a.id}.ipynb로 되돌리세요")
+                entries[a.id] = Entry(
+                    a, None, f"노트북 이름이 바뀌었습니다: {clean_name(p.name)} → {a.id}.ipynb로 되돌리세요"
+                )
                 continue
             try:
                 probe_submission_file(p.parent, p)
             except (InputError, Missing) as exc:
-                entries[a.id] = Entry(a, None, str(exc) if isinstance(exc, InputError) else
-                                      str(InputError(p, "파일이 없습니다 (file not found)")))
+                entries[a.id] = Entry(
+                    a,
+                    None,
+                    str(exc) if isinstance(exc, InputError) else str(InputError(p, "파일이 없습니다 (file not found)")),
+                )
             else:
                 entries[a.id] = Entry(a, p, root=p.parent)
     return [entries[i] for i in ids if i in entries]
@@ -170,21 +194,33 @@ def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_ba
     ``home``: name -> exercise whose answer cell defines it (from the trusted notebook), for messages."""
     answer_of = {c.id for c in program.cells if c.kind == "answer"}
     checks = run_checks(
-        specs, a.id,
+        specs,
+        a.id,
         student=lambda probe, kw: session.call(key, probe, kw),
         reference=lambda probe, kw: ref.call(probe, kw),
-        seed_base=seed_base, problems=program.problems,
-        cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None, home=home,
+        seed_base=seed_base,
+        problems=program.problems,
+        cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None,
+        home=home,
     )
     res = AssignmentResult(a.id, checks)
     res.manual = [{"id": x.id, "points": x.points} for x in a.exercises if x.manual]
     return res
 
 
-def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("public", "hidden"),
-                  limits: Limits | None = None, cache_dir: Path | None = None, sandbox: bool = True,
-                  progress=None, seed: int | None = None, info: dict | None = None,
-                  template=None) -> list[AssignmentResult]:
+def grade_entries(
+    tree: CourseTree,
+    entries: list[Entry],
+    *,
+    visibilities=("public", "hidden"),
+    limits: Limits | None = None,
+    cache_dir: Path | None = None,
+    sandbox: bool = True,
+    progress=None,
+    seed: int | None = None,
+    info: dict | None = None,
+    template=None,
+) -> list[AssignmentResult]:
     """Grade one student's notebooks. The student's code runs in one sandboxed worker
     (heavy imports happen once per submission, or never with a ``template`` that forks
     workers with them done); every verdict is computed here."""
@@ -193,14 +229,19 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
     cache_dir = cache_dir if cache_dir is not None else default_cache_dir(tree.root)
     solutions = tree.has_solutions
     # the worker verifies it cannot see these (the private view hides everything not needed)
-    session = ProcessSession(limits, sandbox=sandbox, protect=(tree.source_dir, tree.checks_dir, cache_dir),
-                             template=template)
+    session = ProcessSession(
+        limits, sandbox=sandbox, protect=(tree.source_dir, tree.checks_dir, cache_dir), template=template
+    )
     prepared = []
     results: dict[str, AssignmentResult] = {}
     try:
-        sources = {e.assignment.id: trusted_notebook(tree.source_notebook(e.assignment) if solutions
-                                                     else tree.release_notebook(e.assignment))
-                   for e in entries if not e.problem}
+        sources = {
+            e.assignment.id: trusted_notebook(
+                tree.source_notebook(e.assignment) if solutions else tree.release_notebook(e.assignment)
+            )
+            for e in entries
+            if not e.problem
+        }
         if sources:  # the worker enters its sandbox and imports the setup cells' libraries (torch: ~1 s)
             session.spawn(preload=sorted(set().union(*(setup_imports(nb) for nb in sources.values()))))
         for e in entries:  # ... while the grader reads the submissions and the check files
@@ -219,13 +260,21 @@ def grade_entries(tree: CourseTree, entries: list[Entry], *, visibilities=("publ
             session.add(program, a.id)
             ref_prog = reference_program(a, source_nb) if solutions else None
             store = PublicStore(public_store_path(tree, a.id)) if not solutions else None
-            prepared.append((a, specs, program, ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store),
-                             answer_definitions(a, source_nb)))
+            prepared.append(
+                (
+                    a,
+                    specs,
+                    program,
+                    ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store),
+                    answer_definitions(a, source_nb),
+                )
+            )
         if prepared:
             session.start()  # the worker starts importing and running cells while checks load
         for a, specs, program, ref, home in prepared:
-            results[a.id] = grade_program(a, specs, program, session, a.id, ref,
-                                          course.grading.seed if seed is None else seed, home)
+            results[a.id] = grade_program(
+                a, specs, program, session, a.id, ref, course.grading.seed if seed is None else seed, home
+            )
             session.done(a.id)  # its unused share of the time limit goes to the notebooks still to grade
             ref.close()
             if progress:

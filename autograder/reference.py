@@ -87,12 +87,21 @@ class PublicStore:
 class ReferenceSession:
     """Answers ``reference(probe, **kwargs)``: memory, then public store, disk cache, worker."""
 
-    def __init__(self, program: Program | None, *, cache_dir: Path | None = None,
-                 public_store: PublicStore | None = None, limits: Limits | None = None, record=None):
+    def __init__(
+        self,
+        program: Program | None,
+        *,
+        cache_dir: Path | None = None,
+        public_store: PublicStore | None = None,
+        limits: Limits | None = None,
+        record=None,
+    ):
         self.program = program
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.public_store = public_store
-        self.limits = limits or Limits(call_timeout_s=120, setup_timeout_s=300, time_limit_s=3600, memory_limit_mb=16384)
+        self.limits = limits or Limits(
+            call_timeout_s=120, setup_timeout_s=300, time_limit_s=3600, memory_limit_mb=16384
+        )
         self._session: ProcessSession | None = None
         self._memo: dict = {}
         self.record = record  # dict to collect {probe key: encoded result} (used by release)

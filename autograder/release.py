@@ -49,8 +49,9 @@ def nbgrader_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "nbgrader"]
 
 
-def nbgrader_course_args(tree: CourseTree, *, db_dir: Path, release_dir: Path | None = None,
-                         submitted_dir: Path | None = None) -> list[str]:
+def nbgrader_course_args(
+    tree: CourseTree, *, db_dir: Path, release_dir: Path | None = None, submitted_dir: Path | None = None
+) -> list[str]:
     """Command-line settings that map nbgrader's course directory onto this repository
     (the same mapping as nbgrader_config.py, spelled out so no config file is needed)."""
     args = [
@@ -91,14 +92,22 @@ def preflight(tree: CourseTree, chosen) -> list[str]:
             meta = cell.get("metadata", {}).get("nbgrader", {})
             where = f"{rel}: cell {i} ({cell.cell_type}, grade_id {meta.get('grade_id')!r})"
             src = cell.source
-            for begin, end, ok, kind in (("BEGIN SOLUTION", "END SOLUTION", meta.get("solution"), "a solution cell"),
-                                         ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", meta.get("grade") and not meta.get("solution"),
-                                          "a graded test cell")):
+            for begin, end, ok, kind in (
+                ("BEGIN SOLUTION", "END SOLUTION", meta.get("solution"), "a solution cell"),
+                (
+                    "BEGIN HIDDEN TESTS",
+                    "END HIDDEN TESTS",
+                    meta.get("grade") and not meta.get("solution"),
+                    "a graded test cell",
+                ),
+            ):
                 if begin not in src and end not in src:
                     continue
                 if not ok:
-                    problems.append(f"{where}: mentions '{begin if begin in src else end}' but is not {kind}; nbgrader "
-                                    "treats every such line as a marker (reword it, e.g. 'the solution region')")
+                    problems.append(
+                        f"{where}: mentions '{begin if begin in src else end}' but is not {kind}; nbgrader "
+                        "treats every such line as a marker (reword it, e.g. 'the solution region')"
+                    )
                 elif src.count(begin) != src.count(end):
                     problems.append(f"{where}: '{begin}' and '{end}' do not pair up")
     return problems
@@ -109,8 +118,9 @@ def course_gradebook(tree: CourseTree) -> Path:
     return Path(tree.root).resolve() / ".cache" / "nbgrader" / "gradebook.db"
 
 
-def generate_assignments(tree: CourseTree, ids: list[str], release_dir: Path, work: Path,
-                         db: Path | None = None) -> list[Path]:
+def generate_assignments(
+    tree: CourseTree, ids: list[str], release_dir: Path, work: Path, db: Path | None = None
+) -> list[Path]:
     """nbgrader's ``generate_assignment`` for ``ids`` into ``release_dir/<id>/``.
 
     The apps run through ``nbgrader.apps.NbGraderAPI`` (exactly what the ``nbgrader
@@ -123,14 +133,23 @@ def generate_assignments(tree: CourseTree, ids: list[str], release_dir: Path, wo
     for aid in ids:
         if (release_dir / aid).exists():
             shutil.rmtree(release_dir / aid)
-    spec = {"root": str(Path(tree.root).resolve()), "course_id": tree.model.course.id,
-            "release_dir": str(release_dir), "db_url": f"sqlite:///{Path(db) if db else Path(work).resolve() / 'gradebook.db'}",
-            "assignments": list(ids)}
+    spec = {
+        "root": str(Path(tree.root).resolve()),
+        "course_id": tree.model.course.id,
+        "release_dir": str(release_dir),
+        "db_url": f"sqlite:///{Path(db) if db else Path(work).resolve() / 'gradebook.db'}",
+        "assignments": list(ids),
+    }
     env = dict(os.environ)
     env["JUPYTER_CONFIG_DIR"] = str(Path(work) / ".jupyter")  # no instructor-wide config leaks in
     env.setdefault("PYTHONWARNINGS", "ignore")
-    proc = subprocess.run([sys.executable, "-m", "autograder.nbgrader_ext", "generate", json.dumps(spec)],
-                          cwd=work, env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder.nbgrader_ext", "generate", json.dumps(spec)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
         raise ReleaseError(f"nbgrader generate_assignment failed (exit {proc.returncode}):\n{tail}")
@@ -145,8 +164,9 @@ def generate_assignments(tree: CourseTree, ids: list[str], release_dir: Path, wo
                 text = path.read_text(encoding="utf-8", errors="replace")
                 for marker in LEAK_MARKERS:
                     if marker in text:
-                        raise ReleaseError(f"{path}: '{marker}' survived the release "
-                                           "(a malformed solution or hidden-test region)")
+                        raise ReleaseError(
+                            f"{path}: '{marker}' survived the release (a malformed solution or hidden-test region)"
+                        )
         outs.append(out)
     return outs
 
@@ -177,8 +197,13 @@ def public_reference(tree: CourseTree, a: Assignment, *, cache_dir: Path | None 
         return wire.decode(enc)
 
     try:
-        results = run_checks(specs, a.id, student=lambda probe, kw: ref.call(probe, kw), reference=reference,
-                             seed_base=tree.model.grading.seed)
+        results = run_checks(
+            specs,
+            a.id,
+            student=lambda probe, kw: ref.call(probe, kw),
+            reference=reference,
+            seed_base=tree.model.grading.seed,
+        )
     finally:
         ref.close()
     bad = [r for r in results if r.status != "passed"]
@@ -250,8 +275,9 @@ def write_references(tree: CourseTree, chosen, out_root: Path, log) -> list[Path
     return written
 
 
-def build_release(tree: CourseTree, out_root: Path, *, assignments=None, log=None, db: Path | None = None,
-                  references: bool = True) -> list[Path]:
+def build_release(
+    tree: CourseTree, out_root: Path, *, assignments=None, log=None, db: Path | None = None, references: bool = True
+) -> list[Path]:
     """Write ``out_root/assignments/<id>/`` and (with ``references``)
     ``out_root/checks/<id>/public_reference.json``. Returns the written files (relative to
     ``out_root``). With ``db``, nbgrader records the source cells in that gradebook (what
@@ -316,8 +342,9 @@ def release(tree: CourseTree, *, assignments=None, log=None) -> list[Path]:
                 _atomic_write_text(committed, store.read_text(encoding="utf-8"))
         for line in sync_source_notebooks(tree, chosen, write=True):
             log(line.replace("differs from", "updated from").replace(" (run `autograder release`)", ""))
-        written += build_release(tree, tmp, assignments=assignments, log=log, db=course_gradebook(tree),
-                                 references=False)
+        written += build_release(
+            tree, tmp, assignments=assignments, log=log, db=course_gradebook(tree), references=False
+        )
         for a in chosen:  # replace each assignment's release folder as a whole (stale files go)
             dest = tree.release_dir / a.id
             new = tmp / "assignments" / a.id
@@ -350,7 +377,9 @@ def check_release(tree: CourseTree, *, assignments=None, log=None) -> list[str]:
                 if rel not in old_files:
                     problems.append(f"{shown}: missing (run `autograder release`)")
                 elif rel not in new_files:
-                    problems.append(f"{shown}: not produced by the release from solutions/ (stale file; run `autograder release`)")
+                    problems.append(
+                        f"{shown}: not produced by the release from solutions/ (stale file; run `autograder release`)"
+                    )
                 elif not filecmp.cmp(new_dir / rel, old_dir / rel, shallow=False):
                     problems.append(f"{shown}: differs from what `autograder release` generates from solutions/{a.id}/")
             new_store = tmp / "checks" / a.id / "public_reference.json"
@@ -359,5 +388,7 @@ def check_release(tree: CourseTree, *, assignments=None, log=None) -> list[str]:
             if not old_store.exists():
                 problems.append(f"{shown}: missing (run `autograder release`)")
             elif not stores_agree(new_store, old_store):
-                problems.append(f"{shown}: differs from the reference solution's outputs for the public checks (run `autograder release`)")
+                problems.append(
+                    f"{shown}: differs from the reference solution's outputs for the public checks (run `autograder release`)"
+                )
     return problems

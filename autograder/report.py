@@ -21,7 +21,9 @@ STATUS_KO = {"passed": "통과", "failed": "실패", "error": "오류", "timeout
 STATUS_MARK = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⏱"}
 
 
-PUBLIC_ONLY = "공개 검사만 채점했습니다 (public checks only): 비공개 검사는 실행되지 않았습니다 (hidden checks did not run)"
+PUBLIC_ONLY = (
+    "공개 검사만 채점했습니다 (public checks only): 비공개 검사는 실행되지 않았습니다 (hidden checks did not run)"
+)
 
 
 def _num(x: float) -> str:
@@ -97,8 +99,12 @@ def print_table(results: list[AssignmentResult], *, console=None, details: bool 
                 console.print(Text.assemble((r.id, "red"), ": ", clean_text(r.problem)))
                 continue
             for c in bad:
-                console.print(Text.assemble((f"{STATUS_MARK[c.status]} {r.id} · {c.exercise} · {c.id}", "red"),
-                                            f" ({STATUS_KO[c.status]}, 0/{_num(c.max_score)})"))
+                console.print(
+                    Text.assemble(
+                        (f"{STATUS_MARK[c.status]} {r.id} · {c.exercise} · {c.id}", "red"),
+                        f" ({STATUS_KO[c.status]}, 0/{_num(c.max_score)})",
+                    )
+                )
                 console.print(Text("   " + clean_text(c.message).replace("\n", "\n   ")))
 
 
@@ -134,7 +140,9 @@ def feedback_markdown(results: list[AssignmentResult], *, student: str = "", che
         out += ["| 연습 | 검사 | 공개 | 결과 | 점수 |", "|---|---|---|---|---|"]
         for c in r.checks:
             vis = "공개" if c.visibility == "public" else "비공개"
-            out.append(f"| {c.exercise} | {c.id} | {vis} | {STATUS_MARK[c.status]} {STATUS_KO[c.status]} | {_num(c.score)}/{_num(c.max_score)} |")
+            out.append(
+                f"| {c.exercise} | {c.id} | {vis} | {STATUS_MARK[c.status]} {STATUS_KO[c.status]} | {_num(c.score)}/{_num(c.max_score)} |"
+            )
         out.append("")
         for c in r.checks:
             if c.status == "passed":
@@ -144,8 +152,15 @@ def feedback_markdown(results: list[AssignmentResult], *, student: str = "", che
                 out += [c.doc, ""]
             out += md_code(clean_text(c.message))
             if check_sources and c.visibility == "public" and (r.id, c.id) in check_sources:
-                out += ["<details><summary>검사 코드 (public check source)</summary>", "", "```python",
-                        check_sources[(r.id, c.id)].rstrip(), "```", "</details>", ""]
+                out += [
+                    "<details><summary>검사 코드 (public check source)</summary>",
+                    "",
+                    "```python",
+                    check_sources[(r.id, c.id)].rstrip(),
+                    "```",
+                    "</details>",
+                    "",
+                ]
         for m in r.manual:
             out.append(f"- {m['id']}: 수동 채점 예정 ({_num(m['points'])}점)")
         out.append("")

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import wire
-from .sandbox import MemoryCgroup, SandboxUnavailable
 from .checks import Probe
 from .extract import Program
+from .sandbox import MemoryCgroup, SandboxUnavailable
 
 WORKER = Path(__file__).with_name("worker.py")
 # Limits on what the grader reads from the worker (student data; docs/threat-model.md states them).
@@ -82,9 +82,14 @@ class Limits:
     cell_timeout_s: float = 10.0  # one answer cell's top level (setup cells have setup_timeout_s)
 
     @classmethod
-    def from_course(cls, grading) -> "Limits":
-        return cls(grading.call_timeout_s, grading.setup_timeout_s, grading.time_limit_s, grading.memory_limit_mb,
-                   cell_timeout_s=grading.cell_timeout_s)
+    def from_course(cls, grading) -> Limits:
+        return cls(
+            grading.call_timeout_s,
+            grading.setup_timeout_s,
+            grading.time_limit_s,
+            grading.memory_limit_mb,
+            cell_timeout_s=grading.cell_timeout_s,
+        )
 
 
 def scrubbed_env(home: str) -> dict:
@@ -190,8 +195,13 @@ class Template:
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", str(WORKER), json.dumps({"template": True, "preload": list(self.preload)})],
-                stdin=child, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.home,
-                env=scrubbed_env(self.home), start_new_session=True, close_fds=True,
+                stdin=child,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=self.home,
+                env=scrubbed_env(self.home),
+                start_new_session=True,
+                close_fds=True,
             )
         finally:
             child.close()
@@ -269,8 +279,13 @@ class _Worker:
         self.memory_mb = limits.memory_limit_mb
         if sandbox:
             mode = sandbox_mode()
-            cfg["sandbox"] = {"home": self.home, "protect": [str(p) for p in protect], "nproc": limits.max_processes,
-                              "home_mb": 256, "mode": "auto" if mode == "strict" else mode}
+            cfg["sandbox"] = {
+                "home": self.home,
+                "protect": [str(p) for p in protect],
+                "nproc": limits.max_processes,
+                "home_mb": 256,
+                "mode": "auto" if mode == "strict" else mode,
+            }
             # one memory limit for all the worker's processes and pages (memfd, shm, tmpfs included)
             if os.environ.get("AUTOGRADER_MEMCG", "1").strip() != "0":
                 self.cgroup, why = MemoryCgroup.create(limits.memory_limit_mb * 2**20)
@@ -284,8 +299,9 @@ class _Worker:
         self.forked = False
         try:
             if template is not None:
-                self.proc = template.fork(cfg, env=scrubbed_env(self.home), cwd=self.home,
-                                          rlimits=_rlimits(limits) if sandbox else ())
+                self.proc = template.fork(
+                    cfg, env=scrubbed_env(self.home), cwd=self.home, rlimits=_rlimits(limits) if sandbox else ()
+                )
                 self.forked = self.proc is not None
             if self.proc is None:
                 self.proc = subprocess.Popen(
@@ -464,19 +480,26 @@ def _clean_error(err) -> dict:
         out[k] = v[:limit] if isinstance(v, str) else (None if k == "missing" else "")
     line = err.get("line")
     if isinstance(line, dict):
-        line = {"cell": str(line.get("cell"))[:200], "text": str(line.get("text"))[:1000],
-                "lineno": line.get("lineno") if type(line.get("lineno")) is int else None}
+        line = {
+            "cell": str(line.get("cell"))[:200],
+            "text": str(line.get("text"))[:1000],
+            "lineno": line.get("lineno") if type(line.get("lineno")) is int else None,
+        }
     else:
         line = None
     out["line"] = line
     return out
 
 
-def _died(where: str, worker: "_Worker | None" = None) -> dict:
+def _died(where: str, worker: _Worker | None = None) -> dict:
     if worker is not None and worker.cgroup is not None and worker.cgroup.oom_kills():
-        return {"type": "MemoryError", "line": None, "traceback": "",
-                "message": f"{where} 중에 메모리 한도({worker.memory_mb} MiB, memfd·공유 메모리 포함)를 넘어 "
-                           "학생 코드의 프로세스가 종료되었습니다."}
+        return {
+            "type": "MemoryError",
+            "line": None,
+            "traceback": "",
+            "message": f"{where} 중에 메모리 한도({worker.memory_mb} MiB, memfd·공유 메모리 포함)를 넘어 "
+            "학생 코드의 프로세스가 종료되었습니다.",
+        }
     return {
         "type": "ProcessDied",
         "message": f"{where} 중에 학생 코드의 프로세스가 종료되었습니다 "
@@ -489,7 +512,9 @@ def _died(where: str, worker: "_Worker | None" = None) -> dict:
 class ProcessSession:
     """Notebook programs loaded into a separate worker process; probes called over a pipe."""
 
-    def __init__(self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None):
+    def __init__(
+        self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
+    ):
         self.limits = limits or Limits()
         self.sandbox = sandbox
         self.template = template  # forks workers with the libraries already imported (batch grading)
@@ -605,7 +630,8 @@ class ProcessSession:
                 why = "; ".join(info.get("notes") or []) or "no private view"
                 raise SandboxUnavailable(
                     f"AUTOGRADER_SANDBOX=strict: student code could see {', '.join(exposed + missing) or 'the file system'} "
-                    f"({why})")
+                    f"({why})"
+                )
 
     def close(self):
         if self._worker is not None:
@@ -655,7 +681,9 @@ class ProcessSession:
                         self._charge(key, t0)
                     if self.remaining(key) <= 0:
                         self.expired.add(key)  # its calls are "timeout"; its cells never run again
-                    self._fail_load(key, current, timeout=True, cell_limit=current in answers and deadline < load_deadline)
+                    self._fail_load(
+                        key, current, timeout=True, cell_limit=current in answers and deadline < load_deadline
+                    )
                     break
                 if msg is None or "__too_big__" in msg or "__garbled__" in msg:
                     if t0 is not None:
@@ -688,11 +716,20 @@ class ProcessSession:
         if cell_id is not None:
             self.skip[key].add(cell_id)
             if timeout and cell_limit:
-                info = {"type": "Timeout", "line": None, "traceback": "",
-                        "message": f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
-                                   "(무한 루프? 답안 셀에서는 함수만 정의하세요)"}
+                info = {
+                    "type": "Timeout",
+                    "line": None,
+                    "traceback": "",
+                    "message": f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
+                    "(무한 루프? 답안 셀에서는 함수만 정의하세요)",
+                }
             elif timeout:
-                info = {"type": "Timeout", "message": "셀 실행 시간 제한을 넘었습니다 (무한 루프?)", "line": None, "traceback": ""}
+                info = {
+                    "type": "Timeout",
+                    "message": "셀 실행 시간 제한을 넘었습니다 (무한 루프?)",
+                    "line": None,
+                    "traceback": "",
+                }
             else:
                 info = _died("셀 실행", self._worker)
             info["timeout"] = timeout
@@ -724,9 +761,17 @@ class ProcessSession:
         return value
 
     def _out_of_time(self, key) -> StudentTimeout:
-        return StudentTimeout({"type": "Timeout", "line": None, "traceback": "", "message": (
-            f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
-            "다 썼습니다. 다른 노트북은 따로 채점됩니다.")})
+        return StudentTimeout(
+            {
+                "type": "Timeout",
+                "line": None,
+                "traceback": "",
+                "message": (
+                    f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
+                    "다 썼습니다. 다른 노트북은 따로 채점됩니다."
+                ),
+            }
+        )
 
     def _call(self, key, probe, kwargs):
         if key in self.expired or self.remaining(key) <= 0:
@@ -747,8 +792,12 @@ class ProcessSession:
                 self.expired.add(key)
                 raise self._out_of_time(key) from None
             raise StudentTimeout(
-                {"type": "Timeout", "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
-                 "line": None, "traceback": ""}
+                {
+                    "type": "Timeout",
+                    "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
+                    "line": None,
+                    "traceback": "",
+                }
             ) from None
         finally:
             self._charge(key, t0)
@@ -758,7 +807,9 @@ class ProcessSession:
             except wire.WireError as exc:
                 # the worker never encodes such a reply: it was forged, and the real one may still come
                 self._kill()
-                raise StudentError({"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}) from None
+                raise StudentError(
+                    {"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}
+                ) from None
         raise StudentError(_clean_error(msg.get("error")))
 
     def _await_reply(self, deadline) -> dict:
@@ -778,7 +829,6 @@ class ProcessSession:
 
 
 class InProcessSession:
-
     """Probes called on a namespace in this interpreter (Jupyter, nbgrader's kernel)."""
 
     def __init__(self, namespace: dict, key: str):

@@ -75,8 +75,17 @@ PR_SET_NO_NEW_PRIVS = 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41}.get(platform.machine())
 
 # /etc files Python, numpy and torch read; nothing else of /etc is shown.
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf",
-             "hosts", "mime.types")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+    "hosts",
+    "mime.types",
+)
 DEV_FILES = ("null", "zero", "full", "random", "urandom")
 TOP_SYSTEM = ("usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin")
 UID_BASE = 1_000_000_000  # sandbox uids: UID_BASE + pid of the worker, never a real account
@@ -111,9 +120,8 @@ def unshare(flags: int) -> None:
 
 
 def mount(source, target, fstype, flags=0, data=None) -> None:
-    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
-    _check(libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
-           f"mount {target}")
+    enc = lambda s: None if s is None else os.fsencode(s)
+    _check(libc().mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
 def umount2(target, flags=0) -> None:
@@ -127,8 +135,12 @@ def pivot_root(new, old) -> None:
 
 
 def prctl(option, arg2=0) -> None:
-    _check(libc().prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(0), ctypes.c_ulong(0),
-                        ctypes.c_ulong(0)), f"prctl {option}")
+    _check(
+        libc().prctl(
+            ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(0), ctypes.c_ulong(0), ctypes.c_ulong(0)
+        ),
+        f"prctl {option}",
+    )
 
 
 def drop_capabilities() -> None:
@@ -220,7 +232,9 @@ def build_view(root: str, home: str, cfg: dict) -> None:
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777")
     _mkdirs(root + "/proc")
     try:
-        mount("proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2" if cfg.get("pidns") else None)
+        mount(
+            "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2" if cfg.get("pidns") else None
+        )
     except SandboxError:
         pass  # no /proc: Python, numpy and torch still work
     _mkdirs(root + home)
@@ -464,7 +478,7 @@ def _pidns_fork(layers: list) -> None:
         layers.append("pidns")
         return
     os.close(w)
-    for fd in range(0, 3):  # the parent keeps no protocol pipe open
+    for fd in range(3):  # the parent keeps no protocol pipe open
         try:
             os.close(fd)
         except OSError:
@@ -507,8 +521,11 @@ def enter(cfg: dict) -> dict:
     elif cfg.get("cgroup_note"):
         notes.append(f"no memory cgroup: {cfg['cgroup_note']}")
     if mode == "off":
-        return {"layers": (["memcg"] if memcg else []) + ["rlimits"], "notes": notes + ["sandbox off"],
-                "hidden": _verify(cfg)}
+        return {
+            "layers": (["memcg"] if memcg else []) + ["rlimits"],
+            "notes": notes + ["sandbox off"],
+            "hidden": _verify(cfg),
+        }
     use_userns = mode == "userns" or not is_root
     uid = None
     if is_root and not use_userns:
@@ -560,8 +577,10 @@ def enter(cfg: dict) -> dict:
         except OSError as exc:
             notes.append(f"dropping privileges failed: {exc}")
     elif uid is not None:
-        notes.append("not dropping privileges: without the private view the interpreter under "
-                     f"{sys.base_prefix} might not be readable by an unprivileged user")
+        notes.append(
+            "not dropping privileges: without the private view the interpreter under "
+            f"{sys.base_prefix} might not be readable by an unprivileged user"
+        )
     if "userns" in layers:
         try:
             drop_capabilities()
@@ -628,15 +647,21 @@ def summary(info: dict | None) -> dict:
     if not info:
         return {"layers": [], "protected_hidden": False, "notes": ["student code ran without a sandbox"]}
     hidden = info.get("hidden") or {}
-    return {"layers": list(info.get("layers") or []), "protected_hidden": bool(hidden) and all(hidden.values()),
-            "notes": list(info.get("notes") or [])}
+    return {
+        "layers": list(info.get("layers") or []),
+        "protected_hidden": bool(hidden) and all(hidden.values()),
+        "notes": list(info.get("notes") or []),
+    }
 
 
 def describe(info: dict | None) -> str:
     """One line for ``--verbose``."""
     s = summary(info)
     layers = ", ".join(s["layers"]) or "none"
-    seen = "solutions/ and hidden checks invisible to student code" if s["protected_hidden"] else \
-        "WARNING: student code could read solutions/ and hidden checks"
+    seen = (
+        "solutions/ and hidden checks invisible to student code"
+        if s["protected_hidden"]
+        else "WARNING: student code could read solutions/ and hidden checks"
+    )
     notes = f" [{'; '.join(s['notes'])}]" if s["notes"] else ""
     return f"sandbox: {layers}; {seen}{notes}"

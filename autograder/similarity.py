@@ -49,7 +49,11 @@ def strip_docstrings(source: str) -> str:
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
                 drop.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
     return "".join(line for i, line in enumerate(source.splitlines(True), 1) if i not in drop)
 
@@ -75,8 +79,14 @@ def answer_code(nb, exercise_ids) -> str:
 def _fingerprint(name: str, code: str, boilerplate=None):
     from copydetect import CodeFingerprint
 
-    return CodeFingerprint(f"{name}.py", NOISE_T, GUARANTEE_T - NOISE_T + 1, boilerplate=boilerplate,
-                           language="python", fp=io.StringIO(code))
+    return CodeFingerprint(
+        f"{name}.py",
+        NOISE_T,
+        GUARANTEE_T - NOISE_T + 1,
+        boilerplate=boilerplate,
+        language="python",
+        fp=io.StringIO(code),
+    )
 
 
 @dataclass
@@ -97,8 +107,9 @@ class Report:
     problems: dict  # student -> why some notebook was not compared
 
 
-def compare_class(tree: CourseTree, submissions: Path, *, threshold: float = DEFAULT_THRESHOLD,
-                  min_tokens: int = MIN_TOKENS) -> Report:
+def compare_class(
+    tree: CourseTree, submissions: Path, *, threshold: float = DEFAULT_THRESHOLD, min_tokens: int = MIN_TOKENS
+) -> Report:
     from copydetect import compare_files
 
     from .batch import find_students
@@ -107,7 +118,9 @@ def compare_class(tree: CourseTree, submissions: Path, *, threshold: float = DEF
 
     submissions = Path(submissions)
     if not submissions.is_dir():
-        raise InputError(submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)")
+        raise InputError(
+            submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)"
+        )
     folders = find_students(submissions)
     if len(folders) < 2:
         raise InputError(submissions, "비교할 학생이 두 명 이상 필요합니다 (need at least two student folders)")
@@ -185,38 +198,44 @@ def render_html(report: Report, *, top: int = 20) -> str:
 
     esc = html.escape
     rows = []
-    for p in report.pairs[:max(top, sum(p.flagged for p in report.pairs))]:
+    for p in report.pairs[: max(top, sum(p.flagged for p in report.pairs))]:
         cells = "".join(
             f"<td>{min(v[0], v[1]):.2f}</td>" if (v := p.per_assignment.get(a)) else "<td>-</td>"
-            for a in _assignment_ids(report))
-        rows.append(f"<tr class=\"{'flag' if p.flagged else ''}\"><td>{esc(p.a)}</td><td>{esc(p.b)}</td>"
-                    f"<td><b>{p.best:.2f}</b></td>{cells}<td>{'검토 필요 (flagged)' if p.flagged else ''}</td></tr>")
+            for a in _assignment_ids(report)
+        )
+        rows.append(
+            f'<tr class="{"flag" if p.flagged else ""}"><td>{esc(p.a)}</td><td>{esc(p.b)}</td>'
+            f"<td><b>{p.best:.2f}</b></td>{cells}<td>{'검토 필요 (flagged)' if p.flagged else ''}</td></tr>"
+        )
     head = "".join(f"<th>{esc(a)}</th>" for a in _assignment_ids(report))
     parts = [
-        "<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>유사도 보고서 (similarity)</title>",
+        '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>유사도 보고서 (similarity)</title>',
         f"<style>{_CSS}</style></head><body>",
         "<h1>답안 유사도 보고서 (answer-cell similarity)</h1>",
         f"<p>{len(report.students)}명, {len(report.pairs)}쌍. 배포된 stub과 docstring은 제외하고 copydetect(winnowing)로 비교했습니다. "
         f"유사도 = 두 학생 각자의 코드 중 겹치는 비율의 작은 쪽. {report.threshold:.2f} 이상인 과제가 있으면 <b>검토 필요</b>로 표시합니다. "
         "표시는 판정이 아니라 살펴볼 곳입니다.</p>",
         f"<table><thead><tr><th>학생 A</th><th>학생 B</th><th>최대</th>{head}<th></th></tr></thead><tbody>",
-        *rows, "</tbody></table>",
+        *rows,
+        "</tbody></table>",
     ]
     if report.problems:
         parts.append("<h2>비교하지 못한 제출물</h2><ul>")
         parts += [f"<li>{esc(s)}: {esc(why)}</li>" for s, why in sorted(report.problems.items())]
         parts.append("</ul>")
     for p in [p for p in report.pairs if p.flagged]:
-        parts.append(f"<div class=\"pair\"><h2>{esc(p.a)} ↔ {esc(p.b)} (최대 {p.best:.2f})</h2>")
+        parts.append(f'<div class="pair"><h2>{esc(p.a)} ↔ {esc(p.b)} (최대 {p.best:.2f})</h2>')
         for a in _assignment_ids(report):
             v = p.per_assignment.get(a)
             if not v or min(v[0], v[1]) < report.threshold:
                 continue
             fa, fb = report.docs[(p.a, a)][1], report.docs[(p.b, a)][1]
             _, _, (sla, slb) = compare_files(fa, fb)
-            parts.append(f"<h3>{esc(a)}: {v[0]:.2f} / {v[1]:.2f}</h3><div class=\"side\">"
-                         f"<div><b>{esc(p.a)}</b><pre>{_highlight(fa, sla)}</pre></div>"
-                         f"<div><b>{esc(p.b)}</b><pre>{_highlight(fb, slb)}</pre></div></div>")
+            parts.append(
+                f'<h3>{esc(a)}: {v[0]:.2f} / {v[1]:.2f}</h3><div class="side">'
+                f"<div><b>{esc(p.a)}</b><pre>{_highlight(fa, sla)}</pre></div>"
+                f"<div><b>{esc(p.b)}</b><pre>{_highlight(fb, slb)}</pre></div></div>"
+            )
         parts.append("</div>")
     parts.append("</body></html>\n")
     return "".join(parts)

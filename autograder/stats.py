@@ -113,8 +113,9 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 PROPORTION_HINT = "확률 p의 의미(drop 확률인지 keep 확률인지)를 확인하세요."
 
 
-def proportion(successes, n, p: float, *, fail_prob: float = FAIL_PROB, name: str = "비율",
-               hint: str = PROPORTION_HINT) -> None:
+def proportion(
+    successes, n, p: float, *, fail_prob: float = FAIL_PROB, name: str = "비율", hint: str = PROPORTION_HINT
+) -> None:
     """``successes`` out of ``n`` independent trials with success probability ``p``.
 
     Accepts iff the count lies in the central binomial region that holds probability
@@ -160,7 +161,9 @@ def uniform_cdf(low: float, high: float):
 
 
 def normal_cdf(mean: float, std: float):
-    return lambda x: 0.5 * (1.0 + _erf((np.asarray(x, dtype=np.float64) - mean) / (std * math.sqrt(2))).astype(np.float64))
+    return lambda x: (
+        0.5 * (1.0 + _erf((np.asarray(x, dtype=np.float64) - mean) / (std * math.sqrt(2))).astype(np.float64))
+    )
 
 
 def mean(samples, mu: float, std: float, *, fail_prob: float = FAIL_PROB, name: str = "평균") -> None:
@@ -177,8 +180,9 @@ def mean(samples, mu: float, std: float, *, fail_prob: float = FAIL_PROB, name: 
         )
 
 
-def variance_normal(samples, var: float, *, fail_prob: float = FAIL_PROB, name: str = "분산",
-                    known_mean: float | None = None) -> None:
+def variance_normal(
+    samples, var: float, *, fail_prob: float = FAIL_PROB, name: str = "분산", known_mean: float | None = None
+) -> None:
     """Normal samples: (n-1) s^2 / var in the central chi-square(n-1) region (chi-square(n) if the mean is known)."""
     x = as_array(samples, name).ravel().astype(np.float64)
     n = x.size

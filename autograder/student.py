@@ -41,8 +41,16 @@ INSTRUCTOR_MODULES = ("release.py", "nbgrader_ext.py", "authoring.py", "student.
 # a 2.x. Only the course's pinned 2.13.0 is tested here (tests/test_student_package.py).
 TORCH_RANGE = "torch>=2.1,<3"
 REQUIREMENTS = (
-    "numpy>=1.24", "scipy>=1.10", "nbformat>=5.9", "pydantic>=2.5", "pyyaml>=6", "rich>=13", "ipython>=8",
-    TORCH_RANGE, "scikit-learn>=1.3", "matplotlib>=3.7",
+    "numpy>=1.24",
+    "scipy>=1.10",
+    "nbformat>=5.9",
+    "pydantic>=2.5",
+    "pyyaml>=6",
+    "rich>=13",
+    "ipython>=8",
+    TORCH_RANGE,
+    "scikit-learn>=1.3",
+    "matplotlib>=3.7",
 )
 COLAB_MARK = "autograder_open_in_colab"  # metadata key of the release's "Open in Colab" cell
 
@@ -96,10 +104,10 @@ def setup_block(tree, a) -> str:
         "try:\n"
         "    from autograder.notebook import Checks\n"
         "except ModuleNotFoundError:  # Colab, or this notebook on its own: install the check package once\n"
-        f"    print(\"채점 패키지(autograder)가 없어 설치합니다 (한 번만, 1분 안쪽): {spec}\")\n"
-        f"    %pip install -q \"{spec}\"\n"
+        f'    print("채점 패키지(autograder)가 없어 설치합니다 (한 번만, 1분 안쪽): {spec}")\n'
+        f'    %pip install -q "{spec}"\n'
         "    from autograder.notebook import Checks\n"
-        f"checks = Checks(\"{a.id}\", version=\"{version}\")"
+        f'checks = Checks("{a.id}", version="{version}")'
     )
 
 
@@ -113,7 +121,7 @@ def synced_setup_source(source: str, block: str) -> str | None:
     except StopIteration:
         return None
     start = i - 1 if i > 0 and lines[i - 1].startswith("try:") else i
-    return "\n".join(lines[:start] + block.split("\n") + lines[j + 1:])
+    return "\n".join(lines[:start] + block.split("\n") + lines[j + 1 :])
 
 
 def colab_markdown(tree, a) -> str:
@@ -149,12 +157,16 @@ def sync_source_notebooks(tree, chosen, *, write: bool) -> list[str]:
             continue
         new = synced_setup_source(cell.source, setup_block(tree, a))
         if new is None:
-            changed.append(f"solutions/{a.notebook}: setup cell has no `from autograder.notebook import Checks` "
-                           "... `checks = Checks(...)` lines")
+            changed.append(
+                f"solutions/{a.notebook}: setup cell has no `from autograder.notebook import Checks` "
+                "... `checks = Checks(...)` lines"
+            )
             continue
         if new != cell.source:
-            changed.append(f"solutions/{a.notebook}: setup cell differs from course.yaml's student package "
-                           "or the public checks' version (run `autograder release`)")
+            changed.append(
+                f"solutions/{a.notebook}: setup cell differs from course.yaml's student package "
+                "or the public checks' version (run `autograder release`)"
+            )
             if write:
                 cell.source = new
                 nbformat.write(nb, str(path))
@@ -208,8 +220,12 @@ autograder = ["_student/manifest.json", "_student/*/public.py", "_student/*/publ
 
 def pyproject_text(tree) -> str:
     deps = "\n".join(f'  "{d}",' for d in REQUIREMENTS)
-    return PYPROJECT.format(name=package_name(tree), version=package_version(tree),
-                            title=tree.model.course.title.replace('"', "'"), deps=deps)
+    return PYPROJECT.format(
+        name=package_name(tree),
+        version=package_version(tree),
+        title=tree.model.course.title.replace('"', "'"),
+        deps=deps,
+    )
 
 
 def manifest(tree) -> dict:
@@ -222,8 +238,7 @@ def manifest(tree) -> dict:
         "seed": m.grading.seed,
         "tolerances": {k: [v.rtol, v.atol] for k, v in m.grading.tolerances.items()},
         "assignments": {
-            a.id: {"version": public_digest(tree.checks_dir, a.id),
-                   "exercises": {e.id: e.points for e in a.exercises}}
+            a.id: {"version": public_digest(tree.checks_dir, a.id), "exercises": {e.id: e.points for e in a.exercises}}
             for a in m.assignments
         },
     }
@@ -242,8 +257,9 @@ def write_package_source(tree, dest: Path) -> None:
                 (data / a.id).mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, data / a.id / name)
     data.mkdir(parents=True, exist_ok=True)
-    (data / "manifest.json").write_text(json.dumps(manifest(tree), indent=1, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    (data / "manifest.json").write_text(
+        json.dumps(manifest(tree), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (dest / "pyproject.toml").write_text(pyproject_text(tree), encoding="utf-8")
 
 
@@ -257,8 +273,23 @@ def build_wheel(tree, out_dir: Path) -> Path:
         src = Path(tmp) / "src"
         write_package_source(tree, src)
         wheels = Path(tmp) / "wheels"
-        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                               "-q", "-w", str(wheels), str(src)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "-q",
+                "-w",
+                str(wheels),
+                str(src),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
             raise InputError(src, f"could not build the student package:\n{tail}")
@@ -279,8 +310,13 @@ def shipped_problems(wheel: Path) -> list[str]:
     with zipfile.ZipFile(wheel) as z:
         for name in z.namelist():
             parts = name.split("/")
-            if (parts[-1] == "hidden.py" or "solutions" in parts or ".cache" in parts or "reference_cache" in name
-                    or (parts[0] == "autograder" and len(parts) == 2 and parts[1] in INSTRUCTOR_MODULES)):
+            if (
+                parts[-1] == "hidden.py"
+                or "solutions" in parts
+                or ".cache" in parts
+                or "reference_cache" in name
+                or (parts[0] == "autograder" and len(parts) == 2 and parts[1] in INSTRUCTOR_MODULES)
+            ):
                 problems.append(f"{name}: must not be in the student package")
                 continue
             if f"/{DATA_DIR_NAME}/" in name:

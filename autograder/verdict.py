@@ -64,8 +64,12 @@ class AssignmentResult:
         return {k: (v[0], v[1]) for k, v in out.items()}
 
     def to_json(self) -> dict:
-        d = {"id": self.id, "score": round(self.score, 6), "max_score": round(self.max_score, 6),
-             "checks": [c.to_json() for c in self.checks]}
+        d = {
+            "id": self.id,
+            "score": round(self.score, 6),
+            "max_score": round(self.max_score, 6),
+            "checks": [c.to_json() for c in self.checks],
+        }
         if self.problem:
             d["problem"] = self.problem
         if self.manual:
@@ -105,8 +109,10 @@ def describe_student_error(info: dict, exercise: str, home: dict | None = None) 
         name = str(info["missing"])
         where = (home or {}).get(name, exercise)
         if where != exercise:
-            return (f"`{name}`이(가) 정의되어 있지 않습니다. 이 검사는 연습 '{where}'의 `{name}`을(를) 씁니다: "
-                    f"답안 셀 '{where}'에서 정의했는지, 그 셀을 실행할 때 오류가 없었는지 확인하세요.")
+            return (
+                f"`{name}`이(가) 정의되어 있지 않습니다. 이 검사는 연습 '{where}'의 `{name}`을(를) 씁니다: "
+                f"답안 셀 '{where}'에서 정의했는지, 그 셀을 실행할 때 오류가 없었는지 확인하세요."
+            )
         return (
             f"`{name}`이(가) 정의되어 있지 않습니다. 답안 셀 '{exercise}'에서 정의했는지, "
             "셀을 실행할 때 오류가 없었는지 확인하세요."
@@ -115,8 +121,10 @@ def describe_student_error(info: dict, exercise: str, home: dict | None = None) 
     raised_in = line.get("cell") if isinstance(line, dict) else None
     if typ == "NotImplementedError" and raised_in and raised_in != exercise and raised_in in (home or {}).values():
         # another exercise's stub: that exercise is not done yet; its stub line is not the student's bug
-        return (f"'{exercise}': 이 검사가 쓰는 연습 '{raised_in}'을(를) 아직 구현하지 않았습니다 (NotImplementedError). "
-                f"답안 셀 '{raised_in}'부터 구현하세요.")
+        return (
+            f"'{exercise}': 이 검사가 쓰는 연습 '{raised_in}'을(를) 아직 구현하지 않았습니다 (NotImplementedError). "
+            f"답안 셀 '{raised_in}'부터 구현하세요."
+        )
     if typ == "NotImplementedError":
         head = f"'{exercise}': 아직 구현하지 않았습니다 (NotImplementedError). `raise NotImplementedError()`를 지우고 구현하세요."
     elif typ == "Timeout":
@@ -146,8 +154,10 @@ def plain_numbers(message: str) -> str:
 
 
 def prerequisite_message(required: str) -> str:
-    return (f"먼저 검사 '{required}'를 통과해야 합니다: 이 성질(입력을 바꾸지 않음 등)은 아무것도 하지 않는 답도 "
-            "가지므로, 연습의 주 출력이 맞을 때만 점수가 됩니다. 그 검사의 메시지부터 해결하세요.")
+    return (
+        f"먼저 검사 '{required}'를 통과해야 합니다: 이 성질(입력을 바꾸지 않음 등)은 아무것도 하지 않는 답도 "
+        "가지므로, 연습의 주 출력이 맞을 때만 점수가 됩니다. 그 검사의 메시지부터 해결하세요."
+    )
 
 
 def hide_probe_frames(message: str) -> str:
@@ -169,9 +179,18 @@ def hide_probe_frames(message: str) -> str:
     return "\n".join(out)
 
 
-def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference, seed_base: int = 0,
-               problems: dict[str, str] | None = None, cell_error=None, exercises=None,
-               home: dict[str, str] | None = None) -> list[CheckResult]:
+def run_checks(
+    specs: list[CheckSpec],
+    assignment_id: str,
+    *,
+    student,
+    reference,
+    seed_base: int = 0,
+    problems: dict[str, str] | None = None,
+    cell_error=None,
+    exercises=None,
+    home: dict[str, str] | None = None,
+) -> list[CheckResult]:
     """Run ``specs`` and return one result per check.
 
     ``student(probe, kwargs)`` and ``reference(probe, kwargs)`` call a probe on either side;
@@ -185,14 +204,27 @@ def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference
     for spec in specs:
         if exercises is not None and spec.exercise not in exercises:
             continue
-        base = dict(id=spec.id, exercise=spec.exercise, max_score=spec.points, visibility=spec.visibility,
-                    doc=spec.doc.splitlines()[0] if spec.doc else "")
+        base = dict(
+            id=spec.id,
+            exercise=spec.exercise,
+            max_score=spec.points,
+            visibility=spec.visibility,
+            doc=spec.doc.splitlines()[0] if spec.doc else "",
+        )
         if spec.exercise in problems:
             results.append(CheckResult(score=0.0, status="error", message=problems[spec.exercise], **base))
             continue
         if spec.exercise in timed_out:
-            results.append(CheckResult(score=0.0, status="timeout", message=(
-                f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, 이 연습의 나머지 검사는 실행하지 않았습니다."), **base))
+            results.append(
+                CheckResult(
+                    score=0.0,
+                    status="timeout",
+                    message=(
+                        f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, 이 연습의 나머지 검사는 실행하지 않았습니다."
+                    ),
+                    **base,
+                )
+            )
             continue
         if spec.requires and next((r.status for r in results if r.id == spec.requires), None) != "passed":
             # doing nothing earns nothing: a property a do-nothing answer has counts only with the main output right
@@ -209,8 +241,11 @@ def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference
             results.append(CheckResult(score=0.0, status="failed", message=str(exc), **base))
         except StudentTimeout as exc:
             timed_out[spec.exercise] = spec.id
-            results.append(CheckResult(score=0.0, status="timeout", message=describe_student_error(exc.info, spec.exercise, home),
-                                       **base))
+            results.append(
+                CheckResult(
+                    score=0.0, status="timeout", message=describe_student_error(exc.info, spec.exercise, home), **base
+                )
+            )
         except StudentError as exc:
             msg = describe_student_error(exc.info, spec.exercise, home)
             if spec.visibility != "public":  # a hidden probe's source lines would show its inputs
@@ -225,10 +260,14 @@ def run_checks(specs: list[CheckSpec], assignment_id: str, *, student, reference
             results.append(CheckResult(score=0.0, status="error", message=f"채점기 문제(기준 해답): {exc}", **base))
         except Exception as exc:  # noqa: BLE001 - a check choking on odd student output is a failure, not a crash
             tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            results.append(CheckResult(
-                score=0.0, status="error",
-                message=f"출력을 검사하는 중 처리할 수 없는 값이 나왔습니다 ({tb}). 반환 형식(튜플 순서, dict 키, 타입)을 확인하세요.",
-                **base))
+            results.append(
+                CheckResult(
+                    score=0.0,
+                    status="error",
+                    message=f"출력을 검사하는 중 처리할 수 없는 값이 나왔습니다 ({tb}). 반환 형식(튜플 순서, dict 키, 타입)을 확인하세요.",
+                    **base,
+                )
+            )
         else:
             results.append(CheckResult(score=spec.points, status="passed", **base))
     for r in results:

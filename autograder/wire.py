@@ -75,7 +75,7 @@ def _fast_npy(raw: bytes):
     if raw[:8] != b"\x93NUMPY\x01\x00" or len(raw) < 10:
         return None
     hlen = int.from_bytes(raw[8:10], "little")
-    m = _HEADER.fullmatch(raw[10:10 + hlen].decode("latin1"))
+    m = _HEADER.fullmatch(raw[10 : 10 + hlen].decode("latin1"))
     if m is None:
         return None
     dtype = np.dtype(m["descr"])

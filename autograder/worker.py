@@ -63,7 +63,9 @@ def encode(value, _depth=0):
         if t.dtype == torch.bfloat16:
             t = t.float()
         value = t.numpy()
-    if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array__") and not isinstance(value, (int, float)):
+    if isinstance(value, (np.ndarray, np.generic)) or (
+        hasattr(value, "__array__") and not isinstance(value, (int, float))
+    ):
         arr = np.array(value, copy=True, subok=False)
         if arr.dtype.kind not in "biufc":
             raise TypeError(f"unsupported array dtype {arr.dtype} (numbers and booleans only)")
@@ -157,7 +159,7 @@ class Runner:
                 code = compile_cell(cell["source"], f"<{cell['kind']}:{cell['id']}>")
                 exec(code, ns)
                 status[cell["id"]] = None
-            except BaseException as exc:  # noqa: BLE001 - a student's cell may raise anything
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 status[cell["id"]] = describe_error(exc)
@@ -184,7 +186,7 @@ class Runner:
         fn = self.probe(name, source)
         try:
             value = fn(Namespace(self.namespaces[key]), **kwargs)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             return {"ok": False, "error": describe_error(exc)}
@@ -197,7 +199,9 @@ class Runner:
 def _load_sandbox():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("autograder_sandbox", os.path.join(os.path.dirname(__file__), "sandbox.py"))
+    spec = importlib.util.spec_from_file_location(
+        "autograder_sandbox", os.path.join(os.path.dirname(__file__), "sandbox.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -238,9 +242,20 @@ def serve(cfg) -> int:
     def send(obj):
         data = json.dumps(obj).encode() + b"\n"
         if len(data) > MAX_REPLY:  # say so instead of being killed for it
-            data = json.dumps({"ok": False, "error": {
-                "type": "OutputError", "line": None, "traceback": "",
-                "message": f"output too large ({len(data) / 2**20:.0f} MiB > {MAX_REPLY >> 20} MiB in one reply)"}}).encode() + b"\n"
+            data = (
+                json.dumps(
+                    {
+                        "ok": False,
+                        "error": {
+                            "type": "OutputError",
+                            "line": None,
+                            "traceback": "",
+                            "message": f"output too large ({len(data) / 2**20:.0f} MiB > {MAX_REPLY >> 20} MiB in one reply)",
+                        },
+                    }
+                ).encode()
+                + b"\n"
+            )
         proto_out.write(data)
         proto_out.flush()
 

@@ -65,7 +65,9 @@ def questions(tree) -> list[Question]:
             if cell is not None:
                 i = nb.cells.index(cell)
                 prompt = nb.cells[i - 1].source if i > 0 and nb.cells[i - 1].cell_type == "markdown" else ""
-            out.append(Question(a.id, e.id, e.points, prompt, cell.source if cell is not None and tree.has_solutions else ""))
+            out.append(
+                Question(a.id, e.id, e.points, prompt, cell.source if cell is not None and tree.has_solutions else "")
+            )
     return out
 
 
@@ -78,7 +80,9 @@ def collect_answers(tree, submissions: Path) -> tuple[list[str], dict]:
 
     submissions = Path(submissions)
     if not submissions.is_dir():
-        raise InputError(submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)")
+        raise InputError(
+            submissions, "제출물 폴더가 없습니다 (SUBMISSIONS_DIR must be a folder with one folder per student)"
+        )
     qs = questions(tree)
     answers: dict = {}
     students = []
@@ -123,21 +127,27 @@ def _markdown(text: str) -> str:
 
         return markdown.markdown(text, extensions=["tables"])
     except ImportError:  # pragma: no cover - markdown comes with the instructor extra
-        return f"<div class=\"text\">{html.escape(text)}</div>"
+        return f'<div class="text">{html.escape(text)}</div>'
 
 
 def question_page(q: Question, students: list[str], answers: dict) -> str:
     esc = html.escape
-    parts = [f"<!DOCTYPE html><html lang=\"ko\"><head><meta charset=\"utf-8\"><title>{esc(q.id)}</title>",
-             f"<style>{_CSS}</style></head><body>",
-             f"<h1>{esc(q.assignment)} / {esc(q.id)} ({q.points:g}점)</h1>",
-             f"<h2>질문 (question)</h2>{_markdown(q.prompt)}",
-             f"<h2>모범 답안과 채점 기준 (rubric)</h2><div class=\"rubric\">{_markdown(q.rubric) if q.rubric else '(source notebook 없음)'}</div>",
-             f"<h2>학생 답안 ({sum(answers.get((s, q.id)) is not None for s in students)}/{len(students)}명 작성)</h2>"]
+    parts = [
+        f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>{esc(q.id)}</title>',
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{esc(q.assignment)} / {esc(q.id)} ({q.points:g}점)</h1>",
+        f"<h2>질문 (question)</h2>{_markdown(q.prompt)}",
+        f'<h2>모범 답안과 채점 기준 (rubric)</h2><div class="rubric">{_markdown(q.rubric) if q.rubric else "(source notebook 없음)"}</div>',
+        f"<h2>학생 답안 ({sum(answers.get((s, q.id)) is not None for s in students)}/{len(students)}명 작성)</h2>",
+    ]
     for s in students:
         a = answers.get((s, q.id))
-        body = f"<div class=\"text\">{esc(a)}</div>" if a is not None else "<div class=\"missing\">(답안 없음 — no answer)</div>"
-        parts.append(f"<div class=\"answer\" id=\"{esc(_anchor(s))}\"><h3>{esc(s)}</h3>{body}</div>")
+        body = (
+            f'<div class="text">{esc(a)}</div>'
+            if a is not None
+            else '<div class="missing">(답안 없음 — no answer)</div>'
+        )
+        parts.append(f'<div class="answer" id="{esc(_anchor(s))}"><h3>{esc(s)}</h3>{body}</div>')
     parts.append("</body></html>\n")
     return "".join(parts)
 
@@ -163,8 +173,16 @@ def export(tree, submissions: Path, out_dir: Path) -> list[Path]:
         written.append(page)
         for s in students:
             # an unanswered question is scored 0 already; everything else waits for the grader
-            w.writerow([s, q.assignment, q.id, f"{q.points:g}", "0" if answers.get((s, q.id)) is None else "",
-                        "no answer" if answers.get((s, q.id)) is None else ""])
+            w.writerow(
+                [
+                    s,
+                    q.assignment,
+                    q.id,
+                    f"{q.points:g}",
+                    "0" if answers.get((s, q.id)) is None else "",
+                    "no answer" if answers.get((s, q.id)) is None else "",
+                ]
+            )
     sheet = out_dir / "scores.csv"
     atomic_write(sheet, buf.getvalue())
     return [*written, sheet]
@@ -245,8 +263,13 @@ def merge_into_grades(tree, grades: Path, scores: dict) -> tuple[int, int]:
         raise InputError(grades, f"grades.csv를 읽을 수 없습니다 ({type(exc).__name__})") from None
     if "student" not in header or "total" not in header:
         raise InputError(grades, "autograder batch가 만든 grades.csv가 아닙니다 (student, total 열이 없음)")
-    extra = [f"written:{q.id}" for q in qs] + ["written_total", "written_max", "written_pending",
-                                                "total_with_written", "max_with_written"]
+    extra = [f"written:{q.id}" for q in qs] + [
+        "written_total",
+        "written_max",
+        "written_pending",
+        "total_with_written",
+        "max_with_written",
+    ]
     base = [h for h in header if h not in extra]
     written_max = sum(q.points for q in qs)
     pending_total = 0
@@ -272,6 +295,17 @@ def merge_into_grades(tree, grades: Path, scores: dict) -> tuple[int, int]:
     w.writerows(rows)
     atomic_write(Path(grades), buf.getvalue())
     doc = Path(grades).with_name(Path(grades).stem + ".columns.txt")
-    atomic_write(doc, "".join(f"{k}: {v}\n" for k, v in {**COLUMN_DOC, **{f"written:{q.id}": f"{q.assignment}, "
-                 f"{q.points:g} points, hand-graded (empty: not scored yet)" for q in qs}}.items()))
+    atomic_write(
+        doc,
+        "".join(
+            f"{k}: {v}\n"
+            for k, v in {
+                **COLUMN_DOC,
+                **{
+                    f"written:{q.id}": f"{q.assignment}, {q.points:g} points, hand-graded (empty: not scored yet)"
+                    for q in qs
+                },
+            }.items()
+        ),
+    )
     return len(rows), pending_total

@@ -19,7 +19,6 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-
 from _class import NBGRADER, make_course, timed, timed_cpu, usable_assignments
 
 
@@ -51,10 +50,36 @@ def main() -> None:
         synthetic(course, course / "submitted", args.students, ids)
         # warm the reference cache once, as an instructor's machine has it after the first student
         timed([sys.executable, "-m", "autograder", "grade", str(course / "submitted" / "student000"), "-q"], course)
-        t_batch, c_batch = timed_cpu([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
-                         "--out", str(work / "grades.csv"), "-j", str(args.jobs), "--no-progress"], course)
-        t_rerun = timed([sys.executable, "-m", "autograder", "batch", str(course / "submitted"),
-                         "--out", str(work / "grades.csv"), "-j", str(args.jobs), "--no-progress"], course)
+        t_batch, c_batch = timed_cpu(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "batch",
+                str(course / "submitted"),
+                "--out",
+                str(work / "grades.csv"),
+                "-j",
+                str(args.jobs),
+                "--no-progress",
+            ],
+            course,
+        )
+        t_rerun = timed(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "batch",
+                str(course / "submitted"),
+                "--out",
+                str(work / "grades.csv"),
+                "-j",
+                str(args.jobs),
+                "--no-progress",
+            ],
+            course,
+        )
         k = min(args.nbgrader_students, args.students)
         nbg = 0.0
         for i in range(k):
@@ -62,13 +87,19 @@ def main() -> None:
                 nbg += timed([NBGRADER, "autograde", aid, "--force", "--student", f"student{i:03d}"], course)
         per = nbg / k
         print(f"assignments: {', '.join(ids)}; students: {args.students}")
-        print(f"autograder batch -j {args.jobs}: {t_batch:7.1f} s ({t_batch / args.students:.2f} s/student); "
-              f"rerun with nothing changed: {t_rerun:.1f} s")
-        print(f"  CPU (rusage of the batch and everything it started): {c_batch:.1f} s "
-              f"({c_batch / args.students:.2f} CPU s/student; on {os.cpu_count()} cores at best "
-              f"{c_batch / args.students / min(args.jobs, os.cpu_count() or 1):.2f} s/student)")
-        print(f"nbgrader autograde (serial), {k} students timed: {nbg:7.1f} s ({per:.1f} s/student) "
-              f"-> {per * args.students:7.1f} s for {args.students} students")
+        print(
+            f"autograder batch -j {args.jobs}: {t_batch:7.1f} s ({t_batch / args.students:.2f} s/student); "
+            f"rerun with nothing changed: {t_rerun:.1f} s"
+        )
+        print(
+            f"  CPU (rusage of the batch and everything it started): {c_batch:.1f} s "
+            f"({c_batch / args.students:.2f} CPU s/student; on {os.cpu_count()} cores at best "
+            f"{c_batch / args.students / min(args.jobs, os.cpu_count() or 1):.2f} s/student)"
+        )
+        print(
+            f"nbgrader autograde (serial), {k} students timed: {nbg:7.1f} s ({per:.1f} s/student) "
+            f"-> {per * args.students:7.1f} s for {args.students} students"
+        )
         print(f"ratio nbgrader / batch: {per * args.students / t_batch:.1f}x")
     finally:
         shutil.rmtree(course, ignore_errors=True)

@@ -31,7 +31,9 @@ def main() -> None:
         warm = min(timed(grade, course) for _ in range(2))
         per_nb = {}
         for aid in ids:
-            per_nb[aid] = timed([sys.executable, "-m", "autograder", "grade", str(student / aid / f"{aid}.ipynb"), "-q"], course)
+            per_nb[aid] = timed(
+                [sys.executable, "-m", "autograder", "grade", str(student / aid / f"{aid}.ipynb"), "-q"], course
+            )
         nbg = 0.0
         for aid in ids:
             nbg += timed([NBGRADER, "autograde", aid, "--force", "--student", "bench"], course)

@@ -48,29 +48,56 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     try:
         synthetic(course, course / "submitted", args.students, ids)
-        sizes = [sum(shard_of(f"student{i:03d}", args.shards) == k for i in range(args.students))
-                 for k in range(args.shards)]
+        sizes = [
+            sum(shard_of(f"student{i:03d}", args.shards) == k for i in range(args.students)) for k in range(args.shards)
+        ]
         # warm the reference cache once, as an instructor's machine has it after the first student
         timed([sys.executable, "-m", "autograder", "grade", str(course / "submitted" / "student000"), "-q"], course)
-        batch = [sys.executable, "-m", "autograder", "batch", str(course / "submitted"), "-j", str(args.jobs),
-                 "--no-progress"]
+        batch = [
+            sys.executable,
+            "-m",
+            "autograder",
+            "batch",
+            str(course / "submitted"),
+            "-j",
+            str(args.jobs),
+            "--no-progress",
+        ]
         t_single = timed([*batch, "--out", str(work / "single" / "grades.csv")], course)
-        t_shards = [timed([*batch, "--out", str(work / f"shard{k}" / "grades.csv"), "--shard", f"{k}/{args.shards}"],
-                          course) for k in range(args.shards)]
-        t_merge = timed([sys.executable, "-m", "autograder", "merge", "--out", str(work / "merged" / "grades.csv"),
-                         *[str(work / f"shard{k}" / "grades.csv") for k in range(args.shards)]], course)
+        t_shards = [
+            timed([*batch, "--out", str(work / f"shard{k}" / "grades.csv"), "--shard", f"{k}/{args.shards}"], course)
+            for k in range(args.shards)
+        ]
+        t_merge = timed(
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "merge",
+                "--out",
+                str(work / "merged" / "grades.csv"),
+                *[str(work / f"shard{k}" / "grades.csv") for k in range(args.shards)],
+            ],
+            course,
+        )
         same = (work / "merged" / "grades.csv").read_bytes() == (work / "single" / "grades.csv").read_bytes()
         overhead = max(0.0, (sum(t_shards) - t_single) / (args.shards - 1)) if args.shards > 1 else 0.0
         per = (t_single - overhead) / args.students
         print(f"assignments: {', '.join(ids)}; students: {args.students}; -j {args.jobs}")
         print(f"single batch: {t_single:.1f} s ({t_single / args.students:.2f} s/student with start-up)")
-        print("shards: " + ", ".join(f"{k}/{args.shards}: {n} students in {t:.1f} s"
-                                      for k, (n, t) in enumerate(zip(sizes, t_shards))))
+        print(
+            "shards: "
+            + ", ".join(
+                f"{k}/{args.shards}: {n} students in {t:.1f} s" for k, (n, t) in enumerate(zip(sizes, t_shards))
+            )
+        )
         print(f"merge of {args.shards} shards: {t_merge:.1f} s; merged CSV equals the single run: {same}")
         print(f"solved: start-up {overhead:.1f} s per run, {per:.2f} s per student (-j {args.jobs})")
         merge_10k = t_merge + (10_000 - args.students) * args.merge_per_student
-        print("projected wall time for 10,000 students on k machines like this one "
-              f"(each -j {args.jobs}; merge scaled to {merge_10k:.0f} s):")
+        print(
+            "projected wall time for 10,000 students on k machines like this one "
+            f"(each -j {args.jobs}; merge scaled to {merge_10k:.0f} s):"
+        )
         for k in (int(x) for x in args.machines.split(",")):
             total = overhead + math.ceil(10_000 / k) * per + merge_10k
             print(f"  k = {k:3d}: {total / 60:7.1f} min")

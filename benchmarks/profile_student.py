@@ -70,10 +70,17 @@ def main() -> None:
             from autograder.pipeline import find_entries
 
             key = batch.submission_key(fp, find_entries(tree, [folder]))
-            job = {"root": str(course), "student": folder.name, "folder": str(folder), "key": key,
-                   "result_path": str(work / "results" / f"{folder.name}.json"),
-                   "feedback_dir": str(work / "feedback"), "visibilities": ["public", "hidden"], "sandbox": True,
-                   "picks": None}
+            job = {
+                "root": str(course),
+                "student": folder.name,
+                "folder": str(folder),
+                "key": key,
+                "result_path": str(work / "results" / f"{folder.name}.json"),
+                "feedback_dir": str(work / "feedback"),
+                "visibilities": ["public", "hidden"],
+                "sandbox": True,
+                "picks": None,
+            }
             tpl = next(iter(batch._TEMPLATE.values()), None)
             t0 = proc_cpu(tpl.proc.pid) if tpl is not None and tpl.proc else (0.0, 0.0)
             if i > 0:
@@ -91,8 +98,7 @@ def main() -> None:
                 m = [sum(r[k] for r in sel) / len(sel) for k in range(4)]
                 print(f"{label:>10} {m[0]:8.2f} {m[1]:8.2f} {m[2]:8.2f} {m[3]:8.2f}   (CPU s, wall s per student)")
         s = io.StringIO()
-        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(r"autograder|json|nbformat|hashlib",
-                                                                          args.top)
+        pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(r"autograder|json|nbformat|hashlib", args.top)
         print(s.getvalue())
         s = io.StringIO()  # where the grader's own CPU goes (cProfile inflates small Python calls: compare, don't add)
         pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(args.top)

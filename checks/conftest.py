@@ -14,7 +14,9 @@ import pytest
 
 
 def pytest_addoption(parser):
-    parser.addoption("--notebook", default=None, help="notebook whose answers are checked (default: the reference solution)")
+    parser.addoption(
+        "--notebook", default=None, help="notebook whose answers are checked (default: the reference solution)"
+    )
 
 
 def pytest_collection_modifyitems(items):
@@ -70,4 +72,4 @@ def seed(request, _grading):
 
     tree, aid = _grading[0], _grading[1]
     name = request.function.__name__
-    return check_seed(tree.model.grading.seed, aid, name[5:] if name.startswith("test_") else name)
+    return check_seed(tree.model.grading.seed, aid, name.removeprefix("test_"))

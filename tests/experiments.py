@@ -16,12 +16,12 @@ notebook states about its outcome.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 import nbformat
+from helpers import assignment, course
 
 from autograder.extract import to_python
-from helpers import assignment, course
 
 RUN_TAG = "experiment-run"
 
@@ -34,7 +34,7 @@ def _skipped(cell) -> bool:
     return RUN_TAG in (meta.get("tags") or [])
 
 
-@lru_cache(maxsize=None)
+@cache
 def notebook_namespace(aid: str) -> dict:
     """Definitions of ``solutions/<aid>/<aid>.ipynb`` (setup, answers, experiment functions)."""
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -15,9 +15,9 @@ from autograder.course import load_course
 from autograder.extract import index_cells, reference_program, setup_imports, student_program
 from autograder.load import load_notebook
 from autograder.pipeline import grade_program
-from autograder.verdict import answer_definitions
 from autograder.reference import ReferenceSession, default_cache_dir
 from autograder.run import Limits, ProcessSession
+from autograder.verdict import answer_definitions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -83,8 +83,10 @@ def _shared_session(aid: str):
         tree = course()
         a = assignment(aid)
         source = load_notebook(tree.source_notebook(a))
-        session = ProcessSession(Limits.from_course(tree.model.grading),
-                                 protect=(tree.source_dir, tree.checks_dir, default_cache_dir(tree.root)))
+        session = ProcessSession(
+            Limits.from_course(tree.model.grading),
+            protect=(tree.source_dir, tree.checks_dir, default_cache_dir(tree.root)),
+        )
         session.spawn(preload=sorted(setup_imports(source)))
         ref = ReferenceSession(reference_program(a, source), cache_dir=default_cache_dir(tree.root))
         _shared[aid] = (a, source, session, ref, {})
@@ -94,8 +96,14 @@ def _shared_session(aid: str):
 _graded: dict = {}
 
 
-def grade(aid: str, replacements: dict[str, str] | None = None, *, blank: bool = False, seed: int | None = None,
-          visibilities=("public", "hidden")):
+def grade(
+    aid: str,
+    replacements: dict[str, str] | None = None,
+    *,
+    blank: bool = False,
+    seed: int | None = None,
+    visibilities=("public", "hidden"),
+):
     """Grade a variant of the reference solution through the real stages: the notebook is
     written and loaded, extracted, run in the sandboxed worker, and every check decides.
 
@@ -118,8 +126,9 @@ def _grade(aid, replacements, *, blank, seed, visibilities):
     try:
         session.start()
         seed_base = course().model.grading.seed if seed is None else seed
-        return grade_program(a, specs_cache[visibilities], program, session, key, ref, seed_base,
-                             answer_definitions(a, source))
+        return grade_program(
+            a, specs_cache[visibilities], program, session, key, ref, seed_base, answer_definitions(a, source)
+        )
     finally:
         session.remove(key)
 

@@ -8,9 +8,8 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from scipy import stats as st
-
 from helpers import reference_namespace
+from scipy import stats as st
 
 AID = "01_initialization"
 
@@ -21,10 +20,23 @@ def ns():
 
 
 SHAPES = [(300, 100), (10, 64), (7, 7), (16, 32, 3, 3), (8, 3, 5), (4, 2, 3, 3, 3), (32, 16, 1, 1), (5, 1, 2, 2)]
-GAIN_CASES = [("linear", None), ("conv1d", None), ("conv2d", None), ("conv3d", None), ("conv_transpose1d", None),
-              ("conv_transpose2d", None), ("conv_transpose3d", None), ("sigmoid", None), ("tanh", None),
-              ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.0), ("leaky_relu", 0.2),
-              ("leaky_relu", math.sqrt(5.0)), ("selu", None)]
+GAIN_CASES = [
+    ("linear", None),
+    ("conv1d", None),
+    ("conv2d", None),
+    ("conv3d", None),
+    ("conv_transpose1d", None),
+    ("conv_transpose2d", None),
+    ("conv_transpose3d", None),
+    ("sigmoid", None),
+    ("tanh", None),
+    ("relu", None),
+    ("leaky_relu", None),
+    ("leaky_relu", 0.0),
+    ("leaky_relu", 0.2),
+    ("leaky_relu", math.sqrt(5.0)),
+    ("selu", None),
+]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -109,11 +121,16 @@ TORCH_INITS = {
     "kaiming_normal": torch.nn.init.kaiming_normal_,
 }
 INIT_CASES = [
-    ("xavier_uniform", (300, 100), {}), ("xavier_uniform", (32, 16, 5, 5), {"gain": 5 / 3}),
-    ("xavier_normal", (300, 100), {}), ("xavier_normal", (32, 16, 5, 5), {"gain": 5 / 3}),
-    ("kaiming_uniform", (300, 100), {}), ("kaiming_uniform", (16, 32, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}),
-    ("kaiming_uniform", (64, 128), {"a": math.sqrt(5.0)}), ("kaiming_uniform", (8, 4, 3), {"nonlinearity": "selu"}),
-    ("kaiming_normal", (300, 100), {}), ("kaiming_normal", (16, 32, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}),
+    ("xavier_uniform", (300, 100), {}),
+    ("xavier_uniform", (32, 16, 5, 5), {"gain": 5 / 3}),
+    ("xavier_normal", (300, 100), {}),
+    ("xavier_normal", (32, 16, 5, 5), {"gain": 5 / 3}),
+    ("kaiming_uniform", (300, 100), {}),
+    ("kaiming_uniform", (16, 32, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}),
+    ("kaiming_uniform", (64, 128), {"a": math.sqrt(5.0)}),
+    ("kaiming_uniform", (8, 4, 3), {"nonlinearity": "selu"}),
+    ("kaiming_normal", (300, 100), {}),
+    ("kaiming_normal", (16, 32, 3, 3), {"mode": "fan_out", "nonlinearity": "relu"}),
     ("kaiming_normal", (128, 256), {"nonlinearity": "tanh"}),
     ("kaiming_normal", (20, 10), {"a": 0.2, "nonlinearity": "leaky_relu", "mode": "fan_out"}),
 ]
@@ -151,8 +168,12 @@ def test_reference_samples_follow_the_same_law_as_torch(ns, fn, shape, kwargs):
     copies = -(-20000 // int(np.prod(shape)))
     rng, g = np.random.default_rng(1), torch.Generator().manual_seed(2)
     ours = np.concatenate([ns[fn](shape, rng=rng, **kwargs).ravel() for _ in range(copies)])
-    theirs = np.concatenate([TORCH_INITS[fn](torch.empty(shape, dtype=torch.float64), **kwargs, generator=g).numpy().ravel()
-                             for _ in range(copies)])
+    theirs = np.concatenate(
+        [
+            TORCH_INITS[fn](torch.empty(shape, dtype=torch.float64), **kwargs, generator=g).numpy().ravel()
+            for _ in range(copies)
+        ]
+    )
     assert st.ks_2samp(ours, theirs).pvalue > 1e-6
     if fn.endswith("uniform"):
         assert np.abs(ours).max() <= _torch_params(fn, shape, kwargs)[1][1]
@@ -192,8 +213,9 @@ class _FixedNormalRng:
         return self.z.copy()
 
 
-@pytest.mark.parametrize("shape,gain", [((50, 120), 1.0), ((120, 50), 1.5), ((8, 4, 3, 3), 1.0), ((40, 2, 3), 0.7),
-                                        ((6, 6), 2.0)])
+@pytest.mark.parametrize(
+    "shape,gain", [((50, 120), 1.0), ((120, 50), 1.5), ((8, 4, 3, 3), 1.0), ((40, 2, 3), 0.7), ((6, 6), 2.0)]
+)
 def test_orthogonal_matches_torch_on_the_same_draws(ns, shape, gain):
     rows, cols = shape[0], int(np.prod(shape[1:]))
     z = np.random.default_rng(0).standard_normal((rows, cols))
@@ -212,8 +234,12 @@ def test_train_two_layer_matches_autograd(ns, steps):
     rng = np.random.default_rng(5)
     H, D, K, N, lr = 6, 4, 3, 32, 0.3
     X, y = rng.standard_normal((N, D)), rng.standard_normal((N, K))
-    init = [0.5 * rng.standard_normal((H, D)), 0.1 * rng.standard_normal(H), 0.5 * rng.standard_normal((K, H)),
-            0.1 * rng.standard_normal(K)]
+    init = [
+        0.5 * rng.standard_normal((H, D)),
+        0.1 * rng.standard_normal(H),
+        0.5 * rng.standard_normal((K, H)),
+        0.1 * rng.standard_normal(K),
+    ]
     params = [torch.tensor(p, requires_grad=True) for p in init]
     Xt, yt = torch.tensor(X), torch.tensor(y)
     for _ in range(steps):
@@ -295,7 +321,7 @@ def test_fixup_init_makes_blocks_identity_and_scales_he(ns):
         assert torch.equal(model(x), torch.zeros(64, 10))
     assert torch.equal(model.stem.weight, stem_before)
     w = torch.cat([b.layers[0].weight.detach().ravel() for b in model.blocks]).double()
-    want_std = math.sqrt(2.0 / 64) * 16 ** -0.5
+    want_std = math.sqrt(2.0 / 64) * 16**-0.5
     assert float(w.std()) == pytest.approx(want_std, rel=0.02)
 
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from helpers import reference_namespace
 
 AID = "02_normalization"
@@ -225,8 +224,9 @@ def _set_block(layer, block):
 def test_blocks_match_transformer_encoder_layer(ns, norm_first, cls, eps):
     torch.manual_seed(0)
     d, h, dff = 16, 4, 24
-    layer = torch.nn.TransformerEncoderLayer(d, h, dff, dropout=0.0, batch_first=True, norm_first=norm_first,
-                                             layer_norm_eps=eps).double()
+    layer = torch.nn.TransformerEncoderLayer(
+        d, h, dff, dropout=0.0, batch_first=True, norm_first=norm_first, layer_norm_eps=eps
+    ).double()
     with torch.no_grad():  # non-trivial norm parameters
         for name in ("norm1", "norm2"):
             getattr(layer, name).weight.uniform_(0.5, 1.5)
@@ -259,11 +259,11 @@ def test_backward_matches_autograd_and_numeric_gradient(ns, kind, seed):
     x = rng.standard_normal((N, D)) * 2 + 1
     gamma, beta, dout = rng.standard_normal(D), rng.standard_normal(D), rng.standard_normal((N, D))
     if kind == "batchnorm":
-        fwd = lambda x_, g_, b_: ns["batchnorm_forward"](x_, g_, b_, {"mode": "train"})  # noqa: E731
-        tfwd = lambda x_, g_, b_: F.batch_norm(x_, None, None, g_, b_, training=True, eps=1e-5)  # noqa: E731
+        fwd = lambda x_, g_, b_: ns["batchnorm_forward"](x_, g_, b_, {"mode": "train"})
+        tfwd = lambda x_, g_, b_: F.batch_norm(x_, None, None, g_, b_, training=True, eps=1e-5)
     else:
-        fwd = lambda x_, g_, b_: ns["layernorm_forward"](x_, g_, b_)  # noqa: E731
-        tfwd = lambda x_, g_, b_: F.layer_norm(x_, (D,), g_, b_, eps=1e-5)  # noqa: E731
+        fwd = lambda x_, g_, b_: ns["layernorm_forward"](x_, g_, b_)
+        tfwd = lambda x_, g_, b_: F.layer_norm(x_, (D,), g_, b_, eps=1e-5)
     _, cache = fwd(x, gamma, beta)
     dx, dgamma, dbeta = ns[f"{kind}_backward"](dout, cache)
     tx, tg, tb = t(x).requires_grad_(), t(gamma).requires_grad_(), t(beta).requires_grad_()
@@ -271,9 +271,9 @@ def test_backward_matches_autograd_and_numeric_gradient(ns, kind, seed):
     close(dx, tx.grad, rtol=1e-9, atol=1e-12)
     close(dgamma, tg.grad, rtol=1e-9)
     close(dbeta, tb.grad, rtol=1e-9)
-    loss_x = lambda x_: float(np.sum(fwd(x_, gamma, beta)[0] * dout))  # noqa: E731
-    loss_g = lambda g_: float(np.sum(fwd(x, g_, beta)[0] * dout))  # noqa: E731
-    loss_b = lambda b_: float(np.sum(fwd(x, gamma, b_)[0] * dout))  # noqa: E731
+    loss_x = lambda x_: float(np.sum(fwd(x_, gamma, beta)[0] * dout))
+    loss_g = lambda g_: float(np.sum(fwd(x, g_, beta)[0] * dout))
+    loss_b = lambda b_: float(np.sum(fwd(x, gamma, b_)[0] * dout))
     np.testing.assert_allclose(dx, _numeric_grad(loss_x, x.copy()), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dgamma, _numeric_grad(loss_g, gamma.copy()), rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(dbeta, _numeric_grad(loss_b, beta.copy()), rtol=1e-5, atol=1e-7)
@@ -301,7 +301,7 @@ def test_numeric_gradient_is_centered_and_restores_x(ns):
     np.testing.assert_array_equal(x, x0)
     np.testing.assert_allclose(g, np.cos(x0) + 2 * np.sum(x0), rtol=0, atol=1e-8)
     # sum(x**3) with h = 0.1: the centered difference is exactly 3x^2 + h^2 (what the public check expects)
-    c = ns["numeric_gradient"](lambda a: float(np.sum(a ** 3)), x0[0, :, 0].copy(), h=0.1)
+    c = ns["numeric_gradient"](lambda a: float(np.sum(a**3)), x0[0, :, 0].copy(), h=0.1)
     np.testing.assert_allclose(c, 3 * x0[0, :, 0] ** 2 + 0.01, rtol=1e-10)
     # it agrees with torch.autograd on a normalization layer (the use the notebook makes of it)
     xg, gamma, dout = rng.standard_normal((2, 4, 2, 2)), rng.standard_normal(4), rng.standard_normal((2, 4, 2, 2))

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-
 from helpers import reference_namespace
 
 RTOL = 1e-10
@@ -151,7 +150,7 @@ def tv_drop_block2d_given_noise(inp, block_size, noise, eps=1e-6):
 
 
 def tv_gamma(p, H, W, bs):
-    return (p * H * W) / ((bs ** 2) * ((H - bs + 1) * (W - bs + 1)))
+    return (p * H * W) / ((bs**2) * ((H - bs + 1) * (W - bs + 1)))
 
 
 @pytest.mark.parametrize("bs,H,W", [(3, 12, 16), (5, 9, 9), (1, 6, 7), (7, 7, 10)])
@@ -222,8 +221,9 @@ def test_stochastic_depth_rates_linear_rule_and_other_conventions(ns):
 # ----------------------------------------------------------------------------------------------
 def test_mc_dropout_predict_matches_a_manual_torch_loop(ns):
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-                                torch.nn.Dropout(0.3), torch.nn.Linear(16, 4)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(5, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(), torch.nn.Dropout(0.3), torch.nn.Linear(16, 4)
+    ).double()
     model.train()
     x = torch.randn(9, 5, dtype=torch.float64)
     rm = model[1].running_mean.clone()
@@ -247,10 +247,10 @@ def test_mc_dropout_predict_matches_a_manual_torch_loop(ns):
 # the checks' scipy-free Fisher exact test (public.py; hidden.py imports it)
 # ----------------------------------------------------------------------------------------------
 def test_checks_fisher_test_matches_scipy():
+    from helpers import ROOT
     from scipy.stats import fisher_exact
 
     from autograder.checks import load_module
-    from helpers import ROOT
 
     public = load_module(ROOT / "checks" / "03_dropout" / "public.py", "_test_03_dropout_public")
     rng = np.random.default_rng(0)

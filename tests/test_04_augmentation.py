@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import course, reference_namespace
 
 from autograder.checks import check_seed, load_checks
 from autograder.expect import CheckFailed
 from autograder.run import InProcessSession
-from helpers import course, reference_namespace
 
 AID = "04_augmentation"
 
@@ -93,8 +93,9 @@ def _tv_affine(img, matrix):
     base[..., 2].fill_(1)
     grid = base.view(1, h * w, 3).bmm(theta.transpose(1, 2) / torch.tensor([0.5 * w, 0.5 * h], dtype=img.dtype))
     x = img.reshape(-1, *img.shape[-3:])
-    out = F.grid_sample(x, grid.view(1, h, w, 2).expand(x.shape[0], h, w, 2), mode="nearest",
-                        padding_mode="zeros", align_corners=False)
+    out = F.grid_sample(
+        x, grid.view(1, h, w, 2).expand(x.shape[0], h, w, 2), mode="nearest", padding_mode="zeros", align_corners=False
+    )
     return out.reshape(img.shape)
 
 
@@ -115,9 +116,21 @@ def _tv_op(img, name, m):
     raise KeyError(name)
 
 
-GEOMETRIC = [("Rotate", 17.0), ("Rotate", -41.0), ("Rotate", 133.0), ("Rotate", -7.3), ("ShearX", 0.23),
-             ("ShearX", -0.37), ("ShearY", 0.29), ("ShearY", -0.13), ("TranslateX", 3.7), ("TranslateX", -2.6),
-             ("TranslateY", 4.2), ("TranslateY", -1.9), ("TranslateY", 0.4)]
+GEOMETRIC = [
+    ("Rotate", 17.0),
+    ("Rotate", -41.0),
+    ("Rotate", 133.0),
+    ("Rotate", -7.3),
+    ("ShearX", 0.23),
+    ("ShearX", -0.37),
+    ("ShearY", 0.29),
+    ("ShearY", -0.13),
+    ("TranslateX", 3.7),
+    ("TranslateX", -2.6),
+    ("TranslateY", 4.2),
+    ("TranslateY", -1.9),
+    ("TranslateY", 0.4),
+]
 
 
 @pytest.mark.parametrize("name,m", GEOMETRIC)
@@ -132,7 +145,9 @@ def test_geometric_ops_equal_torchvision_grid_sample_path(ns, name, m, shape):
 
 # ----------------------------------------------------------------------------- color ops
 def _gray(t):
-    return t if t.shape[-3] == 1 else (0.2989 * t[..., :1, :, :] + 0.587 * t[..., 1:2, :, :] + 0.114 * t[..., 2:3, :, :])
+    return (
+        t if t.shape[-3] == 1 else (0.2989 * t[..., :1, :, :] + 0.587 * t[..., 1:2, :, :] + 0.114 * t[..., 2:3, :, :])
+    )
 
 
 def _tv_color(img, name, m):
@@ -166,9 +181,20 @@ def _tv_color(img, name, m):
     raise KeyError(name)
 
 
-COLOR = [("Brightness", 0.6), ("Brightness", -0.3), ("Contrast", 0.7), ("Contrast", -0.9), ("Color", 0.5),
-         ("Color", -0.8), ("Sharpness", 0.9), ("Sharpness", -0.7), ("Solarize", 0.4), ("Posterize", 3),
-         ("Posterize", 8), ("AutoContrast", 0.0)]
+COLOR = [
+    ("Brightness", 0.6),
+    ("Brightness", -0.3),
+    ("Contrast", 0.7),
+    ("Contrast", -0.9),
+    ("Color", 0.5),
+    ("Color", -0.8),
+    ("Sharpness", 0.9),
+    ("Sharpness", -0.7),
+    ("Solarize", 0.4),
+    ("Posterize", 3),
+    ("Posterize", 8),
+    ("AutoContrast", 0.0),
+]
 
 
 @pytest.mark.parametrize("name,m", COLOR)
@@ -186,8 +212,11 @@ def test_equalize_equals_pil_on_uint8_images(ns, seed):
     from PIL import Image, ImageOps
 
     rng = np.random.default_rng(seed)
-    q = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8) if seed % 2 else \
-        np.clip(rng.normal(90, 12, (40, 50, 3)), 0, 255).astype(np.uint8)
+    q = (
+        rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+        if seed % 2
+        else np.clip(rng.normal(90, 12, (40, 50, 3)), 0, 255).astype(np.uint8)
+    )
     want = np.asarray(ImageOps.equalize(Image.fromarray(q)), dtype=np.float64) / 255
     img = torch.tensor(q, dtype=torch.float64).permute(2, 0, 1) / 255
     got = ns["apply_op"](img, "Equalize", 0.0).permute(1, 2, 0).numpy()
@@ -207,11 +236,15 @@ def test_rand_augment_magnitudes_equal_torchvision_tables(ns):
     H, W = 24, 40
 
     def tables(nb):  # torchvision RandAugment._augmentation_space (float32 linspace), v2 solarize
-        return {"ShearX": torch.linspace(0.0, 0.3, nb), "TranslateX": torch.linspace(0.0, 150.0 / 331.0 * W, nb),
-                "TranslateY": torch.linspace(0.0, 150.0 / 331.0 * H, nb), "Rotate": torch.linspace(0.0, 30.0, nb),
-                "Contrast": torch.linspace(0.0, 0.9, nb),
-                "Posterize": (8 - (torch.arange(nb) / ((nb - 1) / 4)).round().int()).float(),
-                "Solarize": torch.linspace(1.0, 0.0, nb)}
+        return {
+            "ShearX": torch.linspace(0.0, 0.3, nb),
+            "TranslateX": torch.linspace(0.0, 150.0 / 331.0 * W, nb),
+            "TranslateY": torch.linspace(0.0, 150.0 / 331.0 * H, nb),
+            "Rotate": torch.linspace(0.0, 30.0, nb),
+            "Contrast": torch.linspace(0.0, 0.9, nb),
+            "Posterize": (8 - (torch.arange(nb) / ((nb - 1) / 4)).round().int()).float(),
+            "Solarize": torch.linspace(1.0, 0.0, nb),
+        }
 
     g = torch.Generator().manual_seed(0)
     for M in (0, 5, 9, 17, 30):
@@ -263,12 +296,23 @@ def test_fgsm_equals_autograd_sign_step(ns):
 
 # ----------------------------------------------------------------------------- no flaky distribution checks
 STATISTICAL = {
-    "flip_probability_is_p", "random_flip_returns_image_or_its_mirror", "crop_offsets_are_uniform_over_valid_positions",
-    "factors_are_uniform_on_clipped_ranges", "order_is_a_uniform_permutation", "cutout_center_is_uniform_over_pixels",
-    "erasing_size_follows_area_and_log_uniform_ratio", "erasing_position_is_uniform_given_size",
-    "erasing_gives_up_after_ten_tries", "lambda_follows_beta_alpha_alpha", "box_is_clipped_around_uniform_center",
-    "ops_are_uniform_over_the_14_ops", "magnitude_is_the_table_value_at_bin_m", "signed_ops_get_a_random_sign",
-    "ops_are_drawn_with_replacement", "op_is_uniform_over_the_14_ops", "magnitude_bin_is_uniform_over_31_bins",
+    "flip_probability_is_p",
+    "random_flip_returns_image_or_its_mirror",
+    "crop_offsets_are_uniform_over_valid_positions",
+    "factors_are_uniform_on_clipped_ranges",
+    "order_is_a_uniform_permutation",
+    "cutout_center_is_uniform_over_pixels",
+    "erasing_size_follows_area_and_log_uniform_ratio",
+    "erasing_position_is_uniform_given_size",
+    "erasing_gives_up_after_ten_tries",
+    "lambda_follows_beta_alpha_alpha",
+    "box_is_clipped_around_uniform_center",
+    "ops_are_uniform_over_the_14_ops",
+    "magnitude_is_the_table_value_at_bin_m",
+    "signed_ops_get_a_random_sign",
+    "ops_are_drawn_with_replacement",
+    "op_is_uniform_over_the_14_ops",
+    "magnitude_bin_is_uniform_over_31_bins",
     "wide_table_values_and_signs",
 }
 
@@ -278,7 +322,7 @@ def test_reference_passes_the_distribution_checks_for_many_seeds(ns):
     specs = [s for s in load_checks(course().checks_dir, AID) if s.id in STATISTICAL]
     assert {s.id for s in specs} == STATISTICAL
     sess = InProcessSession(ns, AID)
-    call = lambda pr, **k: sess.call(AID, pr, k)  # noqa: E731
+    call = lambda pr, **k: sess.call(AID, pr, k)
     failures = []
     for base in range(100, 110):
         for s in specs:

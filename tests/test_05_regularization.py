@@ -8,7 +8,6 @@ import copy
 import numpy as np
 import pytest
 import torch
-
 from helpers import reference_namespace
 
 AID = "05_regularization"
@@ -38,7 +37,7 @@ def test_penalties_and_gradients_match_autograd(ns, seed):
     params[0][0, 0] = params[2][1, 1, 0] = 0.0
     lam = 0.37
     ts = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in params]
-    l2 = 0.5 * lam * sum((t ** 2).sum() for t in ts)
+    l2 = 0.5 * lam * sum((t**2).sum() for t in ts)
     g2 = torch.autograd.grad(l2, ts)
     l1 = lam * sum(t.abs().sum() for t in ts)
     g1 = torch.autograd.grad(l1, ts)  # torch: d|x|/dx at 0 is 0 = sign(0)
@@ -84,8 +83,13 @@ def run_torch(cls, w, A, b, steps, **kw):
     return np.stack(traj), opt.state[p]
 
 
-SGD_CASES = [dict(lr=0.1), dict(lr=0.1, weight_decay=0.05), dict(lr=0.05, momentum=0.9),
-             dict(lr=0.05, momentum=0.8, weight_decay=0.2), dict(lr=0.02, momentum=0.5, weight_decay=1e-3)]
+SGD_CASES = [
+    dict(lr=0.1),
+    dict(lr=0.1, weight_decay=0.05),
+    dict(lr=0.05, momentum=0.9),
+    dict(lr=0.05, momentum=0.8, weight_decay=0.2),
+    dict(lr=0.02, momentum=0.5, weight_decay=1e-3),
+]
 
 
 @pytest.mark.parametrize("kw", SGD_CASES)
@@ -99,8 +103,12 @@ def test_sgd_trajectory_matches_torch(ns, kw, seed):
         close(state["momentum_buffer"], tstate["momentum_buffer"].numpy())
 
 
-ADAM_CASES = [dict(lr=0.05), dict(lr=0.02, betas=(0.8, 0.95), weight_decay=0.3), dict(lr=0.02, eps=1e-2),
-              dict(lr=0.01, betas=(0.9, 0.99), eps=1e-6, weight_decay=1e-2)]
+ADAM_CASES = [
+    dict(lr=0.05),
+    dict(lr=0.02, betas=(0.8, 0.95), weight_decay=0.3),
+    dict(lr=0.02, eps=1e-2),
+    dict(lr=0.01, betas=(0.9, 0.99), eps=1e-6, weight_decay=1e-2),
+]
 
 
 @pytest.mark.parametrize("kw", ADAM_CASES)
@@ -115,8 +123,12 @@ def test_adam_trajectory_matches_torch(ns, kw, seed):
     close(state["v"], tstate["exp_avg_sq"].numpy())
 
 
-ADAMW_CASES = [dict(lr=0.05, weight_decay=0.1), dict(lr=0.05), dict(lr=0.01, betas=(0.9, 0.99), weight_decay=0.5),
-               dict(lr=0.02, eps=1e-3, weight_decay=0.0)]
+ADAMW_CASES = [
+    dict(lr=0.05, weight_decay=0.1),
+    dict(lr=0.05),
+    dict(lr=0.01, betas=(0.9, 0.99), weight_decay=0.5),
+    dict(lr=0.02, eps=1e-3, weight_decay=0.0),
+]
 
 
 @pytest.mark.parametrize("kw", ADAMW_CASES)
@@ -145,8 +157,11 @@ def test_sgd_l2_equals_decoupled_but_adam_l2_differs_from_adamw(ns):
 
 def test_optimizers_do_not_mutate_inputs(ns):
     rng = np.random.default_rng(0)
-    for name, kw in [("sgd_step", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
-                     ("adam_step", dict(lr=0.1, weight_decay=0.1)), ("adamw_step", dict(lr=0.1))]:
+    for name, kw in [
+        ("sgd_step", dict(lr=0.1, momentum=0.9, weight_decay=0.1)),
+        ("adam_step", dict(lr=0.1, weight_decay=0.1)),
+        ("adamw_step", dict(lr=0.1)),
+    ]:
         w, g1, g2 = (rng.standard_normal(5) for _ in range(3))
         keep = [w.copy(), g1.copy(), g2.copy()]
         state = {}
@@ -171,9 +186,12 @@ def torch_lrs(make_sched, steps, lr0):
 
 def test_exponential_decay_matches_exponential_lr(ns):
     t = np.arange(80)
-    close(ns["exponential_decay"](t, 0.1, 0.9), torch_lrs(lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.9), 80, 0.1),
-          rtol=1e-12)
-    close(ns["exponential_decay"](t, 0.1), 0.1 * 0.95 ** t)
+    close(
+        ns["exponential_decay"](t, 0.1, 0.9),
+        torch_lrs(lambda o: torch.optim.lr_scheduler.ExponentialLR(o, 0.9), 80, 0.1),
+        rtol=1e-12,
+    )
+    close(ns["exponential_decay"](t, 0.1), 0.1 * 0.95**t)
 
 
 def test_step_decay_matches_step_lr(ns):
@@ -192,8 +210,13 @@ def test_inverse_sqrt_decay_formula(ns):
 @pytest.mark.parametrize("step_size", [1, 5, 8])
 def test_triangular_cyclic_matches_cyclic_lr(ns, step_size):
     steps = 10 * step_size + 3
-    want = torch_lrs(lambda o: torch.optim.lr_scheduler.CyclicLR(
-        o, base_lr=0.01, max_lr=0.1, step_size_up=step_size, mode="triangular", cycle_momentum=False), steps, 0.01)
+    want = torch_lrs(
+        lambda o: torch.optim.lr_scheduler.CyclicLR(
+            o, base_lr=0.01, max_lr=0.1, step_size_up=step_size, mode="triangular", cycle_momentum=False
+        ),
+        steps,
+        0.01,
+    )
     close(ns["triangular_cyclic"](np.arange(steps), 0.01, 0.1, step_size), want, rtol=1e-10)
 
 
@@ -210,9 +233,11 @@ def test_cosine_without_warmup_matches_cosine_annealing_lr(ns):
         sched.step()
     close(ns["cosine_annealing"](t, lr0, T, eta_min), closed)
     # the recursive form torch uses in step() agrees up to its own rounding
-    close(ns["cosine_annealing"](t, lr0, T, eta_min),
-          torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=T, eta_min=eta_min), T + 1, lr0),
-          rtol=1e-8)
+    close(
+        ns["cosine_annealing"](t, lr0, T, eta_min),
+        torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=T, eta_min=eta_min), T + 1, lr0),
+        rtol=1e-8,
+    )
 
 
 def test_cosine_warmup_pins(ns):
@@ -236,7 +261,7 @@ def test_early_stopping_pins(ns):
     for m in [1.0, 0.5, 0.5, 0.7]:
         state["w"] += 1
         out.append(es.step(m, state))
-    assert out == [False, False, False, True]          # tie is not an improvement; stop at >= patience
+    assert out == [False, False, False, True]  # tie is not an improvement; stop at >= patience
     assert es.best == 0.5 and es.best_epoch == 1 and es.num_bad_epochs == 2
     np.testing.assert_array_equal(es.best_state["w"], [2.0, 2.0])  # deep copy
     es = ES(patience=1, min_delta=0.1, mode="max")

@@ -9,12 +9,15 @@
 from __future__ import annotations
 
 import pytest
-
-from autograder.checks import load_checks
 from helpers import course, grade, must_not_pass, variants
 
-ASSIGNMENTS = [a.id for a in course().model.assignments
-               if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()]
+from autograder.checks import load_checks
+
+ASSIGNMENTS = [
+    a.id
+    for a in course().model.assignments
+    if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()
+]
 SEEDS = [0, 1, 2, 3, 4]
 # one xdist worker per assignment (pytest -n 2 --dist loadgroup): its sandboxed worker process
 # then serves all of that assignment's variants (see helpers.grade)
@@ -44,7 +47,9 @@ def test_reference_solution_passes_every_check(aid, seed):
 def test_bug_fails_exactly_its_checks(aid, bug):
     res = grade(aid, {bug.exercise: bug.source})
     failed = {c.id for c in res.checks if c.status != "passed"}
-    assert failed == must_not_pass(aid, bug.fails), {c.id: (c.status, c.message) for c in res.checks if c.status != "passed"}
+    assert failed == must_not_pass(aid, bug.fails), {
+        c.id: (c.status, c.message) for c in res.checks if c.status != "passed"
+    }
     for c in res.checks:
         if c.id in bug.fails:
             assert c.message, f"{c.id} failed without a message"

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course as T
 
 GOOD = {"scale": T.SCALE, "sample_coin": T.COIN}
@@ -28,7 +27,7 @@ def root(tmp_path_factory):
     """The tiny course plus a copy of its assignment as 01_copy, so one notebook can be bad among good ones."""
     root = T.write_course(tmp_path_factory.mktemp("badinput"))
     y = (root / "course.yaml").read_text()
-    block = y[y.index("  - id: 00_tiny"):]
+    block = y[y.index("  - id: 00_tiny") :]
     (root / "course.yaml").write_text(y + block.replace("00_tiny", "01_copy").replace("title: Tiny", "title: Copy"))
     (root / "solutions" / "01_copy").mkdir()
     shutil.copy(root / "solutions" / NB, root / "solutions" / "01_copy" / "01_copy.ipynb")
@@ -37,8 +36,13 @@ def root(tmp_path_factory):
 
 
 def cli(root, *args, cwd=None):
-    p = subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), *map(str, args)],
-                       capture_output=True, text=True, cwd=cwd or root, timeout=180)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "--root", str(root), *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd or root,
+        timeout=180,
+    )
     assert "Traceback" not in p.stdout + p.stderr, p.stdout + p.stderr
     return p
 
@@ -62,17 +66,30 @@ def student(root, name) -> Path:
 # ---------------------------------------------------------------------------------------
 UNREADABLE = {
     "empty_file": (b"", "빈 파일입니다 (empty file, not a notebook)"),
-    "not_json_text": (b"print('hello')\n", "JSON이 깨졌습니다 (truncated or invalid JSON: expecting value at line 1, column 1)"),
-    "truncated_json": (b'{"cells": [{"cell_type": "code", "sou',
-                       "JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at line 1, column 34)"),
+    "not_json_text": (
+        b"print('hello')\n",
+        "JSON이 깨졌습니다 (truncated or invalid JSON: expecting value at line 1, column 1)",
+    ),
+    "truncated_json": (
+        b'{"cells": [{"cell_type": "code", "sou',
+        "JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at line 1, column 34)",
+    ),
     "binary_file": (bytes(range(128, 256)) * 4, "UTF-8 텍스트가 아닙니다 (not a notebook: binary file)"),
-    "json_but_not_a_notebook": (b'{"name": "not a notebook"}', "Jupyter 노트북이 아닙니다 (JSON without notebook cells)"),
-    "nbformat_3": (json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(),
-                   "nbformat 3 노트북은 지원하지 않습니다; Jupyter에서 열어 다시 저장하세요 (nbformat 4 required)"),
+    "json_but_not_a_notebook": (
+        b'{"name": "not a notebook"}',
+        "Jupyter 노트북이 아닙니다 (JSON without notebook cells)",
+    ),
+    "nbformat_3": (
+        json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}).encode(),
+        "nbformat 3 노트북은 지원하지 않습니다; Jupyter에서 열어 다시 저장하세요 (nbformat 4 required)",
+    ),
     "nbformat_missing": (b'{"cells": [], "metadata": {}}', "nbformat 버전이 없습니다 (not a Jupyter notebook)"),
-    "invalid_nbformat_4": (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-                                       "cells": [{"cell_type": "code", "metadata": {}}]}).encode(),
-                           "노트북 형식이 올바르지 않습니다 (invalid nbformat 4: "),
+    "invalid_nbformat_4": (
+        json.dumps(
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}}]}
+        ).encode(),
+        "노트북 형식이 올바르지 않습니다 (invalid nbformat 4: ",
+    ),
 }
 
 
@@ -129,8 +146,14 @@ DAMAGED = {
     "missing_grade_id": (_drop_grade_id, MISSING),
     "renamed_grade_id": (_rename_grade_id, MISSING),
     "deleted_answer_cell": (_delete, MISSING),
-    "duplicated_grade_id": (_duplicate, "grade_id 'scale'인 셀이 여러 개입니다; 복사한 셀을 지우고 답안 셀 하나만 남기세요."),
-    "answer_cell_turned_markdown": (_to_markdown, "답안 셀 'scale'가 code 셀이 아니라 markdown 셀입니다; code 셀로 되돌리세요."),
+    "duplicated_grade_id": (
+        _duplicate,
+        "grade_id 'scale'인 셀이 여러 개입니다; 복사한 셀을 지우고 답안 셀 하나만 남기세요.",
+    ),
+    "answer_cell_turned_markdown": (
+        _to_markdown,
+        "답안 셀 'scale'가 code 셀이 아니라 markdown 셀입니다; code 셀로 되돌리세요.",
+    ),
 }
 
 
@@ -160,8 +183,10 @@ def test_renamed_notebook_in_its_folder(root, tmp_path):
     src.rename(folder / "01_copy" / "01_copy (1).ipynb")
     p = cli(root, "grade", folder, "--json", tmp_path / "r.json", "-q")
     assert p.returncode == 3
-    assert errors_of(p) == [f"error: {folder}/01_copy/01_copy.ipynb가 없습니다 (다른 이름의 노트북 01_copy (1).ipynb이(가) "
-                            "있습니다: 이름을 01_copy.ipynb로 되돌리세요)"]
+    assert errors_of(p) == [
+        f"error: {folder}/01_copy/01_copy.ipynb가 없습니다 (다른 이름의 노트북 01_copy (1).ipynb이(가) "
+        "있습니다: 이름을 01_copy.ipynb로 되돌리세요)"
+    ]
     data = json.loads((tmp_path / "r.json").read_text())
     assert [a["score"] for a in data["assignments"]] == [5, 0]
 
@@ -181,8 +206,10 @@ def test_notebook_of_no_assignment_in_the_wrong_folder(root, tmp_path):
     shutil.copy(T.submission(root, "wrong_folder", GOOD), nb)
     p = cli(root, "grade", nb)
     assert p.returncode == 2
-    assert errors_of(p) == [f"error: {nb}: 어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 "
-                            "(00_tiny.ipynb, 01_copy.ipynb)"]
+    assert errors_of(p) == [
+        f"error: {nb}: 어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 "
+        "(00_tiny.ipynb, 01_copy.ipynb)"
+    ]
 
 
 def test_unknown_assignment_folder(root, tmp_path):
@@ -191,7 +218,9 @@ def test_unknown_assignment_folder(root, tmp_path):
     shutil.copy(T.submission(root, "unknown", GOOD), d / "07_unknown" / "07_unknown.ipynb")
     p = cli(root, "grade", d)
     assert p.returncode == 2
-    assert errors_of(p) == [f"error: {d}: 채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of 00_tiny, 01_copy)"]
+    assert errors_of(p) == [
+        f"error: {d}: 채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of 00_tiny, 01_copy)"
+    ]
 
 
 def test_submission_folder_without_notebooks(root, tmp_path):
@@ -199,8 +228,10 @@ def test_submission_folder_without_notebooks(root, tmp_path):
     (tmp_path / "empty" / "notes.txt").write_text("no notebooks here")
     p = cli(root, "grade", tmp_path / "empty")
     assert p.returncode == 2
-    assert errors_of(p) == [f"error: {tmp_path / 'empty'}: 채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of "
-                            "00_tiny, 01_copy)"]
+    assert errors_of(p) == [
+        f"error: {tmp_path / 'empty'}: 채점할 노트북이 없습니다 (no notebook named <id>/<id>.ipynb for any of "
+        "00_tiny, 01_copy)"
+    ]
 
 
 def test_not_a_notebook_file(root, tmp_path):
@@ -230,20 +261,37 @@ def _course_copy(root, tmp_path, edit) -> Path:
 COURSE_YAML_CASES = {
     "unknown_key": (lambda y: y.replace("  seed: 1\n", "  seed: 1\n  sed: 2\n"), ["grading.sed: unknown key"]),
     "missing_key": (lambda y: y.replace("    title: Copy\n", ""), ["assignments[1].title: required key is missing"]),
-    "duplicated_id": (lambda y: y.replace("id: 01_copy", "id: 00_tiny").replace("01_copy/01_copy", "00_tiny/00_tiny"),
-                      ["assignments: duplicated assignment id '00_tiny'"]),
-    "duplicated_exercise": (lambda y: y.replace("{id: sample_coin, points: 2}", "{id: scale, points: 2}", 1),
-                            ["assignments[0].exercises: duplicated exercise id 'scale'"]),
-    "bad_yaml": (lambda y: y.replace("  seed: 1\n", "  seed: [1\n"),
-                 ["line 8, column 13: not valid YAML (expected ',' or ']', but got ':')"]),
-    "wrong_type": (lambda y: y.replace("memory_limit_mb: 2048", "memory_limit_mb: lots"),
-                   ["grading.memory_limit_mb: Input should be a valid integer, unable to parse string as an integer"]),
-    "negative_points": (lambda y: y.replace("{id: scale, points: 3}", "{id: scale, points: -3}", 1),
-                        ["assignments[0].exercises[0].points: Input should be greater than 0"]),
-    "not_a_mapping": (lambda y: "- just\n- a list\n", ["(top level): must be a mapping with keys course, grading, assignments"]),
-    "notebook_path": (lambda y: y.replace("notebook: 01_copy/01_copy.ipynb", "notebook: copy.ipynb"),
-                      ["assignments[1]: notebook must be '01_copy/01_copy.ipynb' (nbgrader layout <id>/<id>.ipynb), "
-                       "got 'copy.ipynb'"]),
+    "duplicated_id": (
+        lambda y: y.replace("id: 01_copy", "id: 00_tiny").replace("01_copy/01_copy", "00_tiny/00_tiny"),
+        ["assignments: duplicated assignment id '00_tiny'"],
+    ),
+    "duplicated_exercise": (
+        lambda y: y.replace("{id: sample_coin, points: 2}", "{id: scale, points: 2}", 1),
+        ["assignments[0].exercises: duplicated exercise id 'scale'"],
+    ),
+    "bad_yaml": (
+        lambda y: y.replace("  seed: 1\n", "  seed: [1\n"),
+        ["line 8, column 13: not valid YAML (expected ',' or ']', but got ':')"],
+    ),
+    "wrong_type": (
+        lambda y: y.replace("memory_limit_mb: 2048", "memory_limit_mb: lots"),
+        ["grading.memory_limit_mb: Input should be a valid integer, unable to parse string as an integer"],
+    ),
+    "negative_points": (
+        lambda y: y.replace("{id: scale, points: 3}", "{id: scale, points: -3}", 1),
+        ["assignments[0].exercises[0].points: Input should be greater than 0"],
+    ),
+    "not_a_mapping": (
+        lambda y: "- just\n- a list\n",
+        ["(top level): must be a mapping with keys course, grading, assignments"],
+    ),
+    "notebook_path": (
+        lambda y: y.replace("notebook: 01_copy/01_copy.ipynb", "notebook: copy.ipynb"),
+        [
+            "assignments[1]: notebook must be '01_copy/01_copy.ipynb' (nbgrader layout <id>/<id>.ipynb), "
+            "got 'copy.ipynb'"
+        ],
+    ),
 }
 
 
@@ -269,15 +317,22 @@ def test_validate_finds_points_disagreeing_with_notebook_metadata(root, tmp_path
 
 
 def test_missing_course_yaml(tmp_path):
-    p = subprocess.run([sys.executable, "-m", "autograder", "--root", str(tmp_path), "validate"],
-                       capture_output=True, text=True, cwd=tmp_path, timeout=60,
-                       env={"PATH": "/usr/bin:/bin", "AUTOGRADER_COURSE_ROOT": str(tmp_path)})
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "--root", str(tmp_path), "validate"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "AUTOGRADER_COURSE_ROOT": str(tmp_path)},
+    )
     assert "Traceback" not in p.stderr
     assert p.returncode == 2
     assert errors_of(p) == [f"{tmp_path / 'course.yaml'}: file not found"]
 
 
 def test_help_documents_every_exit_status():
-    p = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True, timeout=60)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True, timeout=60
+    )
     for code in ("0  grading ran", "1  internal error", "2  could not run", "3  grading ran, but some notebook"):
         assert code in p.stdout

@@ -17,14 +17,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course
+
 from autograder.course import load_course
 from autograder.pipeline import grade_paths
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = {"scale": "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n",
-        "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n"}
+GOOD = {
+    "scale": "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n",
+    "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n",
+}
 PARTIAL = {"scale": "def scale(x, a):\n    return a * x\n", "sample_coin": GOOD["sample_coin"]}
 HANGS = {"scale": "def scale(x, a):\n    while True:\n        pass\n", "sample_coin": GOOD["sample_coin"]}
 EXITS = {"scale": "import os\ndef scale(x, a):\n    os._exit(0)\n", "sample_coin": GOOD["sample_coin"]}
@@ -32,8 +34,15 @@ EXITS = {"scale": "import os\ndef scale(x, a):\n    os._exit(0)\n", "sample_coin
 
 def cli(args, cwd, **kw):
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
-    return subprocess.Popen([sys.executable, "-m", "autograder", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "autograder", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def run_cli(args, cwd, timeout=600):
@@ -50,7 +59,11 @@ def write_student(course: Path, name: str, answers: dict, layout: str = "classro
         if gid in ("scale", "sample_coin"):
             cell.source = answers.get(gid, "raise NotImplementedError()")
     base = course / "class" / name
-    path = base / "assignments" / "00_tiny" / "00_tiny.ipynb" if layout == "classroom" else base / "00_tiny" / "00_tiny.ipynb"
+    path = (
+        base / "assignments" / "00_tiny" / "00_tiny.ipynb"
+        if layout == "classroom"
+        else base / "00_tiny" / "00_tiny.ipynb"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
     return path
@@ -168,16 +181,22 @@ def _sample_students():
     if not sample.is_dir():
         return []
     tree = load_course(ROOT)
-    return [d for d in sorted(sample.iterdir()) if d.is_dir()
-            and any((d / a.id / f"{a.id}.ipynb").exists() for a in tree.model.assignments)]
+    return [
+        d
+        for d in sorted(sample.iterdir())
+        if d.is_dir() and any((d / a.id / f"{a.id}.ipynb").exists() for a in tree.model.assignments)
+    ]
 
 
 @pytest.mark.skipif(not _sample_students(), reason="no sample class yet (samples/submitted/<student>/<id>/<id>.ipynb)")
 def test_batch_on_sample_class_equals_grade(tmp_path):
     tree = load_course(ROOT)
     out = tmp_path / "grades.csv"
-    stdout, _ = run_cli(["batch", str(ROOT / "samples" / "submitted"), "--out", str(out), "-j", "2", "--no-progress"],
-                        ROOT, timeout=1800)
+    stdout, _ = run_cli(
+        ["batch", str(ROOT / "samples" / "submitted"), "--out", str(out), "-j", "2", "--no-progress"],
+        ROOT,
+        timeout=1800,
+    )
     rows = read_csv(out)
     assert "…" not in stdout, stdout  # the summary table (80 columns when piped) truncates nothing
     for student in _sample_students():
@@ -209,8 +228,10 @@ def test_a_second_batch_on_the_same_output_is_refused_and_stale_temporaries_go(t
         p = cli(["batch", "class", "--out", str(out), "--no-progress"], course)
         stdout, stderr = p.communicate(timeout=120)
         assert p.returncode == 2, stdout + stderr
-        assert stderr.strip().splitlines()[-1] == f"error: {out}: 다른 autograder batch가 이 결과에 쓰는 중입니다 " \
-                                                         "(another batch is writing this output)"
+        assert (
+            stderr.strip().splitlines()[-1] == f"error: {out}: 다른 autograder batch가 이 결과에 쓰는 중입니다 "
+            "(another batch is writing this output)"
+        )
         assert all(p.exists() for p in stale), "a running batch's files were touched"
     run_cli(["batch", "class", "--out", str(out), "--no-progress"], course)
     assert not any(p.exists() for p in stale)

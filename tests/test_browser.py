@@ -30,8 +30,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-HOW = ("needs Debian's chromium and a Korean font, and playwright: `apt-get install -y chromium fonts-noto-cjk` "
-       "(as root; .ci/run does it) and `pip install -e .[dev]`")
+HOW = (
+    "needs Debian's chromium and a Korean font, and playwright: `apt-get install -y chromium fonts-noto-cjk` "
+    "(as root; .ci/run does it) and `pip install -e .[dev]`"
+)
 
 
 def _korean_font() -> bool:
@@ -70,8 +72,10 @@ def _public_points() -> float:
 
 PUBLIC_POINTS = _public_points()  # what batchnorm_forward's public checks are worth (course.yaml: 7 in all)
 
-HOSTILE = "</pre></td></tr></table><script>window.pwned=1</script><img src=x onerror='window.pwned=2'> 모양이 맞지 않습니다"
-HALF_RIGHT = '''
+HOSTILE = (
+    "</pre></td></tr></table><script>window.pwned=1</script><img src=x onerror='window.pwned=2'> 모양이 맞지 않습니다"
+)
+HALF_RIGHT = """
 def batchnorm_forward(x, gamma, beta, bn_param):
     eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.9)
     N, D = x.shape
@@ -84,7 +88,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
         mu, var = rm, rv
     x_hat = (x - mu) / np.sqrt(var + eps)
     return gamma * x_hat + beta, (x_hat, gamma, 1.0 / np.sqrt(var + eps))
-'''
+"""
 
 # What JupyterLab 4 and the classic notebook/nbconvert do to an HTML output (the rules, re-stated).
 HOST_CSS = """
@@ -172,16 +176,20 @@ def _old_markup(report) -> str:
     rows = "".join(
         f"<tr><td>✘ 오류</td><td><code>{html.escape(r.id)}</code><br><small>{html.escape(r.doc)}</small></td>"
         f"<td>{r.score:g}/{r.max_score:g}</td><td><pre style='white-space:pre-wrap;margin:0'>{html.escape(r.message)}</pre></td></tr>"
-        for r in report.results)
-    return (f"<div><b>{report.exercise}: {report.score:g}/{report.max_score:g}점</b>"
-            "<table><tr><th>결과</th><th>검사</th><th>점수</th><th>메시지</th></tr>" + rows + "</table></div>")
+        for r in report.results
+    )
+    return (
+        f"<div><b>{report.exercise}: {report.score:g}/{report.max_score:g}점</b>"
+        "<table><tr><th>결과</th><th>검사</th><th>점수</th><th>메시지</th></tr>" + rows + "</table></div>"
+    )
 
 
 def _page(outputs: list[str]) -> str:
     cells = "".join(
         f"<div class='jp-OutputArea-output jp-RenderedHTMLCommon jp-RenderedHTML' data-mime-type='text/html'>{o}</div>"
         f"<div class='output_subarea output_html rendered_html'>{o}</div>"
-        for o in outputs)
+        for o in outputs
+    )
     return f"<!doctype html><html lang='ko'><meta charset='utf-8'><style>{HOST_CSS}</style><body>{cells}</body></html>"
 
 

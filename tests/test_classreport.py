@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 import tiny_course
+
 from autograder.batch import RESULT_VERSION
 from autograder.classreport import class_stats, message_key, render_html
 from autograder.course import load_course
@@ -21,26 +20,54 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _check(cid, ex, status, message="", points=1.0, vis="public"):
-    return {"id": cid, "exercise": ex, "score": points if status == "passed" else 0.0, "max_score": points,
-            "status": status, "message": message, "visibility": vis}
+    return {
+        "id": cid,
+        "exercise": ex,
+        "score": points if status == "passed" else 0.0,
+        "max_score": points,
+        "status": status,
+        "message": message,
+        "visibility": vis,
+    }
 
 
 def _record(student, checks, status="graded", problem=""):
     score = sum(c["score"] for c in checks)
     assignments = [{"id": "00_tiny", "score": score, "max_score": 2, "checks": checks}] if checks else []
-    return {"version": RESULT_VERSION, "student": student, "key": "k" * 64, "status": status, "problem": problem,
-            "result": {"score": score, "max_score": 2, "assignments": assignments}}
+    return {
+        "version": RESULT_VERSION,
+        "student": student,
+        "key": "k" * 64,
+        "status": status,
+        "problem": problem,
+        "result": {"score": score, "max_score": 2, "assignments": assignments},
+    }
 
 
 EVIL = "<script>alert(1)</script>"
 RECORDS = [
     _record("ann", [_check("scale_is_linear", "scale", "passed"), _check("coin_rate", "sample_coin", "passed")]),
-    _record("ben", [_check("scale_is_linear", "scale", "failed", "max error 0.31 at (2, 1)"),
-                    _check("coin_rate", "sample_coin", "passed")]),
-    _record("cat", [_check("scale_is_linear", "scale", "failed", "max error 0.27 at (0, 3)"),
-                    _check("coin_rate", "sample_coin", "timeout", "20초 안에 끝나지 않았습니다")]),
-    _record(EVIL, [_check("scale_is_linear", "scale", "error", f"ValueError: {EVIL}"),
-                   _check("coin_rate", "sample_coin", "failed", "rate 0.9")]),
+    _record(
+        "ben",
+        [
+            _check("scale_is_linear", "scale", "failed", "max error 0.31 at (2, 1)"),
+            _check("coin_rate", "sample_coin", "passed"),
+        ],
+    ),
+    _record(
+        "cat",
+        [
+            _check("scale_is_linear", "scale", "failed", "max error 0.27 at (0, 3)"),
+            _check("coin_rate", "sample_coin", "timeout", "20초 안에 끝나지 않았습니다"),
+        ],
+    ),
+    _record(
+        EVIL,
+        [
+            _check("scale_is_linear", "scale", "error", f"ValueError: {EVIL}"),
+            _check("coin_rate", "sample_coin", "failed", "rate 0.9"),
+        ],
+    ),
     _record("dan", [], status="error", problem=f"grader error: {EVIL}"),
 ]
 
@@ -91,11 +118,21 @@ def test_batch_writes_the_report_and_the_cli_rewrites_it(tiny, tmp_path):
     page = report.read_text(encoding="utf-8")
     assert "2명" in page and "scale" in page
     report.unlink()
-    p = subprocess.run([sys.executable, "-m", "autograder", "report", str(out)], cwd=course, capture_output=True,
-                       text=True, timeout=120)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "report", str(out)],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert p.returncode == 0 and report.is_file(), p.stderr
-    bad = subprocess.run([sys.executable, "-m", "autograder", "report", str(course / "nope.csv")], cwd=course,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "autograder", "report", str(course / "nope.csv")],
+        cwd=course,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "nope.csv" in bad.stderr, bad.stderr
 
 
@@ -114,7 +151,9 @@ def test_report_renders_in_headless_chromium(tiny, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1000, "height": 900})
             page.goto(page_file.as_uri())
-            sizes = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight])")
+            sizes = page.eval_on_selector_all(
+                "img", "els => els.map(e => [e.complete, e.naturalWidth, e.naturalHeight])"
+            )
             assert len(sizes) == 2 and all(ok and w > 300 and h > 100 for ok, w, h in sizes), sizes
             assert page.eval_on_selector_all("#checks tbody tr", "els => els.length") == 2
             assert page.evaluate("document.querySelectorAll('script').length") == 0

@@ -13,24 +13,32 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import tiny_course
 import yaml
 
-import tiny_course
-from autograder.classroom import LEAK_MARKERS, leaks, runner_id, _forbidden_texts
+from autograder.classroom import LEAK_MARKERS, _forbidden_texts, leaks, runner_id
 from autograder.course import load_course
 
 # one xdist worker runs this module, so its session-scoped fixture is built once
 pytestmark = pytest.mark.xdist_group("classroom")
 
 ROOT = Path(__file__).resolve().parent.parent
-GOOD = {"scale": "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n",
-        "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n"}
-PARTIAL = {"scale": "def scale(x, a):\n    return a * x\n",
-           "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n"}
+GOOD = {
+    "scale": "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n",
+    "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n",
+}
+PARTIAL = {
+    "scale": "def scale(x, a):\n    return a * x\n",
+    "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n",
+}
 
 
 def run(args, cwd, env=None, check=True):
-    e = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_COURSE_ROOT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")}
+    e = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AUTOGRADER_COURSE_ROOT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+    }
     e.update(env or {})
     p = subprocess.run([sys.executable, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=900)
     if check:
@@ -69,9 +77,17 @@ def all_text(root: Path) -> dict[str, str]:
 
 def test_template_has_what_students_need(tiny_template):
     _, tpl = tiny_template
-    for rel in ("assignments/00_tiny/00_tiny.ipynb", "checks/00_tiny/public.py", "checks/00_tiny/public_reference.json",
-                "course.yaml", "autograder/cli.py", "requirements.txt", "README.md", ".github/workflows/classroom.yml",
-                "pyproject.toml"):
+    for rel in (
+        "assignments/00_tiny/00_tiny.ipynb",
+        "checks/00_tiny/public.py",
+        "checks/00_tiny/public_reference.json",
+        "course.yaml",
+        "autograder/cli.py",
+        "requirements.txt",
+        "README.md",
+        ".github/workflows/classroom.yml",
+        "pyproject.toml",
+    ):
         assert (tpl / rel).is_file(), rel
     req = (tpl / "requirements.txt").read_text()
     assert "download.pytorch.org/whl/cpu" in req and "\ntorch==" in req
@@ -86,7 +102,9 @@ def test_template_holds_no_solution_or_hidden_check(tiny_template):
     secrets = [
         "return a * np.asarray(x, dtype=np.float64)",  # reference solution code
         "(rng.random(n) < p).astype(np.int64)",
-        "test_scale_of_integer_list_is_float", "scale_int_input", "coin_values",  # hidden checks
+        "test_scale_of_integer_list_is_float",
+        "scale_int_input",
+        "coin_values",  # hidden checks
         (course / "checks" / "00_tiny" / "hidden.py").read_text().strip(),
     ]
     for rel, text in files.items():
@@ -159,7 +177,9 @@ def reporter(workflow: dict, step_outputs: dict[str, str]) -> dict:
     the env var `${runner.trim().toUpperCase()}_RESULTS` (base64 JSON); Classroom gets
     totalPoints = sum of every test's score, maxPoints = sum of max_score."""
     job = workflow["jobs"]["run-autograding-tests"]
-    step = next(s for s in job["steps"] if s.get("uses", "").startswith("classroom-resources/autograding-grading-reporter@"))
+    step = next(
+        s for s in job["steps"] if s.get("uses", "").startswith("classroom-resources/autograding-grading-reporter@")
+    )
     env = {}
     for k, expr in step["env"].items():  # "${{ steps.grade.outputs.X }}" -> the grade step's output X
         inner = expr.strip().removeprefix("${{").removesuffix("}}").strip()
@@ -214,8 +234,11 @@ def test_classroom_report_gives_partial_credit_to_the_reporter(tiny_template):
     # with the instructor's repository checked out: hidden checks too, their probe source hidden
     out2 = work / "gh_output2"
     summary = work / "summary.md"
-    run(["-m", "autograder", "--root", str(course), "classroom-report", "assignments", "--hidden"], work,
-        env={"GITHUB_OUTPUT": str(out2), "GITHUB_STEP_SUMMARY": str(summary)})
+    run(
+        ["-m", "autograder", "--root", str(course), "classroom-report", "assignments", "--hidden"],
+        work,
+        env={"GITHUB_OUTPUT": str(out2), "GITHUB_STEP_SUMMARY": str(summary)},
+    )
     outputs = decode_outputs(out2)
     got = reporter(wf, outputs)
     assert got == {"totalPoints": 3.0, "maxPoints": 5.0, "failed": True}
@@ -233,11 +256,15 @@ def test_classroom_report_gives_partial_credit_to_the_reporter(tiny_template):
     assert reporter(wf, decode_outputs(out3)) == {"totalPoints": 3.0, "maxPoints": 3.0, "failed": False}
 
 
-REPORTER_SRC = os.environ.get("AUTOGRADER_REPORTER_SRC")  # a checkout of classroom-resources/autograding-grading-reporter
+REPORTER_SRC = os.environ.get(
+    "AUTOGRADER_REPORTER_SRC"
+)  # a checkout of classroom-resources/autograding-grading-reporter
 
 
-@pytest.mark.skipif(not (REPORTER_SRC and shutil.which("node")),
-                    reason="set AUTOGRADER_REPORTER_SRC to a checkout of the reporter (and have node) to run the real one")
+@pytest.mark.skipif(
+    not (REPORTER_SRC and shutil.which("node")),
+    reason="set AUTOGRADER_REPORTER_SRC to a checkout of the reporter (and have node) to run the real one",
+)
 def test_real_reporter_reads_our_results(tiny_template, tmp_path):
     """Runs the reporter's own src/main.js (with tiny stand-ins for @actions/core and cli-table3)."""
     course, tpl = tiny_template
@@ -253,18 +280,22 @@ def test_real_reporter_reads_our_results(tiny_template, tmp_path):
     (core / "index.js").write_text(
         "exports.getInput = (n) => process.env['INPUT_' + n.toUpperCase()] || '';\n"
         "exports.notice = (m, o) => console.log('::notice title=' + (o && o.title) + '::' + m);\n"
-        "exports.setFailed = (m) => { console.log('::error::' + m); process.exitCode = 1; };\n")
+        "exports.setFailed = (m) => { console.log('::error::' + m); process.exitCode = 1; };\n"
+    )
     table = src / "node_modules" / "cli-table3"
     table.mkdir(parents=True)
     (table / "index.js").write_text(
         "module.exports = class { constructor() { this.rows = []; } push(r) { this.rows.push(r); }"
-        " toString() { return this.rows.map(r => r.join(' | ')).join('\\n'); } };\n")
+        " toString() { return this.rows.map(r => r.join(' | ')).join('\\n'); } };\n"
+    )
     wf = yaml.safe_load((work / ".github" / "workflows" / "classroom.yml").read_text())
     step = wf["jobs"]["run-autograding-tests"]["steps"][-1]
     outputs = decode_outputs(out)
     env = dict(os.environ, INPUT_RUNNERS=step["with"]["runners"])
     for k, expr in step["env"].items():
-        env[k] = outputs[expr.strip().removeprefix("${{").removesuffix("}}").strip().removeprefix("steps.grade.outputs.")]
+        env[k] = outputs[
+            expr.strip().removeprefix("${{").removesuffix("}}").strip().removeprefix("steps.grade.outputs.")
+        ]
     p = subprocess.run(["node", str(src / "src" / "main.js")], env=env, capture_output=True, text=True)
     assert '::notice title=Autograding report::{"totalPoints":2,"maxPoints":3}' in p.stdout, p.stdout + p.stderr
 
@@ -275,8 +306,10 @@ def test_real_reporter_reads_our_results(tiny_template, tmp_path):
 def _released():
     tree = load_course(ROOT)
     return all(tree.release_notebook(a).exists() for a in tree.model.assignments) and all(
-        (tree.checks_dir / a.id / "public_reference.json").exists() for a in tree.model.assignments
-        if (tree.checks_dir / a.id / "public.py").exists())
+        (tree.checks_dir / a.id / "public_reference.json").exists()
+        for a in tree.model.assignments
+        if (tree.checks_dir / a.id / "public.py").exists()
+    )
 
 
 @pytest.mark.skipif(not _released(), reason="the real course is not released yet (run `autograder release`)")

@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 import tiny_course
+
 from autograder.course import load_course
 from autograder.deadlines import NotARepository, read_extensions, snapshot
 
@@ -17,8 +17,15 @@ DUE = load_course(tiny_course.write_course(Path(__import__("tempfile").mkdtemp()
 
 
 def git(repo: Path, *args, date: dt.datetime | None = None):
-    env = {**os.environ, "GIT_AUTHOR_NAME": "s", "GIT_AUTHOR_EMAIL": "s@x", "GIT_COMMITTER_NAME": "s",
-           "GIT_COMMITTER_EMAIL": "s@x", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "s",
+        "GIT_AUTHOR_EMAIL": "s@x",
+        "GIT_COMMITTER_NAME": "s",
+        "GIT_COMMITTER_EMAIL": "s@x",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+    }
     if date is not None:
         env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = date.isoformat()
     return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
@@ -69,8 +76,9 @@ def test_penalty_policy_counts_started_days(course, repo, tmp_path):
     import copy
 
     tree = copy.copy(course)
-    tree.model = course.model.model_copy(update={"late": LatePolicy(policy="penalty", penalty_per_day=0.1,
-                                                                    max_penalty=0.15)})
+    tree.model = course.model.model_copy(
+        update={"late": LatePolicy(policy="penalty", penalty_per_day=0.1, max_penalty=0.15)}
+    )
     (pick,) = snapshot(tree, repo, "student", tmp_path / "out")
     assert pick.commit == late and pick.days_late == 2 and pick.penalty == pytest.approx(0.15)  # capped
 
@@ -105,7 +113,7 @@ def test_commit_dated_after_the_clone_is_flagged(course, tmp_path):
     origin = tmp_path / "origin"
     origin.mkdir()
     git(origin, "init", "-q", "-b", "main")
-    commit(origin, "future", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=30))
+    commit(origin, "future", dt.datetime.now(dt.UTC) + dt.timedelta(days=30))
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", str(origin), str(clone))
     (pick,) = snapshot(course, clone, "student", tmp_path / "out", at_head=True)
@@ -149,7 +157,6 @@ def test_batch_grades_each_clone_at_its_deadline(tmp_path):
     import csv
 
     import nbformat
-
     from test_batch import GOOD, PARTIAL, run_cli
 
     root = tiny_course.write_course(tmp_path / "course")
@@ -190,8 +197,11 @@ def test_batch_grades_each_clone_at_its_deadline(tmp_path):
     assert float(rows["late"]["total"]) == full
 
     yaml_text = (root / "course.yaml").read_text()
-    (root / "course.yaml").write_text(yaml_text.replace("assignments:", "late: {policy: penalty, penalty_per_day: 0.25, "
-                                                        "max_penalty: 0.5}\nassignments:", 1))
+    (root / "course.yaml").write_text(
+        yaml_text.replace(
+            "assignments:", "late: {policy: penalty, penalty_per_day: 0.25, max_penalty: 0.5}\nassignments:", 1
+        )
+    )
     penalty = root / "penalty.csv"
     run_cli(["batch", "class", "--out", str(penalty), "--no-progress"], root)
     rows = {r["student"]: r for r in csv.DictReader(open(penalty))}

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-
 import tiny_course as T
+
 from autograder import expect, stats
 from autograder.course import load_course, validate_course
 from autograder.errors import InputError
@@ -109,8 +109,10 @@ def test_extract_reports_deleted_markdown_and_duplicated_answer_cells(course):
 def test_full_marks_and_json_shape(course, tmp_path):
     res = grade(course, "good", GOOD)
     assert verdicts(res) == {
-        "scale_matches_reference": "passed", "coin_rate_is_p": "passed",
-        "scale_of_integer_list_is_float": "passed", "coin_values_are_zero_or_one": "passed",
+        "scale_matches_reference": "passed",
+        "coin_rate_is_p": "passed",
+        "scale_of_integer_list_is_float": "passed",
+        "coin_values_are_zero_or_one": "passed",
     }
     data = to_json(res)
     assert data["score"] == data["max_score"] == 5
@@ -192,7 +194,9 @@ def test_wrong_distribution_fails_only_the_distribution_check(course):
 
 
 def test_any_draw_order_passes(course):
-    other_order = "def sample_coin(n, p, rng):\n    u = rng.random(n)[::-1]\n    return (1 - (u >= p)).astype(np.int64)\n"
+    other_order = (
+        "def sample_coin(n, p, rng):\n    u = rng.random(n)[::-1]\n    return (1 - (u >= p)).astype(np.int64)\n"
+    )
     v = verdicts(grade(course, "order", {"scale": T.SCALE, "sample_coin": other_order}))
     assert v["coin_rate_is_p"] == "passed"
 
@@ -222,7 +226,9 @@ def test_allclose_message_names_worst_element_index_values_and_tolerance():
     with pytest.raises(expect.CheckFailed) as info:
         expect.allclose(got, want, name="out")
     msg = str(info.value)
-    assert "index (2, 1)" in msg and "학생 값 0.5" in msg and "기대값 0" in msg and "rtol=1e-10" in msg and "1/12" in msg
+    assert (
+        "index (2, 1)" in msg and "학생 값 0.5" in msg and "기대값 0" in msg and "rtol=1e-10" in msg and "1/12" in msg
+    )
 
 
 def test_allclose_states_shape_and_dtype_mismatches():
@@ -280,7 +286,9 @@ def test_dkw_accepts_the_right_distribution_and_rejects_a_wrong_scale():
 
 # -- CLI --------------------------------------------------------------------------------
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_cli_grade_writes_json_and_exits_zero_whatever_the_score(course, tmp_path):
@@ -334,8 +342,11 @@ def test_help_documents_exit_statuses():
 def test_checks_inside_a_kernel_report_partial_credit_and_never_raise(course):
     from nbclient import NotebookClient
 
-    path = T.submission(course.root, "kernel", {"scale": "def scale(x, a):\n    return (a + 1) * np.asarray(x, float)\n",
-                                                "sample_coin": T.COIN})
+    path = T.submission(
+        course.root,
+        "kernel",
+        {"scale": "def scale(x, a):\n    return (a + 1) * np.asarray(x, float)\n", "sample_coin": T.COIN},
+    )
     nb = nbformat.read(str(course.source_notebook(course.model.assignment("00_tiny"))), as_version=4)
     sub = nbformat.read(str(path), as_version=4)
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in sub.cells}
@@ -344,10 +355,12 @@ def test_checks_inside_a_kernel_report_partial_credit_and_never_raise(course):
         if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code":
             c.source = by_id[gid].source
     nb.cells = [c for c in nb.cells if "SystemExit" not in c.source]
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    outs = {c.metadata["nbgrader"]["grade_id"]: c.outputs for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade")and c.cell_type == "code"}
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    outs = {
+        c.metadata["nbgrader"]["grade_id"]: c.outputs
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
+    }
     scale_out = [o for o in outs["test_scale"] if o.output_type == "execute_result"]
     assert scale_out[0].data["text/plain"] == "0" and "text/html" in scale_out[0].data
     assert not any(o.output_type == "error" or o.get("name") == "stderr" for os_ in outs.values() for o in os_)
@@ -358,13 +371,18 @@ def test_checks_inside_a_kernel_report_partial_credit_and_never_raise(course):
 def test_check_files_run_under_pytest_itself(course, tmp_path):
     import shutil
 
-    shutil.copy(Path(__file__).resolve().parent.parent / "checks" / "conftest.py", course.root / "checks" / "conftest.py")
+    shutil.copy(
+        Path(__file__).resolve().parent.parent / "checks" / "conftest.py", course.root / "checks" / "conftest.py"
+    )
     files = [str(course.root / "checks" / "00_tiny" / f) for f in ("public.py", "hidden.py")]
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib", *files]
     ok = subprocess.run(args, cwd=course.root, capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0 and "4 passed" in ok.stdout, ok.stdout + ok.stderr
-    bad = T.submission(course.root, "pytest-bad", {"scale": "def scale(x, a):\n    return 2 * np.asarray(x, float)\n",
-                                                          "sample_coin": T.COIN})
+    bad = T.submission(
+        course.root,
+        "pytest-bad",
+        {"scale": "def scale(x, a):\n    return 2 * np.asarray(x, float)\n", "sample_coin": T.COIN},
+    )
     res = subprocess.run([*args, "--notebook", str(bad)], cwd=course.root, capture_output=True, text=True, timeout=300)
     assert res.returncode == 1 and "2 failed" in res.stdout and "허용 오차" in res.stdout, res.stdout
 
@@ -373,8 +391,14 @@ def test_wire_round_trip_keeps_shapes_dtypes_and_refuses_objects():
     from autograder.wire import WireError, decode
     from autograder.worker import encode
 
-    values = {"scalar": np.float64(2.5), "zero_d": np.array(3), "f32": np.float32(1.5),
-              "t": np.arange(6.0).reshape(2, 3).T, "b": np.array([True, False]), "nested": [1, {"x": np.ones(2)}]}
+    values = {
+        "scalar": np.float64(2.5),
+        "zero_d": np.array(3),
+        "f32": np.float32(1.5),
+        "t": np.arange(6.0).reshape(2, 3).T,
+        "b": np.array([True, False]),
+        "nested": [1, {"x": np.ones(2)}],
+    }
     got = decode(json.loads(json.dumps(encode(values))))
     for key in ("scalar", "zero_d", "f32", "t", "b"):
         assert got[key].shape == np.shape(values[key]) and got[key].dtype == np.asarray(values[key]).dtype, key
@@ -384,6 +408,7 @@ def test_wire_round_trip_keeps_shapes_dtypes_and_refuses_objects():
         encode({"o": np.array([object()])})
     import base64
     import io
+
     buf = io.BytesIO()
     np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(WireError):
@@ -399,13 +424,23 @@ def test_dkw_is_exact_for_a_discrete_sampler():
 
 
 # -- the wire: the fast .npy reader agrees with np.load and refuses what np.load refuses --
-@pytest.mark.parametrize("value", [
-    np.arange(12.0).reshape(3, 4), np.float64(3.5), np.array(2.0), np.zeros((0, 3)), np.ones(5, bool),
-    np.arange(6, dtype=">i4").reshape(2, 3), np.array([1 + 2j, -1j]), np.zeros((2, 0, 3), np.uint8),
-    np.arange(70000.0), np.array([np.nan, np.inf, -0.0]), np.arange(4, dtype=np.float32),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.arange(12.0).reshape(3, 4),
+        np.float64(3.5),
+        np.array(2.0),
+        np.zeros((0, 3)),
+        np.ones(5, bool),
+        np.arange(6, dtype=">i4").reshape(2, 3),
+        np.array([1 + 2j, -1j]),
+        np.zeros((2, 0, 3), np.uint8),
+        np.arange(70000.0),
+        np.array([np.nan, np.inf, -0.0]),
+        np.arange(4, dtype=np.float32),
+    ],
+)
 def test_wire_fast_reader_equals_np_load(value):
-    import base64
     import io
 
     from autograder import wire
@@ -441,10 +476,17 @@ def test_wire_fast_reader_refuses_wrong_lengths_and_leaves_odd_headers_to_np_loa
     np.testing.assert_array_equal(wire.decode({"__ndarray__": base64.b64encode(odd).decode()}), np.arange(4.0))
 
 
-@pytest.mark.parametrize("source", [
-    "%matplotlib inline\nimport numpy as np", "  !pip install numpy", "files = !ls", "t = %time f()",
-    "%%timeit\nf()", "a[0] = %env HOME",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "%matplotlib inline\nimport numpy as np",
+        "  !pip install numpy",
+        "files = !ls",
+        "t = %time f()",
+        "%%timeit\nf()",
+        "a[0] = %env HOME",
+    ],
+)
 def test_ipython_syntax_becomes_python(source):
     from IPython.core.inputtransformer2 import TransformerManager
 
@@ -463,8 +505,9 @@ def test_plain_python_with_percent_and_bang_is_left_alone():
 
 
 # -- worker templates (batch grading) ---------------------------------------------------
-needs_template = pytest.mark.skipif(not __import__("autograder.run").run.Template.supported(),
-                                    reason="no pidfd / SCM_RIGHTS on this platform")
+needs_template = pytest.mark.skipif(
+    not __import__("autograder.run").run.Template.supported(), reason="no pidfd / SCM_RIGHTS on this platform"
+)
 
 
 @needs_template
@@ -475,7 +518,8 @@ def test_a_dead_template_falls_back_to_starting_workers_and_grades_the_same(cour
     info: dict = {}
     assert verdicts(grade(course, "tpl-good", GOOD, template=tpl, info=info)) == dict.fromkeys(
         ("scale_matches_reference", "coin_rate_is_p", "scale_of_integer_list_is_float", "coin_values_are_zero_or_one"),
-        "passed")
+        "passed",
+    )
     assert info["workers"] == {"forked": 1, "started": 0}
     tpl.proc.kill()
     tpl.proc.wait()
@@ -488,8 +532,10 @@ def test_a_dead_template_falls_back_to_starting_workers_and_grades_the_same(cour
 
 @needs_template
 def test_a_template_dies_with_the_process_that_started_it(tmp_path):
-    code = ("import os, sys\nfrom autograder.run import Template\nt = Template(['math'])\n"
-            "print(t.proc.pid, t.ok, flush=True)\nos._exit(0)\n")
+    code = (
+        "import os, sys\nfrom autograder.run import Template\nt = Template(['math'])\n"
+        "print(t.proc.pid, t.ok, flush=True)\nos._exit(0)\n"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
     pid, ok = int(out[0]), out[1]
     assert ok == "True"

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pytest
-
 from experiments import notebook_namespace
 
 AID = "01_initialization"
@@ -137,7 +136,10 @@ def test_large_inits_explode_backward(grad):
 
 
 def test_tanh_xavier_gains_tilt_the_backward_pass_in_opposite_directions(grad):
-    gain_one, gain_53 = _first_over_last(grad["tanh", "Xavier (gain 1)"]), _first_over_last(grad["tanh", "Xavier (gain 5/3)"])
+    gain_one, gain_53 = (
+        _first_over_last(grad["tanh", "Xavier (gain 1)"]),
+        _first_over_last(grad["tanh", "Xavier (gain 5/3)"]),
+    )
     assert np.all(gain_one < 0.5) and 0.1 < gain_one.mean() < 0.3  # "첫 층이 마지막 층의 약 0.2배"
     assert np.all(gain_53 > 2) and 3.5 < gain_53.mean() < 7  # "약 5배"
     for name in ("Xavier (gain 1)", "Xavier (gain 5/3)"):  # "둘 다 지수적으로 사라지지는 않습니다"

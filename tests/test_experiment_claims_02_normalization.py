@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 import pytest
-
 from experiments import notebook_namespace
 
 AID = "02_normalization"
@@ -42,7 +41,9 @@ def test_bn_high_learning_rate(ns):
     for losses, acc in res[(high, None)]:  # observed: 2.30-2.33, acc 0.10-0.18
         assert fl(losses) >= 2.0 and acc <= 0.3, (fl(losses), acc)
         assert np.all(np.isfinite(losses)), "the notebook says the loss never became NaN/inf at this lr"
-        assert max(losses[:100]) >= 3.0, max(losses)  # "loss가 한 번 크게 튄 뒤 (최대 3 이상)": observed 3.6-7.2 at steps 17-69
+        assert max(losses[:100]) >= 3.0, max(
+            losses
+        )  # "loss가 한 번 크게 튄 뒤 (최대 3 이상)": observed 3.6-7.2 at steps 17-69
     for losses, acc in res[(high, "bn")]:  # observed: 0.03-0.07, acc >= 0.96
         assert fl(losses) < 0.3 and acc >= 0.9, (fl(losses), acc)
     for (l_none, _), (l_bn, _) in zip(res[(low, None)], res[(low, "bn")]):  # observed: 1.4-1.8 vs 0.03-0.04
@@ -117,7 +118,10 @@ def test_pre_vs_post_norm(ns):
         return float(np.convolve(np.asarray(losses[:wu], dtype=float), np.ones(10) / 10, mode="valid").min())
 
     for (l_wu, _), (l_pre, _) in zip(runs["Post-Norm + warm-up"], runs["Pre-Norm"]):
-        assert early_min(l_wu) < 0.5 and early_min(l_wu) < early_min(l_pre), (early_min(l_wu), early_min(l_pre))  # 0.33-0.45 vs 0.51-0.65
+        assert early_min(l_wu) < 0.5 and early_min(l_wu) < early_min(l_pre), (
+            early_min(l_wu),
+            early_min(l_pre),
+        )  # 0.33-0.45 vs 0.51-0.65
         assert fl(l_wu) >= early_min(l_wu) + 0.1, (fl(l_wu), early_min(l_wu))  # observed rises 0.19-0.68
 
 

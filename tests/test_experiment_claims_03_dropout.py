@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from experiments import notebook_namespace
 
 pytestmark = pytest.mark.xdist_group("claims-03_dropout")
@@ -93,8 +92,8 @@ def test_gradient_check_accepts_the_reference_and_rejects_the_bugs(ns):
 def test_numeric_gradient_is_centered(ns):
     """9.4: the helper uses centered differences: exact to O(h^2) on a cubic (a forward difference errs by O(h))."""
     x = np.linspace(-1.0, 2.0, 7)
-    num = ns["numeric_gradient"](lambda z: z ** 3, x, np.ones_like(x), h=1e-4)
-    np.testing.assert_allclose(num, 3 * x ** 2, rtol=0, atol=1e-7)
+    num = ns["numeric_gradient"](lambda z: z**3, x, np.ones_like(x), h=1e-4)
+    np.testing.assert_allclose(num, 3 * x**2, rtol=0, atol=1e-7)
 
 
 def test_dropout_before_bn_shifts_its_variance_and_after_bn_does_not(ns):

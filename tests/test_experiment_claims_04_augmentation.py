@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from experiments import notebook_namespace
 
 pytestmark = pytest.mark.xdist_group("claims-04_augmentation")

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course as T
+
 from autograder.errors import InputError
 from autograder.load import load_notebook
 
@@ -38,7 +38,7 @@ def root(tmp_path_factory):
     """The tiny course plus a copy of its assignment as 01_copy (one bad notebook among good ones)."""
     root = T.write_course(tmp_path_factory.mktemp("hostile"))
     y = (root / "course.yaml").read_text()
-    block = y[y.index("  - id: 00_tiny"):]
+    block = y[y.index("  - id: 00_tiny") :]
     (root / "course.yaml").write_text(y + block.replace("00_tiny", "01_copy").replace("title: Tiny", "title: Copy"))
     (root / "solutions" / "01_copy").mkdir()
     shutil.copy(root / "solutions" / NB, root / "solutions" / "01_copy" / "01_copy.ipynb")
@@ -47,15 +47,23 @@ def root(tmp_path_factory):
 
 
 def env():
-    return {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_COURSE_ROOT", "GITHUB_OUTPUT",
-                                                              "GITHUB_STEP_SUMMARY")}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AUTOGRADER_COURSE_ROOT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
+    }
 
 
 def cli(root, *args, cwd=None, extra_env=None, timeout=300):
     e = env()
     e.update(extra_env or {})
-    p = subprocess.run([sys.executable, "-m", "autograder", "--root", str(root), *map(str, args)],
-                       capture_output=True, cwd=cwd or root, timeout=timeout, env=e)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "--root", str(root), *map(str, args)],
+        capture_output=True,
+        cwd=cwd or root,
+        timeout=timeout,
+        env=e,
+    )
     out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8")  # strict: the output is valid UTF-8
     assert "Traceback" not in out + err, out + err
     return p.returncode, out, err
@@ -105,8 +113,16 @@ def _folder_link(root, folder):
 def _outside_secret(root, folder):
     """A link to a notebook-shaped file elsewhere: its content must never be echoed."""
     secret = folder.parent / "secret.ipynb"
-    secret.write_text(json.dumps({"cells": [{"cell_type": SECRET, "metadata": {"nbgrader": {"grade_id": "scale"}},
-                                             "source": ""}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}))
+    secret.write_text(
+        json.dumps(
+            {
+                "cells": [{"cell_type": SECRET, "metadata": {"nbgrader": {"grade_id": "scale"}}, "source": ""}],
+                "nbformat": 4,
+                "nbformat_minor": 5,
+                "metadata": {},
+            }
+        )
+    )
     bad = folder / "01_copy" / "01_copy.ipynb"
     bad.unlink()
     bad.symlink_to(secret)
@@ -130,9 +146,14 @@ def _device(root, folder):
     return bad, "device"
 
 
-FILES = {"absolute_link": (_abs_link, "grade"), "relative_link": (_rel_link, "check"),
-         "folder_link": (_folder_link, "grade"), "link_outside": (_outside_secret, "check"),
-         "fifo": (_fifo, "grade"), "device": (_device, "check")}
+FILES = {
+    "absolute_link": (_abs_link, "grade"),
+    "relative_link": (_rel_link, "check"),
+    "folder_link": (_folder_link, "grade"),
+    "link_outside": (_outside_secret, "check"),
+    "fifo": (_fifo, "grade"),
+    "device": (_device, "check"),
+}
 
 
 @pytest.mark.parametrize("case", sorted(FILES))
@@ -161,8 +182,12 @@ def test_a_notebook_given_as_a_link_and_the_reader_itself(root, tmp_path):
 
     # the one reader: a link anywhere under the root, a FIFO (without blocking), a path outside
     (folder / "lnk").symlink_to(folder / "00_tiny", target_is_directory=True)
-    for path, reason in ((folder / "lnk" / "00_tiny.ipynb", "symbolic link"), (bad, "symbolic link"),
-                         (folder.parent / "x.ipynb", "leaves"), (folder / ".." / "x.ipynb", "leaves")):
+    for path, reason in (
+        (folder / "lnk" / "00_tiny.ipynb", "symbolic link"),
+        (bad, "symbolic link"),
+        (folder.parent / "x.ipynb", "leaves"),
+        (folder / ".." / "x.ipynb", "leaves"),
+    ):
         with pytest.raises(InputError, match=reason.split()[0]):
             read_submission_file(folder, path)
     os.mkfifo(folder / "pipe.ipynb")
@@ -185,8 +210,9 @@ def test_classroom_report_on_a_linked_assignments_folder(root, tmp_path):
         result = json.loads(base64.b64decode(value))
         assert sum(t["score"] for t in result["tests"]) == 0
     # the notebook named through the link, relative to the checkout: every part is the student's
-    rc, stdout, stderr = cli(root, "check", "assignments/00_tiny/00_tiny.ipynb", "--json", tmp_path / "r.json",
-                             cwd=work, timeout=120)
+    rc, stdout, stderr = cli(
+        root, "check", "assignments/00_tiny/00_tiny.ipynb", "--json", tmp_path / "r.json", cwd=work, timeout=120
+    )
     assert rc == 3 and stderr.strip() == f"error: assignments: {LINK}", stderr
     assert scores(tmp_path / "r.json")["00_tiny"]["score"] == 0
 
@@ -210,8 +236,16 @@ def test_extract_is_linear_in_student_text():
     # the same decisions as IPython's own syntax, on the forms that matter
     from autograder.extract import has_ipython_syntax
 
-    for src, want in (("x = !ls", True), ("t = %time f()", True), ("  %matplotlib inline", True), ("a != b", False),
-                      ("x = 5 % 3", False), ("x, y[0] = !ls", True), ("x == !y", False), ("print('%d' % 3)", False)):
+    for src, want in (
+        ("x = !ls", True),
+        ("t = %time f()", True),
+        ("  %matplotlib inline", True),
+        ("a != b", False),
+        ("x = 5 % 3", False),
+        ("x, y[0] = !ls", True),
+        ("x == !y", False),
+        ("print('%d' % 3)", False),
+    ):
         assert has_ipython_syntax(src) is want, src
     assert "get_ipython().getoutput('ls')" in to_python("x = !ls")
 
@@ -221,7 +255,8 @@ STALL_PUBLIC = T.PUBLIC.replace(
     '@probe\ndef stall_flag(ns):\n    return {"stall": int("STALL" in ns)}\n\n\n'
     '@check("scale", points=2)\ndef test_scale_matches_reference(student, reference, seed):\n    """a * x on a small matrix."""\n'
     '    if student(stall_flag)["stall"]:  # the grader itself stalls on this student (a stand-in for any slow step)\n'
-    '        import time\n        time.sleep(3600)\n')
+    "        import time\n        time.sleep(3600)\n",
+)
 
 
 def write_student(course: Path, name, answers: dict) -> Path:
@@ -244,8 +279,13 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def run_batch(course: Path, out: Path, *extra) -> str:
-    p = subprocess.run([sys.executable, "-m", "autograder", "batch", "class", "--out", str(out), "-j", "2",
-                        "--no-progress", *extra], cwd=course, env=env(), capture_output=True, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "batch", "class", "--out", str(out), "-j", "2", "--no-progress", *extra],
+        cwd=course,
+        env=env(),
+        capture_output=True,
+        timeout=600,
+    )
     stdout, stderr = p.stdout.decode("utf-8"), p.stderr.decode("utf-8")  # strict: valid UTF-8
     assert p.returncode == 0 and "Traceback" not in stdout + stderr, stdout + stderr
     assert "\x1b" not in stdout + stderr
@@ -258,8 +298,11 @@ def test_batch_stalled_student_is_recorded_as_timeout_and_the_batch_goes_on(tmp_
     recorded as timeout with all zeros, and the others are graded."""
     course = T.write_course(tmp_path / "course")
     (course / "checks" / "00_tiny" / "public.py").write_text(STALL_PUBLIC)
-    for name, answers in {"a_good": GOOD, "b_stall": dict(GOOD, scale=GOOD["scale"] + "\nSTALL = 1\n"),
-                          "c_partial": PARTIAL}.items():
+    for name, answers in {
+        "a_good": GOOD,
+        "b_stall": dict(GOOD, scale=GOOD["scale"] + "\nSTALL = 1\n"),
+        "c_partial": PARTIAL,
+    }.items():
         write_student(course, name, answers)
     out = course / "out" / "grades.csv"
     started = time.monotonic()
@@ -267,7 +310,10 @@ def test_batch_stalled_student_is_recorded_as_timeout_and_the_batch_goes_on(tmp_
     assert time.monotonic() - started < 300, "the stalled student held the batch"
     by = {r["student"]: r for r in read_csv(out)}
     assert {k: (v["status"], float(v["total"])) for k, v in by.items()} == {
-        "a_good": ("graded", 5), "b_stall": ("timeout", 0), "c_partial": ("graded", 4)}
+        "a_good": ("graded", 5),
+        "b_stall": ("timeout", 0),
+        "c_partial": ("graded", 4),
+    }
     assert "20 s" in by["b_stall"]["problem"] and "timeout" in stdout
 
 
@@ -278,10 +324,21 @@ def test_batch_identities_names_and_text_stay_apart(tmp_path):
     student folder that is a link (point 1); every student once in the CSV, and a rerun hands
     nobody another's record (point 7)."""
     course = T.write_course(tmp_path / "course")
-    hostile = dict(GOOD, scale='def scale(x, a):\n    raise ValueError("bad \\udcff \\x1b[2J [/red]x [link=http://e]e[/link]'
-                                  '\\n```\\n<script>alert(1)</script>")\n')
-    names = {"a?b": GOOD, "a_b": PARTIAL, "a!b": {}, "good": GOOD, b"bytes\xff": PARTIAL, "[bold]x[link=e]\x1b[2J": GOOD,
-             "hostile": hostile, "copier": {}}
+    hostile = dict(
+        GOOD,
+        scale='def scale(x, a):\n    raise ValueError("bad \\udcff \\x1b[2J [/red]x [link=http://e]e[/link]'
+        '\\n```\\n<script>alert(1)</script>")\n',
+    )
+    names = {
+        "a?b": GOOD,
+        "a_b": PARTIAL,
+        "a!b": {},
+        "good": GOOD,
+        b"bytes\xff": PARTIAL,
+        "[bold]x[link=e]\x1b[2J": GOOD,
+        "hostile": hostile,
+        "copier": {},
+    }
     for name, answers in names.items():
         write_student(course, name, answers)
     copier = course / "class" / "copier" / "assignments" / NB
@@ -293,8 +350,9 @@ def test_batch_identities_names_and_text_stay_apart(tmp_path):
     rows = read_csv(out)
     by = {r["student"]: r for r in rows}
     shown_bytes = "bytes\\udcff"  # the non-UTF-8 byte, shown
-    assert sorted(by) == sorted(["a?b", "a_b", "a!b", "good", shown_bytes, "[bold]x[link=e]\\x1b[2J", "hostile",
-                                 "copier", "twin"])
+    assert sorted(by) == sorted(
+        ["a?b", "a_b", "a!b", "good", shown_bytes, "[bold]x[link=e]\\x1b[2J", "hostile", "copier", "twin"]
+    )
     assert len(rows) == len(by)
     total = {k: float(v["total"]) for k, v in by.items()}
     assert (total["a?b"], total["a_b"], total["a!b"], total["good"], total[shown_bytes]) == (5, 4, 0, 5, 4)
@@ -332,8 +390,11 @@ def test_hostile_text_in_grade_check_json_and_terminal(root, tmp_path):
     """A lone surrogate, a terminal escape and rich markup in an exception message, a cell whose
     ``cell_type`` is rich markup, and a non-UTF-8 notebook name: exit codes as documented, valid
     UTF-8 JSON, no escape sequence reaches the terminal, no temp file left."""
-    folder = student(root, "text", answers=dict(GOOD, scale='def scale(x, a):\n    raise ValueError('
-                                                 '"\\udcff \\x1b[2J [/red]x [bold]big")\n'))
+    folder = student(
+        root,
+        "text",
+        answers=dict(GOOD, scale='def scale(x, a):\n    raise ValueError("\\udcff \\x1b[2J [/red]x [bold]big")\n'),
+    )
     bad = folder / "01_copy" / "01_copy.ipynb"
     raw = json.loads(bad.read_text())
     for cell in raw["cells"]:
@@ -364,8 +425,11 @@ def test_feedback_html_escapes_every_student_string():
     from autograder.verdict import AssignmentResult, CheckResult
 
     msg = "x\n```\n</code></pre><script>alert(1)</script><img src=x onerror=alert(2)>\n```\n[a](javascript:alert(3))"
-    r = AssignmentResult("00_tiny", [CheckResult("c", "scale", 0, 1, "error", msg)],
-                         problem="<script>p</script> [b](javascript:alert(4))")
+    r = AssignmentResult(
+        "00_tiny",
+        [CheckResult("c", "scale", 0, 1, "error", msg)],
+        problem="<script>p</script> [b](javascript:alert(4))",
+    )
     page = feedback_html(feedback_markdown([r], student="<script>s</script>"))
     assert "<script" not in page and "<img" not in page and 'href="javascript' not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # shown, as text
@@ -399,8 +463,9 @@ def test_broken_json_message_is_complete(tmp_path):
     p.write_bytes(b'{"cells": [{"cell_type": "code", "sou')
     with pytest.raises(InputError) as info:
         load_notebook(p)
-    assert info.value.problem == ("JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at "
-                                  "line 1, column 34)")
+    assert info.value.problem == (
+        "JSON이 깨졌습니다 (truncated or invalid JSON: unterminated string starting at line 1, column 34)"
+    )
     p.write_bytes(b"print('x')")
     with pytest.raises(InputError, match=r"expecting value at line 1, column 1\)$"):
         load_notebook(p)
@@ -409,8 +474,25 @@ def test_broken_json_message_is_complete(tmp_path):
 def test_result_file_names_are_injective_even_on_a_case_insensitive_file_system():
     from autograder.batch import safe_name
 
-    names = ["a?b", "a_b", "a!b", "a b", "Kim", "kim", "KIM", "김철수", "s01", "..x", ".x", "x" * 300, "x" * 301,
-             os.fsdecode(b"\xff"), os.fsdecode(b"\xfe"), "a\x1b[2J", "a/../b".replace("/", "\\")]
+    names = [
+        "a?b",
+        "a_b",
+        "a!b",
+        "a b",
+        "Kim",
+        "kim",
+        "KIM",
+        "김철수",
+        "s01",
+        "..x",
+        ".x",
+        "x" * 300,
+        "x" * 301,
+        os.fsdecode(b"\xff"),
+        os.fsdecode(b"\xfe"),
+        "a\x1b[2J",
+        "a/../b".replace("/", "\\"),
+    ]
     files = [safe_name(n) for n in names]
     assert len({f.casefold() for f in files}) == len(names), files
     assert all(len(os.fsencode(f)) < 200 and "/" not in f and not f.startswith(".") for f in files)

@@ -17,14 +17,14 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-import yaml
-
 import tiny_course as T
+import yaml
+from test_redteam import GOOD_COIN, GOOD_SCALE, IDS, VIA, course, expect_scale, grade, template, verdict  # noqa: F401
+
 from autograder import run, sandbox, wire
 from autograder.course import load_course
 from autograder.pipeline import grade_paths
 from autograder.run import Limits
-from test_redteam import GOOD_COIN, GOOD_SCALE, IDS, VIA, course, expect_scale, grade, template, verdict  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,9 +48,14 @@ WRITE_REPLY = textwrap.dedent("""
 
 REPLIES = {  # name: (expression building the line in the student's process, words the message must hold)
     "integer_of_6000_digits": ('\'{"ok": true, "result": {"y": 1\' + "7" * 6000 + "}}\\n"', "정수"),
-    "nesting_200000_deep": ('\'{"ok": true, "result": {"y": \' + "[" * 200000 + "]" * 200000 + "}}\\n"', "값이 너무 많"),
-    "one_million_empty_lists": ('\'{"ok": true, "result": {"y": [\' + ",".join(["[]"] * 1_000_000) + "]}}\\n"',
-                                "값이 너무 많"),
+    "nesting_200000_deep": (
+        '\'{"ok": true, "result": {"y": \' + "[" * 200000 + "]" * 200000 + "}}\\n"',
+        "값이 너무 많",
+    ),
+    "one_million_empty_lists": (
+        '\'{"ok": true, "result": {"y": [\' + ",".join(["[]"] * 1_000_000) + "]}}\\n"',
+        "값이 너무 많",
+    ),
     "string_of_one_million_characters": ('\'{"ok": true, "result": {"y": "\' + "x" * 1_000_000 + \'"}}\\n\'', "문자열"),
     "float_of_100000_digits": ('\'{"ok": true, "result": {"y": 0.\' + "3" * 100000 + "}}\\n"', "실수"),
     "not_json": ('b"\\xff\\xfe not json\\n"', "읽을 수 없습니다"),
@@ -62,8 +67,12 @@ REPLIES = {  # name: (expression building the line in the student's process, wor
 @pytest.mark.parametrize("case", sorted(REPLIES))
 def test_a_hostile_reply_is_that_calls_error_at_once(course, template, case, via):
     expr, words = REPLIES[case]
-    res, elapsed = grade(course, f"reply_{case}_{via}", WRITE_REPLY.replace("{line}", expr),
-                         template=template if via == "template" else None)
+    res, elapsed = grade(
+        course,
+        f"reply_{case}_{via}",
+        WRITE_REPLY.replace("{line}", expr),
+        template=template if via == "template" else None,
+    )
     assert verdict(res) == expect_scale("error"), [(c.id, c.status, c.message[:200]) for c in res.checks]
     for c in res.checks:
         if c.id.startswith("scale"):
@@ -94,8 +103,11 @@ def test_reply_limits_hold_and_legitimate_replies_pass():
     # wire.decode: element count, depth and string length (values built in the grader: the
     # reference worker's replies and cached outputs go through it too)
     assert wire.decode([[]] * (wire.MAX_ELEMENTS - 1)) == [[]] * (wire.MAX_ELEMENTS - 1)
-    for bad, words in (([[]] * wire.MAX_ELEMENTS, "값이 너무 많"), ("x" * (wire.MAX_STRING + 1), "문자열"),
-                       (json.loads("[" * (wire.MAX_DEPTH + 2) + "]" * (wire.MAX_DEPTH + 2)), "중첩")):
+    for bad, words in (
+        ([[]] * wire.MAX_ELEMENTS, "값이 너무 많"),
+        ("x" * (wire.MAX_STRING + 1), "문자열"),
+        (json.loads("[" * (wire.MAX_DEPTH + 2) + "]" * (wire.MAX_DEPTH + 2)), "중첩"),
+    ):
         with pytest.raises(wire.WireError, match=words):
             wire.decode(bad)
 
@@ -168,8 +180,13 @@ def test_memory_outside_the_address_space_is_bounded(course, template, hoard, vi
     if not _memcg_possible():
         pytest.skip("no memory cgroup can be made here (the seccomp test covers that case)")
     before = set(_own_cgroups()) if hasattr(sandbox, "MemoryCgroup") else set()  # other tests' live workers
-    res, elapsed = grade(course, f"hoard_{hoard}_{via}", MEMFD_HOARD if hoard == "memfd" else SHM_HOARD,
-                         template=template if via == "template" else None, limits=SMALL_MEMORY)
+    res, elapsed = grade(
+        course,
+        f"hoard_{hoard}_{via}",
+        MEMFD_HOARD if hoard == "memfd" else SHM_HOARD,
+        template=template if via == "template" else None,
+        limits=SMALL_MEMORY,
+    )
     assert verdict(res) == expect_scale("error"), [(c.id, c.status, c.message[:200]) for c in res.checks]
     assert "memcg" in res.sandbox["layers"], res.sandbox
     for c in res.checks:
@@ -225,7 +242,9 @@ def three(tmp_path_factory):
 def submit_three(tree, name, answers: dict[str, dict]) -> Path:
     """A student folder holding all three notebooks; ``answers[aid]`` replaces answer cells."""
     for aid in NOTEBOOKS:
-        path = T.submission(tree.root, f"{name}_{aid}", answers.get(aid, {"scale": GOOD_SCALE, "sample_coin": GOOD_COIN}))
+        path = T.submission(
+            tree.root, f"{name}_{aid}", answers.get(aid, {"scale": GOOD_SCALE, "sample_coin": GOOD_COIN})
+        )
         text = path.read_text().replace("00_tiny", aid)
         out = tree.root / "subs" / name / aid / f"{aid}.ipynb"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -281,8 +300,10 @@ def test_what_a_finished_notebook_left_goes_to_the_next(three):
     """The first two notebooks are fast; the last one's two scale calls take 2.5 s each: 5 s fit
     only in its 4 s share plus what the first two left (almost 8 s): all of it is graded."""
     limits = Limits(call_timeout_s=6, setup_timeout_s=30, time_limit_s=12, memory_limit_mb=2048)
-    slow_good = {"scale": "import time\n" + GOOD_SCALE.replace("    return", "    time.sleep(2.5)\n    return"),
-                 "sample_coin": GOOD_COIN}
+    slow_good = {
+        "scale": "import time\n" + GOOD_SCALE.replace("    return", "    time.sleep(2.5)\n    return"),
+        "sample_coin": GOOD_COIN,
+    }
     sub = submit_three(three, "late_slow", {"02_tiny": slow_good})
     got = verdicts(grade_paths(three, [sub], limits=limits))
     assert got == {aid: dict.fromkeys(IDS, "passed") for aid in NOTEBOOKS}, got

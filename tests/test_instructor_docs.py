@@ -19,15 +19,24 @@ pytestmark = pytest.mark.xdist_group("instructor-docs")
 
 
 def term_commands() -> list[str]:
-    blocks = re.findall(r"```bash term\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
+    blocks = re.findall(r"```bash term\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.DOTALL)
     return [line for block in blocks for line in block.splitlines() if line.strip() and not line.startswith("#")]
 
 
 def test_the_page_shows_the_whole_term():
     cmds = " ".join(term_commands())
-    for step in ("autograder release", "classroom-template", "autograder batch", "autograder report",
-                 "written export", "written import", "autograder similarity", "submitted/", "nbgrader autograde",
-                 "nbgrader export"):
+    for step in (
+        "autograder release",
+        "classroom-template",
+        "autograder batch",
+        "autograder report",
+        "written export",
+        "written import",
+        "autograder similarity",
+        "submitted/",
+        "nbgrader autograde",
+        "nbgrader export",
+    ):
         assert step in cmds, step
 
 
@@ -43,15 +52,23 @@ def test_every_term_command_runs_in_order(tmp_path):
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     env.pop("AUTOGRADER_COURSE_ROOT", None)
     for cmd in term_commands():
-        p = subprocess.run(["bash", "-euo", "pipefail", "-c", cmd], cwd=repo, env=env, capture_output=True, text=True,
-                           timeout=900)
+        p = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", cmd], cwd=repo, env=env, capture_output=True, text=True, timeout=900
+        )
         assert p.returncode == 0, f"{cmd}\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     results = repo / "results"
-    for made in ("grades.csv", "grades.report.html", "report.html", "similarity.html", "written/scores.csv",
-                 "nbgrader-grades.csv"):
+    for made in (
+        "grades.csv",
+        "grades.report.html",
+        "report.html",
+        "similarity.html",
+        "written/scores.csv",
+        "nbgrader-grades.csv",
+    ):
         assert (results / made).is_file(), made
     assert (tmp_path / "lecture09-student-template" / "README.md").is_file()
     header = (results / "grades.csv").read_text(encoding="utf-8").splitlines()[0]
     assert "total_with_written" in header and "written_pending" in header
     assert len(list((results / "written").glob("*.html"))) == sum(
-        1 for line in (ROOT / "course.yaml").read_text().splitlines() if "manual: true" in line)
+        1 for line in (ROOT / "course.yaml").read_text().splitlines() if "manual: true" in line
+    )

@@ -27,33 +27,41 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course
+
 from autograder.course import load_course
 from autograder.pipeline import grade_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 NBGRADER = Path(sys.executable).with_name("nbgrader")
 
-pytestmark = pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed (pip install -e .[instructor])")
+pytestmark = pytest.mark.skipif(
+    not NBGRADER.exists(), reason="nbgrader is not installed (pip install -e .[instructor])"
+)
 
 SOL_SCALE = "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n"
 SOL_COIN = "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(np.int64)\n"
 TINY_STUDENTS = {
     "full": {"scale": SOL_SCALE, "sample_coin": SOL_COIN},
     # public scale check passes, hidden one raises (list * float); coin rate wrong, values fine
-    "partial": {"scale": "def scale(x, a):\n    return a * x\n",
-                "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n"},
+    "partial": {
+        "scale": "def scale(x, a):\n    return a * x\n",
+        "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n",
+    },
     # correct, but noisy on stderr in every way a library can be
-    "warns": {"scale": (
-        "import os, sys, warnings\n"
-        "warnings.warn('deprecated thing (at definition)')\n"
-        "def scale(x, a):\n"
-        "    warnings.warn('UserWarning from the student code', UserWarning)\n"
-        "    warnings.warn('deprecated', DeprecationWarning)\n"
-        "    print('to sys.stderr', file=sys.stderr)\n"
-        "    os.write(2, b'C-level write to fd 2\\n')\n"
-        "    return a * np.asarray(x, dtype=np.float64)\n"), "sample_coin": SOL_COIN},
+    "warns": {
+        "scale": (
+            "import os, sys, warnings\n"
+            "warnings.warn('deprecated thing (at definition)')\n"
+            "def scale(x, a):\n"
+            "    warnings.warn('UserWarning from the student code', UserWarning)\n"
+            "    warnings.warn('deprecated', DeprecationWarning)\n"
+            "    print('to sys.stderr', file=sys.stderr)\n"
+            "    os.write(2, b'C-level write to fd 2\\n')\n"
+            "    return a * np.asarray(x, dtype=np.float64)\n"
+        ),
+        "sample_coin": SOL_COIN,
+    },
     "blank": {},
 }
 
@@ -78,8 +86,9 @@ def nbgrader(args, cwd, timeout=1800):
 
 
 def autograder_cli(args, cwd):
-    proc = subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
-                          env=_env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, env=_env()
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -142,7 +151,7 @@ def compare(course: Path, result: dict) -> list:
 
 def feedback_text(path: Path) -> str:
     page = path.read_text(encoding="utf-8")
-    return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body"):]))
+    return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body") :]))
 
 
 def assert_traps_handled(course: Path, result: dict, hidden_sources: dict[str, list[str]]) -> None:
@@ -244,7 +253,9 @@ def _real_assignments():
 REAL = _real_assignments() if (ROOT / "samples" / "submitted").is_dir() else []
 
 
-@pytest.mark.skipif(not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)")
+@pytest.mark.skipif(
+    not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)"
+)
 @pytest.mark.parametrize("aid", REAL or ["none"])
 def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path, aid):
     """One assignment per test (its own course copy and gradebook), so xdist spreads the class."""
@@ -284,8 +295,10 @@ VALIDATE = pytest.mark.xdist_group("nbgrader-validate")
 # can pass some of its public checks and not others
 VALIDATE_STUDENTS = {
     "untouched": {},
-    "partial": {"scale": SOL_SCALE,
-                "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n"},
+    "partial": {
+        "scale": SOL_SCALE,
+        "sample_coin": "def sample_coin(n, p, rng):\n    return (rng.random(n) < 0.5).astype(np.int64)\n",
+    },
     "complete": {"scale": SOL_SCALE, "sample_coin": SOL_COIN, "written_why": "동전은 공정하기 때문입니다."},
 }
 
@@ -296,8 +309,8 @@ def validate_class(tmp_path_factory):
     tiny_course.write_course(course)
     public, hidden = course / "checks" / "00_tiny" / "public.py", course / "checks" / "00_tiny" / "hidden.py"
     text = hidden.read_text()
-    moved = text[text.index('@probe\ndef coin_values'):]
-    hidden.write_text(text[:text.index('@probe\ndef coin_values')])
+    moved = text[text.index("@probe\ndef coin_values") :]
+    hidden.write_text(text[: text.index("@probe\ndef coin_values")])
     public.write_text(public.read_text() + "\n\n" + moved)
     shutil.copy(ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     autograder_cli(["--root", str(course), "release"], course)

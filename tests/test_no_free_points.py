@@ -13,11 +13,11 @@ import re
 
 import nbformat
 import pytest
+from helpers import course
 
 from autograder.checks import check, load_checks
 from autograder.pipeline import grade_paths
 from autograder.verdict import run_checks
-from helpers import course
 
 STUB = "raise NotImplementedError()"
 
@@ -86,10 +86,18 @@ def test_do_nothing_answers_score_zero(mode, tmp_path):
 
 def test_every_property_a_do_nothing_answer_has_names_its_main_check():
     """The checks that earned points for nothing before (issue 14) now each require a main check."""
-    free_before = {"wn_input_is_not_mutated", "spatial_dropout_does_not_modify_input", "drop_path_does_not_modify_input",
-                   "cutout_does_not_modify_input", "erase_does_not_modify_input", "cutmix_does_not_modify_inputs",
-                   "leaves_input_and_parameter_gradients_untouched", "inputs_are_not_modified",
-                   "in_is_independent_of_the_batch", "channels_are_dropped_independently"}
+    free_before = {
+        "wn_input_is_not_mutated",
+        "spatial_dropout_does_not_modify_input",
+        "drop_path_does_not_modify_input",
+        "cutout_does_not_modify_input",
+        "erase_does_not_modify_input",
+        "cutmix_does_not_modify_inputs",
+        "leaves_input_and_parameter_gradients_untouched",
+        "inputs_are_not_modified",
+        "in_is_independent_of_the_batch",
+        "channels_are_dropped_independently",
+    }
     specs = {s.id: s for a in course().model.assignments for s in load_checks(course().checks_dir, a.id)}
     for cid in free_before:
         assert specs[cid].requires, cid
@@ -133,7 +141,8 @@ def test_prerequisite_is_honoured_in_order_and_validated(tmp_path):
     (folder / "public.py").write_text(
         "from autograder.checks import check\n"
         "@check('ex', points=1, requires='later')\ndef test_first():\n    pass\n"
-        "@check('ex', points=1)\ndef test_later():\n    pass\n")
+        "@check('ex', points=1)\ndef test_later():\n    pass\n"
+    )
     with pytest.raises(ValueError, match="requires 'later'"):
         load_checks(tmp_path, "x")
 

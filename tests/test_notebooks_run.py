@@ -14,9 +14,8 @@ import time
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
-
 from helpers import course
+from nbclient import NotebookClient
 
 AIDS = [a.id for a in course().model.assignments]
 LOOSE_LIMIT_S = 180
@@ -25,8 +24,9 @@ LOOSE_LIMIT_S = 180
 def execute(path):
     nb = nbformat.read(str(path), as_version=4)
     t0 = time.monotonic()
-    NotebookClient(nb, timeout=LOOSE_LIMIT_S, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=LOOSE_LIMIT_S, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     return nb, time.monotonic() - t0
 
 

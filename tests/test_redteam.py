@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -26,8 +25,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-
 import tiny_course as T
+
 from autograder import wire
 from autograder.course import load_course
 from autograder.pipeline import grade_paths
@@ -47,8 +46,12 @@ SCALE_IDS = ("scale_matches_reference", "scale_of_integer_list_is_float")
 
 def expect_scale(status):
     """Verdict: both scale checks have ``status``; both coin checks pass."""
-    return {"scale_matches_reference": status, "scale_of_integer_list_is_float": status,
-            "coin_rate_is_p": "passed", "coin_values_are_zero_or_one": "passed"}
+    return {
+        "scale_matches_reference": status,
+        "scale_of_integer_list_is_float": status,
+        "coin_rate_is_p": "passed",
+        "coin_values_are_zero_or_one": "passed",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -155,28 +158,45 @@ def leftover_sandbox_processes(res) -> list[int]:
 # ---------------------------------------------------------------------------------------
 CASES = {
     # -- patching what the checks might use ----------------------------------------------
-    "patch_numpy_testing_and_allclose": (WRONG_SCALE + textwrap.dedent("""
+    "patch_numpy_testing_and_allclose": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import numpy.testing
         np.testing.assert_allclose = lambda *a, **k: None
         np.testing.assert_array_equal = lambda *a, **k: None
         np.allclose = lambda *a, **k: True
         np.isclose = lambda a, b, *r, **k: np.ones(np.shape(a), bool)
         np.array_equal = lambda *a, **k: True
-        """), GOOD_COIN, expect_scale("failed")),
-    "patch_torch_testing": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "patch_torch_testing": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import torch, torch.testing
         torch.testing.assert_close = lambda *a, **k: None
         torch.allclose = lambda *a, **k: True
         torch.equal = lambda *a, **k: True
-        """), GOOD_COIN, expect_scale("failed")),
-    "patch_builtins": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "patch_builtins": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import builtins
         builtins.abs = lambda v: 0 * v
         builtins.max = lambda *a, **k: 0
         builtins.all = lambda *a, **k: True
         builtins.print = lambda *a, **k: None
-        """), GOOD_COIN, expect_scale("failed")),
-    "fake_autograder_package_in_sys_modules": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "fake_autograder_package_in_sys_modules": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import sys, types
         fake = types.ModuleType("autograder")
         fake.__path__ = []
@@ -186,8 +206,13 @@ CASES = {
             sys.modules["autograder." + sub] = m
             setattr(fake, sub, m)
         sys.modules["autograder"] = fake
-        """), GOOD_COIN, expect_scale("failed")),
-    "replace_numpy_in_sys_modules": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "replace_numpy_in_sys_modules": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import sys, types
         real = sys.modules["numpy"]
         fake = types.ModuleType("numpy")
@@ -195,13 +220,23 @@ CASES = {
         fake.allclose = lambda *a, **k: True
         fake.testing = types.SimpleNamespace(assert_allclose=lambda *a, **k: None)
         sys.modules["numpy"] = fake
-        """), GOOD_COIN, expect_scale("failed")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
     # -- exits and signals --------------------------------------------------------------
-    "sys_exit_zero_inside_the_function": ("def scale(x, a):\n    import sys\n    sys.exit(0)\n", GOOD_COIN,
-                                          expect_scale("error")),
-    "os_exit_zero_inside_the_function": ("def scale(x, a):\n    import os\n    os._exit(0)\n", GOOD_COIN,
-                                         expect_scale("error")),
-    "kill_parent_process_group_and_everyone": (textwrap.dedent("""
+    "sys_exit_zero_inside_the_function": (
+        "def scale(x, a):\n    import sys\n    sys.exit(0)\n",
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
+    "os_exit_zero_inside_the_function": (
+        "def scale(x, a):\n    import os\n    os._exit(0)\n",
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
+    "kill_parent_process_group_and_everyone": (
+        textwrap.dedent("""
         def scale(x, a):
             import os, signal
             for target in (os.getppid(), 1, os.getpid()):
@@ -216,8 +251,12 @@ CASES = {
                 except OSError:
                     pass
             os._exit(0)
-        """), GOOD_COIN, expect_scale("error")),
-    "attack_the_worker_template": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
+    "attack_the_worker_template": (
+        textwrap.dedent("""
         def scale(x, a):
             import os, signal
             hits = []
@@ -239,23 +278,37 @@ CASES = {
                 except OSError:
                     pass
             return a * np.asarray(x, dtype=np.float64) * (1.0 if hits else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
-    "ignore_sigterm_and_hang": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "ignore_sigterm_and_hang": (
+        textwrap.dedent("""
         import signal
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGALRM):
             signal.signal(s, signal.SIG_IGN)
         def scale(x, a):
             while True:
                 pass
-        """), GOOD_COIN, expect_scale("timeout")),
+        """),
+        GOOD_COIN,
+        expect_scale("timeout"),
+    ),
     # -- faking output ----------------------------------------------------------------
-    "print_fake_scores_and_classroom_lines": (WRONG_SCALE + textwrap.dedent("""
+    "print_fake_scores_and_classroom_lines": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import sys
         for line in ('{"score": 5, "max_score": 5}', "총점 total 5/5", "Points 5/5", "::notice title=Autograding::5/5",
                      "::set-output name=points::5/5", "✔✔ passed"):
             print(line); print(line, file=sys.stderr); sys.__stdout__.write(line + "\\n")
-        """), GOOD_COIN, expect_scale("failed")),
-    "inject_fake_protocol_replies": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "inject_fake_protocol_replies": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import os, json, base64, io
         buf = io.BytesIO(); np.save(buf, np.zeros((4, 3)))
         fake = json.dumps({"ok": True, "result": {"y": {"__ndarray__": base64.b64encode(buf.getvalue()).decode()}}})
@@ -264,9 +317,13 @@ CASES = {
                 os.write(fd, (fake + "\\n") * 3)
             except OSError:
                 pass
-        """), GOOD_COIN, expect_scale("failed")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
     # -- writing the grader's files ------------------------------------------------------
-    "write_results_feedback_checks_and_engine": (textwrap.dedent("""
+    "write_results_feedback_checks_and_engine": (
+        textwrap.dedent("""
         import os, glob
         # The course tree is a temporary copy: overwrite it for real.
         targets = ["{root}/results/grades.json", "{root}/checks/00_tiny/hidden.py", "{root}/checks/00_tiny/public.py",
@@ -290,23 +347,35 @@ CASES = {
                 pass
         def scale(x, a):
             return a * np.asarray(x, dtype=np.float64) * (1.0 if engine_writable else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
     # -- reading secrets (answers that are right only if the secret can be read) -------
-    "answer_depends_on_reading_solutions": (textwrap.dedent("""
+    "answer_depends_on_reading_solutions": (
+        textwrap.dedent("""
         def scale(x, a):
             try:
                 ok = "CANARY" in open("{root}/solutions/CANARY.txt").read()
             except OSError:
                 ok = False
             return a * np.asarray(x, dtype=np.float64) * (1.0 if ok else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
-    "answer_depends_on_reading_hidden_checks": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "answer_depends_on_reading_hidden_checks": (
+        textwrap.dedent("""
         def scale(x, a):
             import os
             ok = os.path.exists("{root}/checks/00_tiny/hidden.py")
             return a * np.asarray(x, dtype=np.float64) * (1.0 if ok else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
-    "answer_depends_on_env_and_proc_secrets": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "answer_depends_on_env_and_proc_secrets": (
+        textwrap.dedent("""
         def scale(x, a):
             import os, glob
             blob = str(dict(os.environ))
@@ -317,8 +386,12 @@ CASES = {
                     pass
             ok = "ghp_CANARY" in blob
             return a * np.asarray(x, dtype=np.float64) * (1.0 if ok else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
-    "exfiltrate_secrets_through_the_error_message": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "exfiltrate_secrets_through_the_error_message": (
+        textwrap.dedent("""
         def scale(x, a):
             import os, glob
             found = [str(dict(os.environ))]
@@ -329,8 +402,12 @@ CASES = {
                 except OSError as e:
                     found.append(type(e).__name__)
             raise RuntimeError(" | ".join(found))
-        """), GOOD_COIN, expect_scale("error")),
-    "answer_depends_on_network": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
+    "answer_depends_on_network": (
+        textwrap.dedent("""
         def scale(x, a):
             import socket
             try:
@@ -338,9 +415,13 @@ CASES = {
             except OSError:
                 ok = False
             return a * np.asarray(x, dtype=np.float64) * (1.0 if ok else 0.5)
-        """), GOOD_COIN, expect_scale("failed")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
     # -- objects that lie ---------------------------------------------------------------
-    "object_with_lying_eq_and_array": (textwrap.dedent("""
+    "object_with_lying_eq_and_array": (
+        textwrap.dedent("""
         class Liar:
             def __eq__(self, other): return True
             def __ne__(self, other): return False
@@ -350,8 +431,12 @@ CASES = {
             dtype = np.dtype("float64")
         def scale(x, a):
             return Liar()
-        """), GOOD_COIN, expect_scale("failed")),
-    "ndarray_subclass_that_lies": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "ndarray_subclass_that_lies": (
+        textwrap.dedent("""
         class Always(np.ndarray):
             def __eq__(self, other): return np.ones(self.shape, bool).view(np.ndarray)
             def __array_finalize__(self, obj): pass
@@ -361,23 +446,34 @@ CASES = {
             def __le__(self, other): return True
         def scale(x, a):
             return np.asarray(x, dtype=np.float64).view(Always)
-        """), GOOD_COIN, expect_scale("failed")),
-    "object_dtype_array": ("def scale(x, a):\n    return np.array([a * v for v in np.ravel(x)], dtype=object)\n",
-                           GOOD_COIN, expect_scale("error")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
+    "object_dtype_array": (
+        "def scale(x, a):\n    return np.array([a * v for v in np.ravel(x)], dtype=object)\n",
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
     "nan_output": ("def scale(x, a):\n    return np.full(np.shape(x), np.nan)\n", GOOD_COIN, expect_scale("failed")),
     "inf_output": ("def scale(x, a):\n    return np.full(np.shape(x), np.inf)\n", GOOD_COIN, expect_scale("failed")),
     "huge_output": ("def scale(x, a):\n    return np.zeros(12_000_000)\n", GOOD_COIN, expect_scale("error")),
     # -- resource exhaustion -----------------------------------------------------------
     "infinite_loop_in_call": ("def scale(x, a):\n    while True:\n        pass\n", GOOD_COIN, expect_scale("timeout")),
     "infinite_loop_at_cell_top_level": ("while True:\n    pass\n", GOOD_COIN, expect_scale("timeout")),
-    "memory_bomb": (textwrap.dedent("""
+    "memory_bomb": (
+        textwrap.dedent("""
         def scale(x, a):
             hoard = []
             while True:
                 hoard.append(np.empty(2**27))  # 1 GiB each, more than the 2 GiB limit allows
                 hoard[-1][::4096] = 1.0
-        """), GOOD_COIN, expect_scale("error")),
-    "fork_bomb": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("error"),
+    ),
+    "fork_bomb": (
+        textwrap.dedent("""
         def scale(x, a):
             import os
             while True:
@@ -385,8 +481,12 @@ CASES = {
                     os.fork()
                 except OSError:
                     pass
-        """), GOOD_COIN, expect_scale("timeout")),
-    "daemon_escapes_process_group": (textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("timeout"),
+    ),
+    "daemon_escapes_process_group": (
+        textwrap.dedent("""
         import os, time
         if os.fork() == 0:
             os.setsid()
@@ -397,8 +497,13 @@ CASES = {
         def scale(x, a):
             while True:
                 pass
-        """), GOOD_COIN, expect_scale("timeout")),
-    "disk_filler": (WRONG_SCALE + textwrap.dedent("""
+        """),
+        GOOD_COIN,
+        expect_scale("timeout"),
+    ),
+    "disk_filler": (
+        WRONG_SCALE
+        + textwrap.dedent("""
         import os
         for i in range(1000):
             try:
@@ -406,7 +511,10 @@ CASES = {
                     f.write(b"x" * (8 << 20))
             except OSError:
                 break
-        """), GOOD_COIN, expect_scale("failed")),
+        """),
+        GOOD_COIN,
+        expect_scale("failed"),
+    ),
 }
 
 
@@ -421,8 +529,9 @@ def test_hostile_submission(course, template, case, via):
     if case == "infinite_loop_at_cell_top_level":
         # the answer-cell limit stops the loop; the setup cells keep a limit no load here reaches
         # (a 4 s setup limit could fire while a loaded machine still imported numpy)
-        kw["limits"] = Limits(call_timeout_s=3, setup_timeout_s=60, time_limit_s=60, memory_limit_mb=2048,
-                              cell_timeout_s=3)
+        kw["limits"] = Limits(
+            call_timeout_s=3, setup_timeout_s=60, time_limit_s=60, memory_limit_mb=2048, cell_timeout_s=3
+        )
     if case == "memory_bomb":
         # the verdict must not depend on how fast the machine fills 1 GiB: with the course's 3 s
         # call limit a loaded machine timed out first (issue 13). The memory limits stop the bomb
@@ -477,7 +586,8 @@ def test_edited_locked_setup_cell_is_ignored(course):
     def edit(nb):  # the student's copy of the setup cell defines the answer and patches numpy
         _cell(nb, "setup_imports").source = (
             "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
-            "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n")
+            "def scale(x, a):\n    return a * np.asarray(x, dtype=np.float64)\n"
+        )
 
     res, _ = grade(course, "eve_setup", scale="def scale(x, a):\n    raise NotImplementedError()\n", edit=edit)
     assert verdict(res) == expect_scale("error")
@@ -551,7 +661,9 @@ def test_wire_refuses_pickled_and_object_arrays(tmp_path):
 @pytest.mark.parametrize("via", VIA)
 def test_sandbox_layers_are_active_and_protected_paths_hidden(course, template, via):
     info: dict = {}
-    grade_paths(course, [submit(course, f"probe_layers_{via}")], info=info, template=template if via == "template" else None)
+    grade_paths(
+        course, [submit(course, f"probe_layers_{via}")], info=info, template=template if via == "template" else None
+    )
     assert info["workers"] == ({"forked": 1, "started": 0} if via == "template" else {"forked": 0, "started": 1})
     sb = info["sandbox"]
     assert all(sb["hidden"].values()) and len(sb["hidden"]) == 3, sb
@@ -583,8 +695,9 @@ def test_user_namespace_mode_works_without_root_privileges(course, monkeypatch):
     sb = info["sandbox"]
     if "userns" in sb["layers"]:
         assert {"view", "nocaps", "netns"} <= set(sb["layers"]) and all(sb["hidden"].values()), sb
-    res, _ = grade(course, "userns_canary", CASES["answer_depends_on_reading_solutions"][0].replace(
-        "{root}", str(course.root)))
+    res, _ = grade(
+        course, "userns_canary", CASES["answer_depends_on_reading_solutions"][0].replace("{root}", str(course.root))
+    )
     assert verdict(res) == expect_scale("failed")
 
 
@@ -598,8 +711,23 @@ def test_cli_output_and_results_cannot_be_forged(course, tmp_path):
         """)
     sub = submit(course, "mallory_cli", scale)
     env = dict(os.environ, GITHUB_TOKEN=SECRET)
-    p = subprocess.run([sys.executable, "-m", "autograder", "--root", str(course.root), "grade", str(sub),
-                        "--json", str(tmp_path / "result.json")], capture_output=True, text=True, env=env, timeout=120)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--root",
+            str(course.root),
+            "grade",
+            str(sub),
+            "--json",
+            str(tmp_path / "result.json"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     for fake in ('"score": 5', "Points 5/5", "::notice", "::set-output", "✔✔ passed"):
         assert fake not in p.stdout + p.stderr

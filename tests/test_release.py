@@ -10,22 +10,30 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course
+
 from autograder import authoring as A
 from autograder.course import load_course
 from autograder.release import preflight, same_values
 
 NBGRADER = Path(sys.executable).with_name("nbgrader")
 # one xdist worker runs this module, so its session-scoped fixture (a release) is built once
-pytestmark = [pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed"),
-              pytest.mark.xdist_group("release")]
+pytestmark = [
+    pytest.mark.skipif(not NBGRADER.exists(), reason="nbgrader is not installed"),
+    pytest.mark.xdist_group("release"),
+]
 
 
 def cli(args, cwd):
     env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
-    return subprocess.run([sys.executable, "-m", "autograder", "--root", str(cwd), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", "--root", str(cwd), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
@@ -47,7 +55,9 @@ def test_release_is_clean(released):
     assert "raise NotImplementedError()" in cells["scale"].source
     assert cells["test_scale"].source.strip() == 'checks.run("scale")'
     assert oct((released / "checks" / "00_tiny" / "public_reference.json").stat().st_mode & 0o777) == "0o644"
-    assert not list(released.rglob("gradebook.db"))[:1] or all(".cache" in p.parts for p in released.rglob("gradebook.db"))
+    assert not list(released.rglob("gradebook.db"))[:1] or all(
+        ".cache" in p.parts for p in released.rglob("gradebook.db")
+    )
 
 
 def test_public_reference_store_is_sorted_json_of_public_calls(released):

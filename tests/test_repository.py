@@ -6,24 +6,25 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT, course, must_not_pass, variants
 
 from autograder.checks import load_checks
 from autograder.extract import index_cells
 from autograder.pipeline import grade_paths
-from helpers import ROOT, course, must_not_pass, variants
 
 sys.path.insert(0, str(ROOT / "tools"))
-import build_samples  # noqa: E402
+import build_samples
 
 AIDS = [a.id for a in course().model.assignments]
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
 
 
 def test_course_yaml_notebooks_and_checks_agree():
@@ -37,11 +38,19 @@ def test_committed_release_is_what_release_produces():
     assert p.returncode == 0, p.stdout + p.stderr
 
 
-@pytest.mark.parametrize("path", sorted(str(p.relative_to(ROOT)) for d in ("solutions", "assignments", "samples")
-                                        for p in (ROOT / d).rglob("*.ipynb")))
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        str(p.relative_to(ROOT)) for d in ("solutions", "assignments", "samples") for p in (ROOT / d).rglob("*.ipynb")
+    ),
+)
 def test_notebooks_are_committed_without_outputs(path):
     nb = json.loads((ROOT / path).read_text(encoding="utf-8"))
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert not dirty, f"{path}: cells {dirty} have outputs or execution counts"
 
 
@@ -94,7 +103,10 @@ def sample_results():
 @SAMPLES
 def test_full_marks_student_gets_every_point(sample_results):
     for aid, r in sample_results["full_marks"].items():
-        assert r.score == r.max_score == course().model.assignment(aid).max_score, (aid, [c.message for c in r.checks if c.status != "passed"])
+        assert r.score == r.max_score == course().model.assignment(aid).max_score, (
+            aid,
+            [c.message for c in r.checks if c.status != "passed"],
+        )
 
 
 @SAMPLES

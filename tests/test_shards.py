@@ -10,12 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 import tiny_course
+from test_batch import GOOD, PARTIAL, read_csv, run_cli, write_student
+
 from autograder.batch import parse_shard, shard_of
 from autograder.course import load_course
 from autograder.errors import InputError
-from test_batch import GOOD, PARTIAL, read_csv, run_cli, write_student
 
 pytestmark = pytest.mark.xdist_group("shards")
 
@@ -27,8 +27,9 @@ STUDENTS = {"alice": GOOD, "bob": PARTIAL, "Kim": GOOD, "dan one": PARTIAL, "eve
 
 def test_shard_of_is_a_stable_hash_of_the_exact_name_bytes():
     # pinned: a change of the hash would split a class differently across machines of one regrade
-    assert [shard_of(s, 4) for s in ("alice", "bob", "Kim", "kim")] == \
-        [int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") % 4 for s in ("alice", "bob", "Kim", "kim")]
+    assert [shard_of(s, 4) for s in ("alice", "bob", "Kim", "kim")] == [
+        int.from_bytes(hashlib.sha256(s.encode()).digest()[:8], "big") % 4 for s in ("alice", "bob", "Kim", "kim")
+    ]
     assert shard_of("alice", 1) == 0
     # every name is in exactly one shard, and the shards of 2 are not all in one
     assert {shard_of(s, 2) for s in STUDENTS} == {0, 1}
@@ -132,10 +133,12 @@ def test_dask_cluster_grades_like_a_local_run(graded):
     distributed = pytest.importorskip("distributed", reason="pip install -e .[cluster]")
     course, single = graded
     out = course / "dask" / "grades.csv"
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=50) as cluster:
-        stdout, _ = run_cli(["batch", "class", "--out", str(out), "--dask", cluster.scheduler_address,
-                             "--no-progress"], course)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None, silence_logs=50
+    ) as cluster:
+        stdout, _ = run_cli(
+            ["batch", "class", "--out", str(out), "--dask", cluster.scheduler_address, "--no-progress"], course
+        )
         assert "graded 6, reused 0" in stdout
         workers = set()
         for p in (Path(str(out) + ".d") / "results").glob("*.json"):
@@ -149,8 +152,21 @@ def test_dask_cluster_grades_like_a_local_run(graded):
             hang_class.mkdir(exist_ok=True)  # written into class/, moved out of the shared class
             shutil.move(write_student(course, name, answers).parents[2], hang_class / name)
         hung = course / "dask-hang" / "grades.csv"
-        run_cli(["batch", str(hang_class), "--out", str(hung), "--dask", cluster.scheduler_address,
-                 "--student-timeout", "4", "--no-progress"], course, timeout=300)
+        run_cli(
+            [
+                "batch",
+                str(hang_class),
+                "--out",
+                str(hung),
+                "--dask",
+                cluster.scheduler_address,
+                "--student-timeout",
+                "4",
+                "--no-progress",
+            ],
+            course,
+            timeout=300,
+        )
         rows = read_csv(hung)
         assert rows["hangs"]["status"] == "timeout" and float(rows["hangs"]["total"]) == 0
         assert "4" in rows["hangs"]["problem"]
@@ -208,8 +224,13 @@ def test_summary_of_a_large_class_is_its_mean_and_its_trouble(tmp_path):
     tree = load_course(tiny_course.write_course(tmp_path / "c"))
 
     def rec(i, status="graded"):
-        return {"student": f"s{i:05d}", "name_id": f"{i:x}", "status": status, "problem": "boom" if status != "graded" else "",
-                "result": {"score": i % 6, "assignments": [{"id": "00_tiny", "score": i % 6}]}}
+        return {
+            "student": f"s{i:05d}",
+            "name_id": f"{i:x}",
+            "status": status,
+            "problem": "boom" if status != "graded" else "",
+            "result": {"score": i % 6, "assignments": [{"id": "00_tiny", "score": i % 6}]},
+        }
 
     for n, listed in ((SUMMARY_ROWS, True), (SUMMARY_ROWS + 1, False)):
         buf = io.StringIO()

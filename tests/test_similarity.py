@@ -6,12 +6,11 @@ from __future__ import annotations
 import html
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import course, make_submission
 
 from autograder.similarity import compare_class, render_html, strip_docstrings
-from helpers import course, make_submission, reference_namespace
 
 AID = "05_regularization"
 
@@ -19,7 +18,7 @@ AID = "05_regularization"
 # Student B: A copied, every name changed, functions and statements reordered, comments added.
 # Students C and D: the same exercises, correct, written independently in their own styles.
 COPY = {
-    "l2_penalty": '''
+    "l2_penalty": """
 def l2_penalty_grad(weights, strength):
     # gradient
     return [strength * np.asarray(arr, dtype=np.float64) for arr in weights]
@@ -27,8 +26,8 @@ def l2_penalty_grad(weights, strength):
 
 def l2_penalty(weights, strength):
     return 0.5 * strength * sum(float(np.sum(np.square(arr))) for arr in weights)
-''',
-    "sgd_step": '''
+""",
+    "sgd_step": """
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     direction = grad + weight_decay * w
     if momentum != 0:
@@ -37,8 +36,8 @@ def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
         state["momentum_buffer"] = velocity
         direction = velocity
     return w - lr * direction
-''',
-    "adam_step": '''
+""",
+    "adam_step": """
 def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     beta_one, beta_two = betas
     gg = grad + weight_decay * w
@@ -49,8 +48,8 @@ def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     first_hat = first / (1 - beta_one ** step)
     second_hat = second / (1 - beta_two ** step)
     return w - lr * first_hat / (np.sqrt(second_hat) + eps)
-''',
-    "adamw_step": '''
+""",
+    "adamw_step": """
 def adamw_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
     beta_one, beta_two = betas
     w = w * (1 - lr * weight_decay)
@@ -61,26 +60,26 @@ def adamw_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e
     first_hat = first / (1 - beta_one ** step)
     second_hat = second / (1 - beta_two ** step)
     return w - lr * first_hat / (np.sqrt(second_hat) + eps)
-''',
-    "cosine_annealing": '''
+""",
+    "cosine_annealing": """
 def cosine_annealing(t, lr0, T, eta_min=0.0, warmup=0):
     steps = np.asarray(t, dtype=np.float64)
     ramp = lr0 * steps / max(warmup, 1)
     frac = (steps - warmup) / (T - warmup)
     curve = eta_min + (lr0 - eta_min) * (1 + np.cos(np.pi * frac)) / 2
     return np.where(steps < warmup, ramp, curve)
-''',
-    "majority_vote": '''
+""",
+    "majority_vote": """
 def majority_vote(predictions):
     votes = np.asarray(predictions)
     n_classes = int(votes.max()) + 1
     tally = (votes[:, :, None] == np.arange(n_classes)).sum(axis=0)
     return np.argmax(tally, axis=1).astype(np.int64)
-''',
+""",
 }
 
 INDEPENDENT_C = {
-    "l2_penalty": '''
+    "l2_penalty": """
 def l2_penalty(params, lam):
     total = 0.0
     for p in params:
@@ -93,8 +92,8 @@ def l2_penalty_grad(params, lam):
     for p in params:
         out.append(p * lam)
     return out
-''',
-    "sgd_step": '''
+""",
+    "sgd_step": """
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     d = grad.copy()
     if weight_decay:
@@ -108,8 +107,8 @@ def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     new_w = w.copy()
     new_w -= lr * d
     return new_w
-''',
-    "adam_step": '''
+""",
+    "adam_step": """
 def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     if not state:
         state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w))
@@ -121,13 +120,13 @@ def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     corr2 = 1.0 - betas[1] ** state["t"]
     denom = np.sqrt(state["v"] / corr2) + eps
     return w - (lr / corr1) * state["m"] / denom
-''',
-    "adamw_step": '''
+""",
+    "adamw_step": """
 def adamw_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
     shrunk = (1.0 - lr * weight_decay) * w
     return adam_step(shrunk, grad, state, lr, betas, eps, 0.0)
-''',
-    "cosine_annealing": '''
+""",
+    "cosine_annealing": """
 def cosine_annealing(t, lr0, T, eta_min=0.0, warmup=0):
     ts = np.array(t, dtype=float)
     lr = np.empty_like(ts)
@@ -136,19 +135,19 @@ def cosine_annealing(t, lr0, T, eta_min=0.0, warmup=0):
     angle = math.pi * (ts[~early] - warmup) / (T - warmup)
     lr[~early] = eta_min + 0.5 * (lr0 - eta_min) * (1.0 + np.cos(angle))
     return lr.reshape(np.shape(t))
-''',
-    "majority_vote": '''
+""",
+    "majority_vote": """
 def majority_vote(predictions):
     predictions = np.asarray(predictions)
     k, n = predictions.shape
     counts = np.zeros((n, predictions.max() + 1), dtype=np.int64)
     np.add.at(counts, (np.tile(np.arange(n), k), predictions.ravel()), 1)
     return counts.argmax(axis=1)
-''',
+""",
 }
 
 INDEPENDENT_D = {
-    "l2_penalty": '''
+    "l2_penalty": """
 def l2_penalty(params, lam):
     squares = [np.dot(a.ravel(), a.ravel()) for a in params]
     return float(lam) * 0.5 * float(np.sum(squares))
@@ -156,8 +155,8 @@ def l2_penalty(params, lam):
 
 def l2_penalty_grad(params, lam):
     return list(map(lambda a: lam * a, params))
-''',
-    "sgd_step": '''
+""",
+    "sgd_step": """
 def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     update = np.add(grad, np.multiply(weight_decay, w))
     if momentum == 0:
@@ -169,8 +168,8 @@ def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
         update = np.copy(update)
     state["momentum_buffer"] = update
     return np.subtract(w, lr * update)
-''',
-    "adam_step": '''
+""",
+    "adam_step": """
 def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
     beta1, beta2 = betas
     full_grad = np.add(grad, np.multiply(weight_decay, w))
@@ -180,13 +179,13 @@ def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     state.update({"t": count, "m": mean, "v": var})
     step_size = lr / (1 - beta1 ** count)
     return np.subtract(w, step_size * mean / (np.sqrt(var / (1 - beta2 ** count)) + eps))
-''',
-    "adamw_step": '''
+""",
+    "adamw_step": """
 def adamw_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
     decayed = np.multiply(w, 1 - lr * weight_decay)
     return adam_step(decayed, grad, state, lr, betas=betas, eps=eps)
-''',
-    "cosine_annealing": '''
+""",
+    "cosine_annealing": """
 def cosine_annealing(t, lr0, T, eta_min=0.0, warmup=0):
     def one(step):
         if step < warmup:
@@ -194,13 +193,13 @@ def cosine_annealing(t, lr0, T, eta_min=0.0, warmup=0):
         progress = (step - warmup) / (T - warmup)
         return eta_min + (lr0 - eta_min) * 0.5 * (1 + math.cos(math.pi * progress))
     return np.vectorize(one, otypes=[np.float64])(np.asarray(t))
-''',
-    "majority_vote": '''
+""",
+    "majority_vote": """
 def majority_vote(predictions):
     columns = np.asarray(predictions).T
     width = int(np.max(predictions)) + 1
     return np.array([np.bincount(col, minlength=width).argmax() for col in columns], dtype=np.int64)
-''',
+""",
 }
 
 
@@ -222,8 +221,12 @@ def _reference_answers():
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
-    for name, answers in (("alice", _reference_answers()), ("bob", COPY), ("carol", INDEPENDENT_C),
-                          ("dave", INDEPENDENT_D)):
+    for name, answers in (
+        ("alice", _reference_answers()),
+        ("bob", COPY),
+        ("carol", INDEPENDENT_C),
+        ("dave", INDEPENDENT_D),
+    ):
         make_submission(AID, answers, blank=True, dest=root / name)
     return root
 
@@ -275,11 +278,19 @@ def test_page_escapes_student_names_and_code(tmp_path):
 
 def test_cli_writes_the_page(klass, tmp_path):
     out = tmp_path / "sim.html"
-    p = subprocess.run([sys.executable, "-m", "autograder", "similarity", str(klass), "--out", str(out)],
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "similarity", str(klass), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     assert "alice" in p.stdout and "bob" in p.stdout
     assert "alice" in out.read_text(encoding="utf-8")
-    missing = subprocess.run([sys.executable, "-m", "autograder", "similarity", str(tmp_path / "nope"), "--out",
-                              str(out)], capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        [sys.executable, "-m", "autograder", "similarity", str(tmp_path / "nope"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "nope" in missing.stderr

@@ -41,8 +41,17 @@ from autograder.classroom import _forbidden_texts
 from autograder.course import load_course
 from autograder.extract import index_cells
 from autograder.load import load_notebook
-from autograder.student import (COLAB_MARK, TORCH_RANGE, colab_url, install_spec, public_digest, setup_block,
-                                shipped_problems, synced_setup_source, write_package_source)
+from autograder.student import (
+    COLAB_MARK,
+    TORCH_RANGE,
+    colab_url,
+    install_spec,
+    public_digest,
+    setup_block,
+    shipped_problems,
+    synced_setup_source,
+    write_package_source,
+)
 
 pytestmark = pytest.mark.xdist_group("student-package")
 
@@ -88,9 +97,11 @@ def test_released_notebook_has_open_in_colab_cell_after_its_intro(aid):
     cell = nb.cells[1]
     assert cell.cell_type == "markdown" and cell.metadata.get(COLAB_MARK)
     url = colab_url(TREE, a)
-    assert url == (f"https://colab.research.google.com/github/"
-                   f"{TREE.model.student.repository.removeprefix('https://github.com/')}/blob/"
-                   f"{TREE.model.student.branch}/assignments/{aid}/{aid}.ipynb")
+    assert url == (
+        f"https://colab.research.google.com/github/"
+        f"{TREE.model.student.repository.removeprefix('https://github.com/')}/blob/"
+        f"{TREE.model.student.branch}/assignments/{aid}/{aid}.ipynb"
+    )
     assert f"]({url})" in cell.source and "JupyterLab" in cell.source and "jupyter lab" in cell.source
     assert sum(bool(c.metadata.get(COLAB_MARK)) for c in nb.cells) == 1
     assert not any(c.metadata.get(COLAB_MARK) for c in load_notebook(TREE.source_notebook(a)).cells)
@@ -161,8 +172,13 @@ def test_no_package_data_and_no_course_yaml_says_what_to_do(packaged, monkeypatc
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("student-dist")
-    p = subprocess.run([sys.executable, "-m", "autograder", "student-package", str(out)], cwd=ROOT,
-                       capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "student-package", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     (whl,) = out.glob("*.whl")
     return whl
@@ -190,8 +206,24 @@ def test_pip_install_of_the_template_builds_the_same_package(wheel, tmp_path):
     from autograder.classroom import build_template
 
     build_template(TREE, tmp_path / "tpl")
-    p = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "--no-index",
-                        "-w", str(tmp_path / "w"), str(tmp_path / "tpl")], capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "w"),
+            str(tmp_path / "tpl"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     (built,) = (tmp_path / "w").glob("*.whl")
     assert built.name == wheel.name
@@ -216,7 +248,9 @@ def wheel_requirements(wheel: Path) -> list[Requirement]:
     with zipfile.ZipFile(wheel) as z:
         meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
         text = z.read(meta).decode()
-    return [Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines() if line.startswith("Requires-Dist:")]
+    return [
+        Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines() if line.startswith("Requires-Dist:")
+    ]
 
 
 def test_torch_is_a_range_that_takes_colab_and_the_course_pin(wheel):
@@ -277,17 +311,29 @@ def student_venv(tmp_path_factory, wheel):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
     times["venv"] = time.monotonic() - t0
-    site = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     t0 = time.monotonic()
     _link_farm(_closure(wheel_requirements(wheel) + [Requirement("ipykernel"), Requirement("pip")]), base / "shared")
     (site / "_lecture09_shared.pth").write_text(str(base / "shared") + "\n")
     times["link"] = time.monotonic() - t0
     kdir = base / "jupyter" / "kernels" / KERNEL
     kdir.mkdir(parents=True)
-    (kdir / "kernel.json").write_text(json.dumps({
-        "argv": [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "student venv", "language": "python"}))
+    (kdir / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(py), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "student venv",
+                "language": "python",
+            }
+        )
+    )
     env = {"jupyter": str(base / "jupyter"), "python": py, "site": site, "times": times}
     # the student: package missing, so the setup cell's one %pip install installs it (here from
     # the built wheel instead of the git URL in course.yaml, which needs the network)
@@ -298,8 +344,10 @@ def student_venv(tmp_path_factory, wheel):
     setup = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup_imports")
     spec = install_spec(TREE)
     setup.source = setup.source.replace(f'%pip install -q "{spec}"', f"%pip install -q --no-index {wheel}")
-    nb.cells = [setup, nbformat.v4.new_code_cell("import autograder, sys\nprint(autograder.__file__)\n"
-                                                 "print('torch' in sys.modules)")]
+    nb.cells = [
+        setup,
+        nbformat.v4.new_code_cell("import autograder, sys\nprint(autograder.__file__)\nprint('torch' in sys.modules)"),
+    ]
     t0 = time.monotonic()
     out = _execute(env, nb, base / "first-run")
     times["install"] = time.monotonic() - t0
@@ -341,8 +389,13 @@ def test_import_is_fast_and_does_not_import_torch(student_venv, tmp_path):
         c._setup()
         print(time.perf_counter() - t, "torch" in sys.modules or "pydantic" in sys.modules, c._packaged is not None)
     """)
-    p = subprocess.run([str(student_venv["python"]), "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                       env={k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH")})
+    p = subprocess.run(
+        [str(student_venv["python"]), "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH")},
+    )
     assert p.returncode == 0, p.stderr
     seconds, torch_loaded, packaged = p.stdout.split()
     print(f"import + course data: {float(seconds):.3f} s")
@@ -368,8 +421,11 @@ def answered(tmp_path_factory):
     `autograder check` (in the repository) says of them, per exercise."""
     base = tmp_path_factory.mktemp("answered")
     for a in TREE.model.assignments:
-        answers = {gid: c.source for gid, c in index_cells(load_notebook(TREE.source_notebook(a))).by_id.items()
-                   if gid in {e.id for e in a.auto_exercises}}
+        answers = {
+            gid: c.source
+            for gid, c in index_cells(load_notebook(TREE.source_notebook(a))).by_id.items()
+            if gid in {e.id for e in a.auto_exercises}
+        }
         nb = nbformat.read(str(TREE.release_notebook(a)), as_version=4)
         for cell in nb.cells:
             gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -377,8 +433,13 @@ def answered(tmp_path_factory):
                 cell.source = answers[gid]
         (base / a.id).mkdir()
         nbformat.write(nb, str(base / a.id / f"{a.id}.ipynb"))
-    p = subprocess.run([sys.executable, "-m", "autograder", "check", str(base), "--json", str(base / "r.json"), "-q"],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "check", str(base), "--json", str(base / "r.json"), "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     scores: dict = {}
     for r in json.loads((base / "r.json").read_text())["assignments"]:
@@ -392,12 +453,16 @@ def answered(tmp_path_factory):
 def test_lone_notebook_in_fresh_venv_stubs_fail_and_answers_pass(student_venv, answered, aid, tmp_path):
     a = TREE.model.assignment(aid)
     # stubs: every check cell reports failure (score 0, a table of failed checks), nothing stops
-    stubs = check_cells(_execute(student_venv, nbformat.read(str(TREE.release_notebook(a)), as_version=4),
-                                 tmp_path / "stubs"))
+    stubs = check_cells(
+        _execute(student_venv, nbformat.read(str(TREE.release_notebook(a)), as_version=4), tmp_path / "stubs")
+    )
     assert set(stubs) == {e.id for e in a.auto_exercises}
     for ex, (value, html) in stubs.items():
         assert value == 0, (ex, value)
-        assert "✘" in html and "<table" in html and "다릅니다" not in html and "찾지 못했습니다" not in html, (ex, html[:500])
+        assert "✘" in html and "<table" in html and "다릅니다" not in html and "찾지 못했습니다" not in html, (
+            ex,
+            html[:500],
+        )
     # reference answers: every public check passes, and the scores are autograder check's
     base, check_scores = answered
     nb = nbformat.read(str(base / aid / f"{aid}.ipynb"), as_version=4)

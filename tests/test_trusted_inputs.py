@@ -17,11 +17,10 @@ may pass.
 from __future__ import annotations
 
 import pytest
-
 from helpers import answer_source, grade
 
 # Rewrites every ndarray in the caller's frame (the probe's locals, where its copies of the inputs live).
-_REWRITE_CALLER = '''
+_REWRITE_CALLER = """
 import sys
 
 
@@ -33,10 +32,12 @@ def _rewrite_caller_arrays(value):
             for a in v:
                 if isinstance(a, np.ndarray) and a.dtype.kind == "f":
                     a[...] = value
-'''
+"""
 
 ATTACKS = {
-    ("03_dropout", "dropout_forward"): (_REWRITE_CALLER + '''
+    ("03_dropout", "dropout_forward"): (
+        _REWRITE_CALLER
+        + """
 def dropout_forward(x, p, mode, rng):
     _rewrite_caller_arrays(1.0)
     x[...] = 1.0
@@ -44,23 +45,35 @@ def dropout_forward(x, p, mode, rng):
         mask = (rng.random(np.shape(x)) >= p).astype(np.float64)
         return mask / (1 - p), (mask, p, mode)
     return np.ones(np.shape(x)), (None, p, mode)
-''', {"forward_drop_fraction_is_p"}),
-    ("03_dropout", "dropout_backward"): (_REWRITE_CALLER + '''
+""",
+        {"forward_drop_fraction_is_p"},
+    ),
+    ("03_dropout", "dropout_backward"): (
+        _REWRITE_CALLER
+        + """
 def dropout_backward(dout, cache):
     _rewrite_caller_arrays(1.0)
     dout[...] = 1.0
     mask, p, mode = cache
     return mask / (1 - p) if mode == "train" else np.ones(np.shape(dout))
-''', set()),
-    ("03_dropout", "spatial_dropout"): (_REWRITE_CALLER + '''
+""",
+        set(),
+    ),
+    ("03_dropout", "spatial_dropout"): (
+        _REWRITE_CALLER
+        + """
 def spatial_dropout(x, p, rng):
     _rewrite_caller_arrays(1.0)
     x[...] = 1.0
     N, C = np.shape(x)[:2]
     keep = (rng.random((N, C) + (1,) * (np.ndim(x) - 2)) >= p).astype(np.float64)
     return np.broadcast_to(keep / (1 - p), np.shape(x)).copy()
-''', {"channel_drop_fraction_is_p"}),
-    ("03_dropout", "drop_path"): (_REWRITE_CALLER + '''
+""",
+        {"channel_drop_fraction_is_p"},
+    ),
+    ("03_dropout", "drop_path"): (
+        _REWRITE_CALLER
+        + """
 def drop_path(x, p, training, rng):
     _rewrite_caller_arrays(1.0)
     x[...] = 1.0
@@ -68,12 +81,15 @@ def drop_path(x, p, training, rng):
         return np.ones(np.shape(x))
     keep = (rng.random((np.shape(x)[0],) + (1,) * (np.ndim(x) - 1)) >= p).astype(np.float64)
     return np.broadcast_to(keep / (1 - p), np.shape(x)).copy()
-''', {"sample_drop_fraction_is_p"}),
+""",
+        {"sample_drop_fraction_is_p"},
+    ),
 }
 
 
-@pytest.mark.parametrize("aid,exercise", [pytest.param(a, e, marks=pytest.mark.xdist_group(a), id=f"{a}-{e}")
-                                          for a, e in ATTACKS])
+@pytest.mark.parametrize(
+    "aid,exercise", [pytest.param(a, e, marks=pytest.mark.xdist_group(a), id=f"{a}-{e}") for a, e in ATTACKS]
+)
 def test_rewriting_the_probes_copy_of_the_input_earns_nothing(aid, exercise):
     source, may_pass = ATTACKS[aid, exercise]
     res = grade(aid, {exercise: source})
@@ -86,7 +102,7 @@ def test_rewriting_the_probes_copy_of_the_input_earns_nothing(aid, exercise):
 # The answer is the reference solution, but it modifies one input in place after computing its result,
 # then hides that by overwriting every copy of the input it finds in the caller's frame (the probe's
 # locals) with the modified values. Before the fix each of these earned full marks.
-_HIDE_MUTATION = '''
+_HIDE_MUTATION = """
 
 import sys as _sys
 
@@ -109,7 +125,7 @@ def {fn}(*args, **kwargs):
         for c in cs:
             c[...] = a  # ... and the cover-up
     return out
-'''
+"""
 
 HIDDEN_MUTATION = [  # (assignment, exercise, function, index of the mutated argument, the check that must catch it)
     ("01_initialization", "train_two_layer", "train_two_layer", 4, "inputs_are_not_modified"),
@@ -121,12 +137,23 @@ HIDDEN_MUTATION = [  # (assignment, exercise, function, index of the mutated arg
     ("05_regularization", "sgd_step", "sgd_step", 1, "sgd_does_not_mutate_inputs"),
     ("05_regularization", "adamw_step", "adamw_step", 1, "adamw_does_not_mutate_inputs"),
     ("05_regularization", "ema_update", "ema_update", 0, "ema_does_not_mutate_inputs"),
-    ("05_regularization", "add_gaussian_noise", "add_gaussian_noise", 0, "noise_keeps_shape_dtype_and_does_not_mutate_x"),
+    (
+        "05_regularization",
+        "add_gaussian_noise",
+        "add_gaussian_noise",
+        0,
+        "noise_keeps_shape_dtype_and_does_not_mutate_x",
+    ),
 ]
 
 
-@pytest.mark.parametrize("aid,exercise,fn,arg,catcher", [
-    pytest.param(*case, marks=pytest.mark.xdist_group(case[0]), id=f"{case[0]}-{case[1]}") for case in HIDDEN_MUTATION])
+@pytest.mark.parametrize(
+    "aid,exercise,fn,arg,catcher",
+    [
+        pytest.param(*case, marks=pytest.mark.xdist_group(case[0]), id=f"{case[0]}-{case[1]}")
+        for case in HIDDEN_MUTATION
+    ],
+)
 def test_hiding_an_in_place_change_by_rewriting_the_probes_copy_is_caught(aid, exercise, fn, arg, catcher):
     res = grade(aid, {exercise: answer_source(aid, exercise) + _HIDE_MUTATION.format(fn=fn, arg=arg)})
     mine = {c.id: c for c in res.checks if c.exercise == exercise}

@@ -15,33 +15,16 @@ variant per assignment).
 from __future__ import annotations
 
 import pytest
-
-from autograder.checks import load_checks
 from helpers import course, grade, variants
 from variants import KINDS
 
-ASSIGNMENTS = [a.id for a in course().model.assignments
-               if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()]
+from autograder.checks import load_checks
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+ASSIGNMENTS = [
+    a.id
+    for a in course().model.assignments
+    if course().source_notebook(a).exists() and (course().checks_dir / a.id / "public.py").exists()
+]
 
 
 # ---- known gaps (strict xfail: each entry must still fail; remove it when fixed) ----
@@ -63,7 +46,7 @@ def _bugs(kind=None, gaps=frozenset(), gap_reason=""):
 
 def test_gap_lists_name_real_variants():
     names = {f"{aid}/{b.name}": b for aid in ASSIGNMENTS for b in variants(aid).BUGS}
-    assert PUBLIC_GAPS <= names.keys() and HINT_GAPS <= names.keys(), (PUBLIC_GAPS | HINT_GAPS) - names.keys()
+    assert names.keys() >= PUBLIC_GAPS and names.keys() >= HINT_GAPS, (PUBLIC_GAPS | HINT_GAPS) - names.keys()
     assert all(names[n].kind == "convention" for n in PUBLIC_GAPS)
 
 
@@ -86,8 +69,10 @@ def test_every_variant_is_marked(aid):
 def test_convention_break_fails_public_checks(aid, bug):
     public = {s.id for s in load_checks(course().checks_dir, aid, ("public",))}
     failed = [c.id for c in _shown(_graded(aid, bug)) if c.id in public]
-    assert failed, (f"{bug.name} ({bug.why}) passes every public check: `autograder check` does not warn; "
-                    f"only hidden checks fail: {sorted(bug.fails)}")
+    assert failed, (
+        f"{bug.name} ({bug.why}) passes every public check: `autograder check` does not warn; "
+        f"only hidden checks fail: {sorted(bug.fails)}"
+    )
 
 
 @pytest.mark.parametrize("aid,bug", list(_bugs(None, HINT_GAPS, "known gap: first message does not name it yet")))
@@ -96,7 +81,8 @@ def test_first_hint_names_the_mistake(aid, bug):
     assert shown, f"{bug.name} passes every check"
     first = shown[0]
     assert bug.hint and bug.hint in first.message, (
-        f"{bug.name} ({bug.why}): the first message ({first.id}) does not say {bug.hint!r}:\n{first.message}")
+        f"{bug.name} ({bug.why}): the first message ({first.id}) does not say {bug.hint!r}:\n{first.message}"
+    )
 
 
 @pytest.mark.parametrize("aid", [pytest.param(a, marks=pytest.mark.xdist_group(a)) for a in ASSIGNMENTS])
@@ -106,5 +92,6 @@ def test_public_part_is_what_check_runs(aid):
     only = grade(aid, {bug.exercise: bug.source}, visibilities=("public",))
     full = _graded(aid, bug)
     assert [c.visibility for c in only.checks] == ["public"] * len(only.checks)
-    assert [(c.id, c.status, c.message) for c in only.checks] == \
-        [(c.id, c.status, c.message) for c in full.checks if c.visibility == "public"]
+    assert [(c.id, c.status, c.message) for c in only.checks] == [
+        (c.id, c.status, c.message) for c in full.checks if c.visibility == "public"
+    ]

@@ -3,26 +3,27 @@ and ci.yml runs what .ci/run runs."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
-
 import tiny_course
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 CHECK = Path(sys.executable).with_name("check-jsonschema")
 
-needs_linter = pytest.mark.skipif(not CHECK.exists(), reason="check-jsonschema is not installed (pip install -e .[instructor])")
+needs_linter = pytest.mark.skipif(
+    not CHECK.exists(), reason="check-jsonschema is not installed (pip install -e .[instructor])"
+)
 
 
 def lint(paths) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CHECK), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [str(CHECK), "--builtin-schema", "vendor.github-workflows", *map(str, paths)], capture_output=True, text=True
+    )
 
 
 @needs_linter

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-
 import tiny_course
+
 from autograder.course import load_course
 from autograder.errors import InputError
 from autograder.written import merge_into_grades, read_gradebook, read_sheet
@@ -20,8 +19,9 @@ EVIL = "<script>alert(1)</script> 제 답은 $x$ 입니다"
 
 
 def cli(args, cwd):
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def student(course: Path, name: str, answer: str | None):

@@ -113,7 +113,9 @@ def test_coin_values_are_zero_or_one(student, seed):
 def source_cells():
     return [
         A.markdown("# Tiny"),
-        A.setup_cell("setup_imports", 'import numpy as np\nfrom autograder.notebook import Checks\nchecks = Checks("00_tiny")'),
+        A.setup_cell(
+            "setup_imports", 'import numpy as np\nfrom autograder.notebook import Checks\nchecks = Checks("00_tiny")'
+        ),
         A.answer_cell("scale", SCALE),
         A.test_cell("scale", 3),
         A.answer_cell("sample_coin", COIN),

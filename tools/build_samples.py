@@ -29,7 +29,9 @@ WRITTEN = "(샘플 답안) 핵심 개념을 자신의 말로 설명했습니다.
 
 
 def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return "\n".join(
+        line for line in source.splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+    )
 
 
 def sample_bugs(aid: str) -> dict[str, str]:

@@ -15,12 +15,22 @@ from autograder.checks import check, load_module, probe
 _pub = load_module(Path(__file__).with_name("public.py"), "autograder_checks_01_initialization_public_helpers")
 _float64, _uniform, _normal, _raised = _pub._float64, _pub._uniform, _pub._normal, _pub._raised
 _orthonormal, _two_layer_matches, _as_bool, _stats_match = (
-    _pub._orthonormal, _pub._two_layer_matches, _pub._as_bool, _pub._stats_match)
+    _pub._orthonormal,
+    _pub._two_layer_matches,
+    _pub._as_bool,
+    _pub._stats_match,
+)
 _unit_variance, _gains, probe_input = _pub._unit_variance, _pub._gains, _pub.probe_input
 NO_GAIN_HINT, NO_KERNEL_HINT = _pub.NO_GAIN_HINT, _pub.NO_KERNEL_HINT
 MODE_HINT = "mode='fan_out'인데 fan_in을 썼을 때와 같습니다: mode에 따라 fan_in 또는 fan_out을 고르세요."
 fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
-    _pub.fans_of, _pub.init_samples, _pub.two_layer_run, _pub.lsuv_mlp, _pub.fixup_resnet, _pub.fixup_scales)
+    _pub.fans_of,
+    _pub.init_samples,
+    _pub.two_layer_run,
+    _pub.lsuv_mlp,
+    _pub.fixup_resnet,
+    _pub.fixup_scales,
+)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -97,9 +107,11 @@ def _rng_is_used(student, seed, fn, shape, kwargs=None):
     a = _float64(r["a"], tuple(shape), f"{fn} (첫 호출)")
     b = expect.shape(r["b"], tuple(shape), name=f"{fn} (같은 seed로 두 번째 호출)")
     c = expect.shape(r["c"], tuple(shape), name=f"{fn} (다른 seed)")
-    expect.true(bool(np.array_equal(a, b)),
-                f"`{fn}`: 같은 seed의 rng를 넘겼는데 결과가 다릅니다 — 인자로 받은 rng만 쓰고 "
-                "전역 np.random.* 나 새 default_rng()를 쓰지 마세요.")
+    expect.true(
+        bool(np.array_equal(a, b)),
+        f"`{fn}`: 같은 seed의 rng를 넘겼는데 결과가 다릅니다 — 인자로 받은 rng만 쓰고 "
+        "전역 np.random.* 나 새 default_rng()를 쓰지 마세요.",
+    )
     expect.true(not np.array_equal(a, c), f"`{fn}`: 다른 seed의 rng인데 결과가 같습니다 — rng에서 값을 뽑아야 합니다.")
 
 
@@ -120,8 +132,12 @@ def test_below_two_dims_raises_value_error(student):
     """2차원 미만 shape ((5,), ())에는 ValueError."""
     r = student(fans_error, shapes=[[5], []])
     for key, s in (("case0", (5,)), ("case1", ())):
-        _raised(r[key], "ValueError", f"compute_fans({s})",
-                "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 (IndexError가 아니라).")
+        _raised(
+            r[key],
+            "ValueError",
+            f"compute_fans({s})",
+            "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 (IndexError가 아니라).",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -130,8 +146,12 @@ def test_below_two_dims_raises_value_error(student):
 @check("calculate_gain", points=0.25)
 def test_unknown_nonlinearity_raises_value_error(student):
     """모르는 이름('gelu2')에는 ValueError."""
-    _raised(student(gain_error, name="gelu2"), "ValueError", "calculate_gain('gelu2')",
-            "지원하지 않는 이름에 조용히 1을 돌려주면 잘못된 초기화를 알아챌 수 없습니다.")
+    _raised(
+        student(gain_error, name="gelu2"),
+        "ValueError",
+        "calculate_gain('gelu2')",
+        "지원하지 않는 이름에 조용히 1을 돌려주면 잘못된 초기화를 알아챌 수 없습니다.",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -142,9 +162,14 @@ def test_xavier_uniform_conv_kernel_and_gain(student, seed):
     """Conv (32, 16, 5, 5), gain 5/3: fan_in = 400, fan_out = 800, a = gain * sqrt(6 / 1200)."""
     g = 5.0 / 3.0
     w = student(init_samples, seed=seed, fn="xavier_uniform", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
-    _uniform(w, (32, 16, 5, 5), g * math.sqrt(6.0 / 1200), "xavier_uniform((32, 16, 5, 5), gain=5/3)",
-             "fan_in=16*25, fan_out=32*25, gain=5/3",
-             alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)})
+    _uniform(
+        w,
+        (32, 16, 5, 5),
+        g * math.sqrt(6.0 / 1200),
+        "xavier_uniform((32, 16, 5, 5), gain=5/3)",
+        "fan_in=16*25, fan_out=32*25, gain=5/3",
+        alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)},
+    )
 
 
 @check("xavier_uniform", points=0.25)
@@ -158,9 +183,14 @@ def test_xavier_normal_conv_kernel_and_gain(student, seed):
     """Conv (32, 16, 5, 5), gain 5/3: std = gain * sqrt(2 / (400 + 800))."""
     g = 5.0 / 3.0
     w = student(init_samples, seed=seed, fn="xavier_normal", shape=[32, 16, 5, 5], kwargs={"gain": g})["w"]
-    _normal(w, (32, 16, 5, 5), g * math.sqrt(2.0 / 1200), "xavier_normal((32, 16, 5, 5), gain=5/3)",
-            "fan_in=16*25, fan_out=32*25, gain=5/3",
-            alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)})
+    _normal(
+        w,
+        (32, 16, 5, 5),
+        g * math.sqrt(2.0 / 1200),
+        "xavier_normal((32, 16, 5, 5), gain=5/3)",
+        "fan_in=16*25, fan_out=32*25, gain=5/3",
+        alts={NO_GAIN_HINT: math.sqrt(2.0 / 1200), NO_KERNEL_HINT: g * math.sqrt(2.0 / 48)},
+    )
 
 
 @check("xavier_normal", points=0.25)
@@ -175,18 +205,34 @@ def test_xavier_normal_uses_given_rng(student, seed):
 @check("kaiming_uniform", points=0.75)
 def test_kaiming_uniform_fan_out_mode_on_conv(student, seed):
     """Conv (16, 32, 3, 3), mode='fan_out', relu: fan_out = 16*9 = 144, b = sqrt(2) * sqrt(3 / 144)."""
-    w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[16, 32, 3, 3],
-                kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
-    _uniform(w, (16, 32, 3, 3), math.sqrt(2.0) * math.sqrt(3.0 / 144), "kaiming_uniform((16, 32, 3, 3), mode='fan_out')",
-             "fan_out = 16*3*3 = 144 (fan_in은 288)", alts={MODE_HINT: math.sqrt(2.0 / 288)})
+    w = student(
+        init_samples,
+        seed=seed,
+        fn="kaiming_uniform",
+        shape=[16, 32, 3, 3],
+        kwargs={"mode": "fan_out", "nonlinearity": "relu"},
+    )["w"]
+    _uniform(
+        w,
+        (16, 32, 3, 3),
+        math.sqrt(2.0) * math.sqrt(3.0 / 144),
+        "kaiming_uniform((16, 32, 3, 3), mode='fan_out')",
+        "fan_out = 16*3*3 = 144 (fan_in은 288)",
+        alts={MODE_HINT: math.sqrt(2.0 / 288)},
+    )
 
 
 @check("kaiming_uniform", points=0.75)
 def test_kaiming_uniform_leaky_slope_a_sets_gain(student, seed):
     """a = sqrt(5) (nn.Linear의 기본값): gain = sqrt(2/6), 즉 b = 1/sqrt(fan_in), (64, 128)."""
     w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[64, 128], kwargs={"a": math.sqrt(5.0)})["w"]
-    _uniform(w, (64, 128), 1.0 / math.sqrt(128), "kaiming_uniform((64, 128), a=sqrt(5))",
-             "gain = calculate_gain('leaky_relu', a) = sqrt(1/3)")
+    _uniform(
+        w,
+        (64, 128),
+        1.0 / math.sqrt(128),
+        "kaiming_uniform((64, 128), a=sqrt(5))",
+        "gain = calculate_gain('leaky_relu', a) = sqrt(1/3)",
+    )
 
 
 @check("kaiming_uniform", points=0.5)
@@ -198,20 +244,39 @@ def test_kaiming_uniform_uses_given_rng(student, seed):
 @check("kaiming_normal", points=0.75)
 def test_kaiming_normal_fan_out_mode_on_conv(student, seed):
     """Conv (16, 32, 3, 3), mode='fan_out', relu: std = sqrt(2 / 144)."""
-    w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[16, 32, 3, 3],
-                kwargs={"mode": "fan_out", "nonlinearity": "relu"})["w"]
-    _normal(w, (16, 32, 3, 3), math.sqrt(2.0 / 144), "kaiming_normal((16, 32, 3, 3), mode='fan_out')",
-            "fan_out = 16*3*3 = 144 (fan_in은 288)", alts={MODE_HINT: math.sqrt(2.0 / 288)})
+    w = student(
+        init_samples,
+        seed=seed,
+        fn="kaiming_normal",
+        shape=[16, 32, 3, 3],
+        kwargs={"mode": "fan_out", "nonlinearity": "relu"},
+    )["w"]
+    _normal(
+        w,
+        (16, 32, 3, 3),
+        math.sqrt(2.0 / 144),
+        "kaiming_normal((16, 32, 3, 3), mode='fan_out')",
+        "fan_out = 16*3*3 = 144 (fan_in은 288)",
+        alts={MODE_HINT: math.sqrt(2.0 / 288)},
+    )
 
 
 @check("kaiming_normal", points=0.75)
 def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
     """nonlinearity='tanh': std = (5/3) / sqrt(fan_in), (128, 256)."""
     w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[128, 256], kwargs={"nonlinearity": "tanh"})["w"]
-    _normal(w, (128, 256), (5.0 / 3.0) / math.sqrt(256), "kaiming_normal((128, 256), nonlinearity='tanh')",
-            "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
-            alts={"nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다.":
-                  math.sqrt(2.0 / 256)})
+    _normal(
+        w,
+        (128, 256),
+        (5.0 / 3.0) / math.sqrt(256),
+        "kaiming_normal((128, 256), nonlinearity='tanh')",
+        "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
+        alts={
+            "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다.": math.sqrt(
+                2.0 / 256
+            )
+        },
+    )
 
 
 @check("kaiming_normal", points=0.5)
@@ -251,13 +316,18 @@ def test_orthogonal_uses_given_rng(student, seed):
 def test_constant_init_keeps_hidden_units_identical(student, reference, seed):
     """상수 초기화로 20 step 학습해도 모든 은닉 유닛이 같고(대칭 유지), 값은 기준 해답과 같음."""
     out = student(two_layer_run, seed=seed, init="constant", steps=20, lr=0.3)["out"]
-    expect.true(isinstance(out, list) and len(out) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다.")
+    expect.true(
+        isinstance(out, list) and len(out) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다."
+    )
     W1 = np.asarray(expect.finite(out[0], name="W1"), dtype=np.float64)
     b1 = np.asarray(expect.finite(out[1], name="b1"), dtype=np.float64)
     W2 = np.asarray(expect.finite(out[2], name="W2"), dtype=np.float64)
     spread = max(float(np.ptp(W1, axis=0).max()), float(np.ptp(b1)), float(np.ptp(W2, axis=1).max()))
-    expect.true(spread <= 1e-12, f"상수 초기화인데 20 step 후 은닉 유닛들이 달라졌습니다 (최대 차이 {spread:.3g}). "
-                                 "같은 유닛은 같은 기울기를 받아야 합니다: 기울기 식에서 축이나 전치를 확인하세요.")
+    expect.true(
+        spread <= 1e-12,
+        f"상수 초기화인데 20 step 후 은닉 유닛들이 달라졌습니다 (최대 차이 {spread:.3g}). "
+        "같은 유닛은 같은 기울기를 받아야 합니다: 기울기 식에서 축이나 전치를 확인하세요.",
+    )
     _two_layer_matches(student, reference, seed, "constant", 20)
 
 
@@ -268,19 +338,27 @@ def test_inputs_are_not_modified(student, reference, seed):
     r, trusted = student(two_layer_run, **kw), reference(two_layer_run, **kw)  # the inputs, from the trusted process
     for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), trusted["before"], r["after"]):
         if not np.array_equal(np.asarray(before), np.asarray(after)):
-            expect.fail(f"인자 `{name}`가 함수 호출 뒤 바뀌었습니다. `W1 -= lr * dW1`은 호출한 쪽의 배열을 제자리에서 "
-                        "바꿉니다: 시작할 때 복사(np.array(W1, copy=True))한 뒤 갱신하세요.")
+            expect.fail(
+                f"인자 `{name}`가 함수 호출 뒤 바뀌었습니다. `W1 -= lr * dW1`은 호출한 쪽의 배열을 제자리에서 "
+                "바꿉니다: 시작할 때 복사(np.array(W1, copy=True))한 뒤 갱신하세요."
+            )
 
 
 @check("hidden_units_identical", points=0.25)
 def test_tolerance_for_rounding(student, seed):
     """atol 이하의 차이(1e-13)는 같다고 보고, 1e-6 차이는 다르다고 봄 (atol 인자 존중)."""
     r = student(identical_more_cases, seed=seed)
-    for case, want in (("rounding noise 1e-13", True), ("one weight off by 1e-6", False),
-                       ("one weight off by 1e-6, atol=1e-3", True)):
+    for case, want in (
+        ("rounding noise 1e-13", True),
+        ("one weight off by 1e-6", False),
+        ("one weight off by 1e-6, atol=1e-3", True),
+    ):
         got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
-        expect.true(got == want, f"경우 '{case}': {want}여야 하는데 {got}입니다. 부동소수점 비교는 == 대신 "
-                                 "|a - b| <= atol로 하고, atol 인자를 쓰세요.")
+        expect.true(
+            got == want,
+            f"경우 '{case}': {want}여야 하는데 {got}입니다. 부동소수점 비교는 == 대신 "
+            "|a - b| <= atol로 하고, atol 인자를 쓰세요.",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -320,8 +398,12 @@ def test_scale_for_deeper_branches(student, reference):
 @check("fixup_scale", points=0.25)
 def test_single_layer_branch_raises_value_error(student):
     """m = 1이면 지수 -1/(2m-2)가 정의되지 않으므로 ValueError."""
-    _raised(student(fixup_scale_error), "ValueError", "fixup_scale(8, 1)",
-            "m < 2를 직접 검사하세요 (0으로 나누기 오류가 아니라 ValueError).")
+    _raised(
+        student(fixup_scale_error),
+        "ValueError",
+        "fixup_scale(8, 1)",
+        "m < 2를 직접 검사하세요 (0으로 나누기 오류가 아니라 ValueError).",
+    )
 
 
 # ------------------------------------------------------------------------------------------------

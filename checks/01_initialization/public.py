@@ -29,9 +29,11 @@ def _uniform(w, shape, bound, name, what, alts=None):
     w = _float64(w, shape, name)
     with _diagnosed(w, bound / math.sqrt(3.0), alts):
         worst = float(np.abs(w).max())
-        expect.true(worst <= bound * (1 + 1e-12),
-                    f"`{name}`: |값|의 최댓값 {worst:.6g}이 경계 b = {bound:.6g}를 넘습니다 ({what}). "
-                    "fan_in/fan_out(PyTorch는 (out, in, *kernel)), gain, sqrt(3) 인자를 확인하세요.")
+        expect.true(
+            worst <= bound * (1 + 1e-12),
+            f"`{name}`: |값|의 최댓값 {worst:.6g}이 경계 b = {bound:.6g}를 넘습니다 ({what}). "
+            "fan_in/fan_out(PyTorch는 (out, in, *kernel)), gain, sqrt(3) 인자를 확인하세요.",
+        )
         stats.dkw(w, stats.uniform_cdf(-bound, bound), name=name, what=f"U(-{bound:.4g}, {bound:.4g}) ({what})")
 
 
@@ -39,7 +41,7 @@ def _normal(w, shape, std, name, what, alts=None):
     """Entries of `w` are N(0, std^2): DKW on the CDF and chi-square on the variance (each fail prob 5e-8)."""
     w = _float64(w, shape, name)
     with _diagnosed(w, std, alts):
-        stats.variance_normal(w, std ** 2, known_mean=0.0, fail_prob=5e-8, name=f"{name}의 분산")
+        stats.variance_normal(w, std**2, known_mean=0.0, fail_prob=5e-8, name=f"{name}의 분산")
         stats.dkw(w, stats.normal_cdf(0.0, std), fail_prob=5e-8, name=name, what=f"N(0, {std:.4g}^2) ({what})")
 
 
@@ -68,21 +70,33 @@ class _diagnosed:
         return False
 
 
-SQRT3_HINT = ("경계 b 자리에 표준편차 값을 그대로 넣었을 때와 같습니다: U(-b, b)의 표준편차는 b / sqrt(3)이므로 "
-              "b = sqrt(3) * std입니다.")
-SWAP_HINT = ("fan_in과 fan_out을 바꿨을 때와 같습니다: PyTorch 가중치는 (out, in, *kernel)이므로 "
-             "fan_in = shape[1] * receptive field입니다.")
-VAR_AS_STD_HINT = ("표준편차 자리에 분산(gain² / fan)을 넣었을 때와 같습니다: numpy의 scale과 torch의 std는 "
-                   "표준편차이므로 sqrt를 씌우세요.")
+SQRT3_HINT = (
+    "경계 b 자리에 표준편차 값을 그대로 넣었을 때와 같습니다: U(-b, b)의 표준편차는 b / sqrt(3)이므로 "
+    "b = sqrt(3) * std입니다."
+)
+SWAP_HINT = (
+    "fan_in과 fan_out을 바꿨을 때와 같습니다: PyTorch 가중치는 (out, in, *kernel)이므로 "
+    "fan_in = shape[1] * receptive field입니다."
+)
+VAR_AS_STD_HINT = (
+    "표준편차 자리에 분산(gain² / fan)을 넣었을 때와 같습니다: numpy의 scale과 torch의 std는 "
+    "표준편차이므로 sqrt를 씌우세요."
+)
 NO_GAIN_HINT = "gain을 곱하지 않았을 때와 같습니다: std(또는 경계)에 gain을 곱하세요."
-NO_KERNEL_HINT = ("fan을 shape[:2]로만 셌을 때와 같습니다: conv 가중치 (out, in, *kernel)의 fan_in = in * prod(kernel), "
-                  "fan_out = out * prod(kernel) (receptive field를 곱함).")
+NO_KERNEL_HINT = (
+    "fan을 shape[:2]로만 셌을 때와 같습니다: conv 가중치 (out, in, *kernel)의 fan_in = in * prod(kernel), "
+    "fan_out = out * prod(kernel) (receptive field를 곱함)."
+)
 
 
 def _raised(r, want, name, hint):
     got = r.get("raised")
-    expect.true(got == want, f"`{name}`: {want}를 내야 하는데 "
-                + ("예외 없이 값을 반환했습니다" if got is None else f"{got}를 냈습니다") + f". {hint}")
+    expect.true(
+        got == want,
+        f"`{name}`: {want}를 내야 하는데 "
+        + ("예외 없이 값을 반환했습니다" if got is None else f"{got}를 냈습니다")
+        + f". {hint}",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -95,8 +109,9 @@ def fans_of(ns, shapes):
 
 @probe
 def gains_of(ns, cases):
-    return {"gains": [ns.calculate_gain(name) if param is None else ns.calculate_gain(name, param)
-                      for name, param in cases]}
+    return {
+        "gains": [ns.calculate_gain(name) if param is None else ns.calculate_gain(name, param) for name, param in cases]
+    }
 
 
 @probe
@@ -155,8 +170,10 @@ def lsuv_mlp(ns, seed, sizes, activation, tol, bias_std):
                 layer.bias.normal_(0.0, bias_std, generator=g)
     x = torch.from_numpy(np.random.default_rng(seed).standard_normal((256, sizes[0]))).float()
     ns.lsuv_init(model, x, tol=tol, max_iter=10, generator=torch.Generator().manual_seed(seed + 1))
-    return {"weights": [layer.weight.detach().clone() for layer in model.layers],
-            "biases": [layer.bias.detach().clone() for layer in model.layers]}
+    return {
+        "weights": [layer.weight.detach().clone() for layer in model.layers],
+        "biases": [layer.bias.detach().clone() for layer in model.layers],
+    }
 
 
 @probe
@@ -167,14 +184,23 @@ def fixup_scales(ns, cases):
 @probe
 def fixup_resnet(ns, seed, num_blocks, layers_per_branch):
     g = torch.Generator().manual_seed(seed)
-    model = ns.TinyResNet(in_dim=64, width=32, hidden=64, num_blocks=num_blocks,
-                          layers_per_branch=layers_per_branch, num_classes=10, generator=g)
+    model = ns.TinyResNet(
+        in_dim=64,
+        width=32,
+        hidden=64,
+        num_blocks=num_blocks,
+        layers_per_branch=layers_per_branch,
+        num_classes=10,
+        generator=g,
+    )
     ns.fixup_init(model, generator=torch.Generator().manual_seed(seed + 1))
     return {
         "stem": [model.stem.weight.detach().clone(), model.stem.bias.detach().clone()],
         "classifier": [model.classifier.weight.detach().clone(), model.classifier.bias.detach().clone()],
-        "branches": [[[layer.weight.detach().clone(), layer.bias.detach().clone()] for layer in block.layers]
-                     for block in model.blocks],
+        "branches": [
+            [[layer.weight.detach().clone(), layer.bias.detach().clone()] for layer in block.layers]
+            for block in model.blocks
+        ],
     }
 
 
@@ -197,6 +223,7 @@ def identical_bias_and_outgoing(ns, seed):
         "outgoing weights differ": ns.hidden_units_identical(W1, b1, W2_diff),
     }
 
+
 LSUV_DEEP = dict(sizes=[32, 100, 50, 80, 10], activation="relu", tol=0.02, bias_std=0.5)
 
 
@@ -207,16 +234,25 @@ def test_linear_weight_is_out_in(student, reference):
     got, want = student(fans_of, shapes=shapes)["fans"], reference(fans_of, shapes=shapes)["fans"]
     for s, g, w in zip(shapes, got, want):
         if list(np.ravel(g)) == list(w)[::-1] and w[0] != w[1]:
-            expect.fail(f"shape {tuple(s)}: (fan_in, fan_out) = {tuple(w)}이어야 하는데 {tuple(np.ravel(g))}입니다 — "
-                        "fan_in과 fan_out이 바뀌었습니다. PyTorch 가중치는 (out, in) 순서입니다 (x @ W의 (in, out)이 아님).")
+            expect.fail(
+                f"shape {tuple(s)}: (fan_in, fan_out) = {tuple(w)}이어야 하는데 {tuple(np.ravel(g))}입니다 — "
+                "fan_in과 fan_out이 바뀌었습니다. PyTorch 가중치는 (out, in) 순서입니다 (x @ W의 (in, out)이 아님)."
+            )
         expect.equal(g, w, name=f"compute_fans({tuple(s)})")
 
 
 # ------------------------------------------------------------------------------------------------
 # calculate_gain
 # ------------------------------------------------------------------------------------------------
-STANDARD = [["linear", None], ["conv1d", None], ["conv2d", None], ["conv3d", None], ["conv_transpose2d", None],
-            ["sigmoid", None], ["relu", None]]
+STANDARD = [
+    ["linear", None],
+    ["conv1d", None],
+    ["conv2d", None],
+    ["conv3d", None],
+    ["conv_transpose2d", None],
+    ["sigmoid", None],
+    ["relu", None],
+]
 
 
 def _gains(student, reference, cases):
@@ -243,7 +279,7 @@ def _gain_hint(got, want, name):
         g = float(got)
     except (TypeError, ValueError):
         return "calculate_gain은 float 하나를 반환합니다."
-    if want != 1.0 and abs(g - want ** 2) <= 1e-9 * abs(want ** 2):
+    if want != 1.0 and abs(g - want**2) <= 1e-9 * abs(want**2):
         return "gain²(분산 배율)을 반환했습니다: gain은 표준편차 배율이므로 sqrt를 씌운 값입니다 (relu: sqrt(2))."
     return GAIN_HINTS.get(name, "torch.nn.init.calculate_gain의 표를 확인하세요.")
 
@@ -267,19 +303,37 @@ def test_tanh_gain_is_five_thirds(student, reference):
 def test_xavier_uniform_is_uniform_within_bound(student, seed):
     """(300, 100) 가중치가 U(-a, a), a = sqrt(6 / (fan_in + fan_out)) (모든 값이 경계 안, DKW 검정)."""
     w = student(init_samples, seed=seed, fn="xavier_uniform", shape=[300, 100], kwargs={})["w"]
-    _uniform(w, (300, 100), math.sqrt(6.0 / 400), "xavier_uniform((300, 100))", "fan_in=100, fan_out=300, gain=1",
-             alts={SQRT3_HINT: math.sqrt(2.0 / 400) / math.sqrt(3.0),
-                   "fan_in만 썼을 때(LeCun)와 같습니다: Xavier 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(1.0 / 100)})
+    _uniform(
+        w,
+        (300, 100),
+        math.sqrt(6.0 / 400),
+        "xavier_uniform((300, 100))",
+        "fan_in=100, fan_out=300, gain=1",
+        alts={
+            SQRT3_HINT: math.sqrt(2.0 / 400) / math.sqrt(3.0),
+            "fan_in만 썼을 때(LeCun)와 같습니다: Xavier 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(1.0 / 100),
+        },
+    )
 
 
 @check("xavier_normal", points=1)
 def test_xavier_normal_is_normal_with_glorot_std(student, seed):
     """(300, 100) 가중치가 N(0, std^2), std = sqrt(2 / (fan_in + fan_out)) (DKW + 카이제곱)."""
     w = student(init_samples, seed=seed, fn="xavier_normal", shape=[300, 100], kwargs={})["w"]
-    _normal(w, (300, 100), math.sqrt(2.0 / 400), "xavier_normal((300, 100))", "fan_in=100, fan_out=300, gain=1",
-            alts={VAR_AS_STD_HINT: 2.0 / 400,
-                  "fan_in만 썼을 때(LeCun)와 같습니다: Xavier(Glorot) 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(1.0 / 100),
-                  "fan_out만 썼을 때와 같습니다: Xavier(Glorot) 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(1.0 / 300)})
+    _normal(
+        w,
+        (300, 100),
+        math.sqrt(2.0 / 400),
+        "xavier_normal((300, 100))",
+        "fan_in=100, fan_out=300, gain=1",
+        alts={
+            VAR_AS_STD_HINT: 2.0 / 400,
+            "fan_in만 썼을 때(LeCun)와 같습니다: Xavier(Glorot) 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(
+                1.0 / 100
+            ),
+            "fan_out만 썼을 때와 같습니다: Xavier(Glorot) 분산은 2 / (fan_in + fan_out)입니다.": math.sqrt(1.0 / 300),
+        },
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -289,17 +343,28 @@ def test_xavier_normal_is_normal_with_glorot_std(student, seed):
 def test_kaiming_uniform_default_is_he_fan_in(student, seed):
     """기본값(a=0, fan_in, leaky_relu)으로 (300, 100): U(-b, b), b = sqrt(2) * sqrt(3 / fan_in), fan_in = 100."""
     w = student(init_samples, seed=seed, fn="kaiming_uniform", shape=[300, 100], kwargs={})["w"]
-    _uniform(w, (300, 100), math.sqrt(2.0) * math.sqrt(3.0 / 100), "kaiming_uniform((300, 100))",
-             "기본값: gain = sqrt(2), fan_in = 100",
-             alts={SWAP_HINT: math.sqrt(2.0 / 300), SQRT3_HINT: math.sqrt(2.0 / 100) / math.sqrt(3.0)})
+    _uniform(
+        w,
+        (300, 100),
+        math.sqrt(2.0) * math.sqrt(3.0 / 100),
+        "kaiming_uniform((300, 100))",
+        "기본값: gain = sqrt(2), fan_in = 100",
+        alts={SWAP_HINT: math.sqrt(2.0 / 300), SQRT3_HINT: math.sqrt(2.0 / 100) / math.sqrt(3.0)},
+    )
 
 
 @check("kaiming_normal", points=1)
 def test_kaiming_normal_default_is_he_fan_in(student, seed):
     """기본값으로 (300, 100): N(0, std^2), std = sqrt(2 / fan_in), fan_in = 100."""
     w = student(init_samples, seed=seed, fn="kaiming_normal", shape=[300, 100], kwargs={})["w"]
-    _normal(w, (300, 100), math.sqrt(2.0 / 100), "kaiming_normal((300, 100))", "기본값: gain = sqrt(2), fan_in = 100",
-            alts={SWAP_HINT: math.sqrt(2.0 / 300), VAR_AS_STD_HINT: 2.0 / 100})
+    _normal(
+        w,
+        (300, 100),
+        math.sqrt(2.0 / 100),
+        "kaiming_normal((300, 100))",
+        "기본값: gain = sqrt(2), fan_in = 100",
+        alts={SWAP_HINT: math.sqrt(2.0 / 300), VAR_AS_STD_HINT: 2.0 / 100},
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -315,8 +380,13 @@ def _orthonormal(w, shape, gain, name):
     else:
         gram, what = m.T @ m, "W.T @ W (열끼리 내적)"
     try:
-        expect.allclose(gram, gain ** 2 * np.eye(gram.shape[0]), rtol=0, atol=1e-10,
-                        name=f"{name}: {what}, 기대 gain^2 * I = {gain ** 2:g} * I")
+        expect.allclose(
+            gram,
+            gain**2 * np.eye(gram.shape[0]),
+            rtol=0,
+            atol=1e-10,
+            name=f"{name}: {what}, 기대 gain^2 * I = {gain**2:g} * I",
+        )
     except expect.CheckFailed as exc:
         expect.fail(f"{exc}\n힌트: {_orthonormal_hint(w, gram, gain, shape)}")
 
@@ -325,23 +395,31 @@ def _orthonormal_hint(w, gram, gain, shape):
     """The hint that fits the Gram matrix: orthonormal without the gain, orthogonal per kernel tap, or not orthogonal."""
     eye = np.eye(gram.shape[0])
     if gain != 1.0 and np.allclose(gram, eye, rtol=0, atol=1e-10):
-        return f"W가 직교 행렬 그 자체입니다 (Gram = I): gain을 곱하지 않았습니다. W = gain * Q, Gram = gain² * I = {gain ** 2:g} * I."
+        return f"W가 직교 행렬 그 자체입니다 (Gram = I): gain을 곱하지 않았습니다. W = gain * Q, Gram = gain² * I = {gain**2:g} * I."
     if len(shape) > 2:
         taps = w.reshape(shape[0], shape[1], -1)
         t = taps[:, :, 0]
         tg = t @ t.T if t.shape[0] <= t.shape[1] else t.T @ t
-        if np.allclose(tg, gain ** 2 * np.eye(tg.shape[0]), rtol=0, atol=1e-10):
-            return ("커널 위치마다 W[:, :, i, j]를 따로 직교로 만들었을 때와 같습니다: 뒤의 축을 펼친 "
-                    "(out, in*k*k) 행렬 하나를 직교로 만드세요 (PyTorch orthogonal_과 같음).")
-    return ("행(넓은 행렬) 또는 열(좁고 긴 행렬)이 직교하지 않습니다: 무작위 Gaussian을 sqrt(n)으로 나누면 근사적으로만 "
-            "직교입니다. QR 분해의 Q를 쓰세요 (넓은 행렬은 전치해서 QR).")
+        if np.allclose(tg, gain**2 * np.eye(tg.shape[0]), rtol=0, atol=1e-10):
+            return (
+                "커널 위치마다 W[:, :, i, j]를 따로 직교로 만들었을 때와 같습니다: 뒤의 축을 펼친 "
+                "(out, in*k*k) 행렬 하나를 직교로 만드세요 (PyTorch orthogonal_과 같음)."
+            )
+    return (
+        "행(넓은 행렬) 또는 열(좁고 긴 행렬)이 직교하지 않습니다: 무작위 Gaussian을 sqrt(n)으로 나누면 근사적으로만 "
+        "직교입니다. QR 분해의 Q를 쓰세요 (넓은 행렬은 전치해서 QR)."
+    )
 
 
 @check("orthogonal", points=1)
 def test_wide_matrix_has_orthonormal_rows(student, seed):
     """넓은 (50, 120) 가중치: W @ W.T = I (행이 정규직교), float64."""
-    with expect.hinted("넓은 행렬 (rows < cols)에서 실패했습니다: (cols, rows) 행렬을 QR한 뒤 Q를 전치해 (rows, cols)로 "
-                       "만드세요 (QR의 Q는 (n, min(n, m)) 모양).", fits=lambda: False, on_error=True):
+    with expect.hinted(
+        "넓은 행렬 (rows < cols)에서 실패했습니다: (cols, rows) 행렬을 QR한 뒤 Q를 전치해 (rows, cols)로 "
+        "만드세요 (QR의 Q는 (n, min(n, m)) 모양).",
+        fits=lambda: False,
+        on_error=True,
+    ):
         w = student(init_samples, seed=seed, fn="orthogonal", shape=[50, 120], kwargs={})["w"]
     _orthonormal(w, (50, 120), 1.0, "orthogonal((50, 120))")
 
@@ -349,8 +427,11 @@ def test_wide_matrix_has_orthonormal_rows(student, seed):
 @probe
 def orthogonal_corners(ns, seed, shape, n_draws):
     rng = np.random.default_rng(seed)
-    return {"corner": np.array([np.asarray(ns.orthogonal(tuple(shape), rng=rng)).reshape(shape[0], -1)[0, 0]
-                                for _ in range(n_draws)])}
+    return {
+        "corner": np.array(
+            [np.asarray(ns.orthogonal(tuple(shape), rng=rng)).reshape(shape[0], -1)[0, 0] for _ in range(n_draws)]
+        )
+    }
 
 
 HAAR_SHAPES = ([7, 3], [4, 4], [6, 10])  # tall, square, wide: an SVD-based sampler is biased on the first two
@@ -361,17 +442,27 @@ def test_haar_corner_sign_is_symmetric(student, seed):
     """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2, 세로로 긴 (7, 3), 정사각 (4, 4), 가로로 긴 (6, 10)에서 각각 1000번 뽑아 이항 검정
     (세 검정을 합쳐 올바른 구현이 실패할 확률 <= 1e-7; diag(R) 부호 보정 확인)."""
     for i, shape in enumerate(HAAR_SHAPES):
-        c = expect.shape(student(orthogonal_corners, seed=seed + i, shape=shape, n_draws=1000)["corner"], (1000,),
-                         name=f"orthogonal({tuple(shape)})의 W[0, 0] (1000번)")
+        c = expect.shape(
+            student(orthogonal_corners, seed=seed + i, shape=shape, n_draws=1000)["corner"],
+            (1000,),
+            name=f"orthogonal({tuple(shape)})의 W[0, 0] (1000번)",
+        )
         k = int(np.sum(c > 0))
         if k in (0, 1000):
-            expect.fail(f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
-                        "부호에 따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다.")
-        stats.proportion(k, 1000, 0.5, fail_prob=stats.FAIL_PROB / len(HAAR_SHAPES),
-                         name=f"orthogonal({tuple(shape)})에서 W[0, 0] > 0의 비율",
-                         hint="균일(Haar) 분포라면 어떤 shape에서도 W[0, 0]의 부호는 반반입니다. SVD의 U나 V^T, 부호를 보정하지 "
-                              "않은 QR은 LAPACK의 부호 규약 때문에 한쪽으로 치우칩니다: standard normal 행렬의 QR에서 Q에 "
-                              "sign(diag(R))을 곱하세요.")
+            expect.fail(
+                f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
+                "부호에 따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다."
+            )
+        stats.proportion(
+            k,
+            1000,
+            0.5,
+            fail_prob=stats.FAIL_PROB / len(HAAR_SHAPES),
+            name=f"orthogonal({tuple(shape)})에서 W[0, 0] > 0의 비율",
+            hint="균일(Haar) 분포라면 어떤 shape에서도 W[0, 0]의 부호는 반반입니다. SVD의 U나 V^T, 부호를 보정하지 "
+            "않은 QR은 LAPACK의 부호 규약 때문에 한쪽으로 치우칩니다: standard normal 행렬의 QR에서 Q에 "
+            "sign(diag(R))을 곱하세요.",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -383,13 +474,16 @@ PARAMS = ("W1", "b1", "W2", "b2")
 def _two_layer_matches(student, reference, seed, init, steps, lr=0.3):
     got = student(two_layer_run, seed=seed, init=init, steps=steps, lr=lr)["out"]
     want = reference(two_layer_run, seed=seed, init=init, steps=steps, lr=lr)["out"]
-    expect.true(isinstance(got, list) and len(got) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다.")
+    expect.true(
+        isinstance(got, list) and len(got) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다."
+    )
     for name, g, w in zip(PARAMS, got, want):
         try:
             expect.allclose(g, w, rtol=1e-9, atol=1e-12, name=f"{name} ({steps} step 후, {init} 초기화)")
         except expect.CheckFailed as exc:
-            hint = _two_layer_hint(got, reference(two_layer_run, seed=seed, init=init, steps=steps, lr=lr)["before"],
-                                   steps, lr)
+            hint = _two_layer_hint(
+                got, reference(two_layer_run, seed=seed, init=init, steps=steps, lr=lr)["before"], steps, lr
+            )
             expect.fail(f"{exc}\n힌트: {hint}" if hint else str(exc))
 
 
@@ -397,9 +491,9 @@ TWO_LAYER_HINTS = {
     "tanh": "tanh의 미분을 1 - h로 썼을 때와 같습니다: d tanh(z)/dz = 1 - h**2 (h = tanh(z)).",
     "sum": "손실을 N으로 나누지 않았을 때(합)와 같습니다: L = 0.5 * sum((out - y)**2) / N이므로 dout = (out - y) / N (1/N).",
     "sequential": "W2를 먼저 갱신한 뒤 그 W2로 dz를 계산했을 때와 같습니다: 네 기울기를 모두 갱신 전의 W2 (현재 파라미터)로 "
-                  "계산한 다음 한꺼번에 갱신하세요.",
+    "계산한 다음 한꺼번에 갱신하세요.",
     "stale": "순전파(forward)를 반복문 밖에서 한 번만 계산했을 때와 같습니다: 매 step마다 현재 파라미터로 h와 out을 새로 "
-             "계산하세요.",
+    "계산하세요.",
 }
 
 
@@ -423,7 +517,7 @@ def _two_layer_hint(got, before, steps, lr):
             dW2, db2 = dout.T @ h, dout.sum(axis=0)
             if mistake == "sequential":
                 P[2] = P[2] - lr * dW2
-            dz = (dout @ P[2]) * ((1.0 - h) if mistake == "tanh" else (1.0 - h ** 2))
+            dz = (dout @ P[2]) * ((1.0 - h) if mistake == "tanh" else (1.0 - h**2))
             P[0], P[1] = P[0] - lr * (dz.T @ X), P[1] - lr * dz.sum(axis=0)
             if mistake != "sequential":
                 P[2] = P[2] - lr * dW2
@@ -440,7 +534,7 @@ def test_one_step_matches_reference(student, reference, seed):
 
 
 def _as_bool(v, name):
-    if isinstance(v, (bool, np.bool_)) or isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "bi":
+    if isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "bi"):
         return bool(v)
     expect.fail(f"`{name}`: True/False(bool)를 반환해야 하는데 {type(v).__name__}을(를) 반환했습니다.")
 
@@ -451,8 +545,11 @@ def test_detects_identical_and_distinct_units(student, seed):
     r = student(identical_cases, seed=seed)
     for case, want in (("identical", True), ("zeros", True), ("random", False)):
         got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
-        expect.true(got == want, f"경우 '{case}': {want}여야 하는데 {got}입니다. 유닛 j는 W1[j, :](행), b1[j], "
-                                 "W2[:, j](열)입니다 — 축을 바꿔 비교하지 않았는지 확인하세요.")
+        expect.true(
+            got == want,
+            f"경우 '{case}': {want}여야 하는데 {got}입니다. 유닛 j는 W1[j, :](행), b1[j], "
+            "W2[:, j](열)입니다 — 축을 바꿔 비교하지 않았는지 확인하세요.",
+        )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -465,8 +562,10 @@ def _stats_match(student, reference, seed, activation, dims, n, keys):
     for key in keys:
         if key == "hs":
             hs = got["hs"]
-            expect.true(isinstance(hs, list) and len(hs) == L,
-                        f"`hs`: 층 {L}개의 활성값 리스트여야 합니다 (입력 x는 포함하지 않음).")
+            expect.true(
+                isinstance(hs, list) and len(hs) == L,
+                f"`hs`: 층 {L}개의 활성값 리스트여야 합니다 (입력 x는 포함하지 않음).",
+            )
             for i, (g, w) in enumerate(zip(hs, want["hs"])):
                 expect.allclose(g, w, name=f"hs[{i}] ({activation}, 층 {i + 1}의 활성값)")
         else:
@@ -486,14 +585,24 @@ def _stats_hint(got, want, key):
     hs = [np.asarray(h, dtype=np.float64) for h in want["hs"]]
     zs = [np.asarray(want["x"], dtype=np.float64) @ np.asarray(want["weights"][0], dtype=np.float64).T]
     zs += [h @ np.asarray(w, dtype=np.float64).T for h, w in zip(hs[:-1], want["weights"][1:])]
-    cands = {"means": {"활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.":
-                       [z.mean() for z in zs]},
-             "stds": {"ddof=1 (불편) 표준편차와 같습니다: 이 과제는 모집단 표준편차 (np.std 기본값, ddof=0)입니다.":
-                      [h.std(ddof=1) for h in hs],
-                      "유닛마다(axis=0) 낸 표준편차의 평균과 같습니다: 층 전체 N * D_l개 값의 표준편차 하나를 냅니다.":
-                      [h.std(axis=0).mean() for h in hs],
-                      "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.":
-                      [z.std() for z in zs]}}
+    cands = {
+        "means": {
+            "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.": [
+                z.mean() for z in zs
+            ]
+        },
+        "stds": {
+            "ddof=1 (불편) 표준편차와 같습니다: 이 과제는 모집단 표준편차 (np.std 기본값, ddof=0)입니다.": [
+                h.std(ddof=1) for h in hs
+            ],
+            "유닛마다(axis=0) 낸 표준편차의 평균과 같습니다: 층 전체 N * D_l개 값의 표준편차 하나를 냅니다.": [
+                h.std(axis=0).mean() for h in hs
+            ],
+            "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.": [
+                z.std() for z in zs
+            ],
+        },
+    }
     for hint, cand in cands.get(key, {}).items():
         if got.shape == (len(cand),) and np.allclose(got, cand, rtol=1e-9, atol=1e-12):
             return hint
@@ -533,10 +642,12 @@ def _unit_variance(r, activation, tol, x):
     for i, o in enumerate(_mlp_layer_outputs(r, activation, x)):
         v = float(np.var(o))
         expect.true(np.isfinite(v), f"층 {i}의 출력에 NaN/inf가 있습니다.")
-        expect.true(abs(v - 1.0) <= tol + 2e-3,
-                    f"층 {i} (Linear {i})의 출력 분산이 {v:.4f}입니다 — |분산 - 1| <= tol = {tol:g}이어야 합니다. "
-                    "층의 출력(활성 함수 전)을 재고, weight를 분산이 아니라 표준편차 sqrt(v)로 나누고, "
-                    "허용 오차 안에 들 때까지 반복했는지 확인하세요.")
+        expect.true(
+            abs(v - 1.0) <= tol + 2e-3,
+            f"층 {i} (Linear {i})의 출력 분산이 {v:.4f}입니다 — |분산 - 1| <= tol = {tol:g}이어야 합니다. "
+            "층의 출력(활성 함수 전)을 재고, weight를 분산이 아니라 표준편차 sqrt(v)로 나누고, "
+            "허용 오차 안에 들 때까지 반복했는지 확인하세요.",
+        )
 
 
 @check("lsuv_init", points=1.25)
@@ -583,10 +694,17 @@ def test_network_is_identity_through_blocks_at_init(student, seed):
     for block in r["branches"]:  # features(x) of the provided TinyResNet, computed here in float64
         z = h
         for i, (w, b) in enumerate(block):
-            z = (np.maximum(z, 0.0) if i > 0 else z) @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
+            z = (np.maximum(z, 0.0) if i > 0 else z) @ np.asarray(w, dtype=np.float64).T + np.asarray(
+                b, dtype=np.float64
+            )
         h = h + z
-    expect.allclose(h, h0, rtol=0, atol=1e-12,
-                    name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)")
+    expect.allclose(
+        h,
+        h0,
+        rtol=0,
+        atol=1e-12,
+        name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)",
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -608,17 +726,30 @@ def _sigmoid(z):
 
 
 _ACT = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0), "sigmoid": _sigmoid}
-_DERIV = {"linear": np.ones_like, "tanh": lambda z: 1.0 - np.tanh(z) ** 2, "relu": lambda z: (z > 0).astype(np.float64),
-          "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))}
+_DERIV = {
+    "linear": np.ones_like,
+    "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(np.float64),
+    "sigmoid": lambda z: _sigmoid(z) * (1.0 - _sigmoid(z)),
+}
 # known mistakes in the derivative: (activations it shows on, dh -> dz factor from (z, out), what to say)
 _DERIV_MISTAKES = (
-    (("tanh", "relu", "sigmoid"), lambda act, z, out: np.ones_like(z),
-     "활성화 함수의 도함수 f'(z)를 곱하지 않았습니다 (dz = dh로 둠): 층마다 dz = dh * f'(z)입니다."),
-    (("tanh", "sigmoid"), lambda act, z, out: _DERIV[act](out),
-     "도함수를 출력 h = f(z)에서 계산했습니다 (예: 1 - tanh(h)^2): 도함수는 h = f(z)가 아니라 z에서 계산합니다 "
-     "(tanh: 1 - tanh(z)^2 = 1 - h^2)."),
-    (("sigmoid",), lambda act, z, out: np.full_like(z, 0.25),
-     "sigmoid의 도함수를 어디서나 최댓값 1/4로 두었습니다: 도함수는 s(1 - s), s = sigmoid(z)입니다."),
+    (
+        ("tanh", "relu", "sigmoid"),
+        lambda act, z, out: np.ones_like(z),
+        "활성화 함수의 도함수 f'(z)를 곱하지 않았습니다 (dz = dh로 둠): 층마다 dz = dh * f'(z)입니다.",
+    ),
+    (
+        ("tanh", "sigmoid"),
+        lambda act, z, out: _DERIV[act](out),
+        "도함수를 출력 h = f(z)에서 계산했습니다 (예: 1 - tanh(h)^2): 도함수는 h = f(z)가 아니라 z에서 계산합니다 "
+        "(tanh: 1 - tanh(z)^2 = 1 - h^2).",
+    ),
+    (
+        ("sigmoid",),
+        lambda act, z, out: np.full_like(z, 0.25),
+        "sigmoid의 도함수를 어디서나 최댓값 1/4로 두었습니다: 도함수는 s(1 - s), s = sigmoid(z)입니다.",
+    ),
 )
 
 
@@ -647,15 +778,21 @@ def _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv):
 def _norms_match(student, reference, *, seed, activation, dims, n=20, scale=1.5, zero_rows=0):
     kw = dict(seed=seed, activation=activation, dims=dims, n=n, scale=scale, zero_rows=zero_rows)
     got, want = student(grad_norms, **kw)["out"], reference(grad_norms, **kw)["out"]
-    expect.true(len(got) == 2, "`layer_gradient_norms`는 (weight_grad_norms, input_grad_norms) 두 배열을 반환해야 하는데 "
-                               f"{len(got)}개를 반환했습니다.")
+    expect.true(
+        len(got) == 2,
+        "`layer_gradient_norms`는 (weight_grad_norms, input_grad_norms) 두 배열을 반환해야 하는데 "
+        f"{len(got)}개를 반환했습니다.",
+    )
     L = len(dims) - 1
     try:
         g2 = [np.asarray(a, dtype=np.float64) for a in got]
     except (TypeError, ValueError):
         g2 = None
-    if g2 is not None and all(a.shape == (L,) for a in g2) and not all(
-            np.allclose(a, np.asarray(w, dtype=np.float64), rtol=1e-9, atol=0) for a, w in zip(g2, want)):
+    if (
+        g2 is not None
+        and all(a.shape == (L,) for a in g2)
+        and not all(np.allclose(a, np.asarray(w, dtype=np.float64), rtol=1e-9, atol=0) for a, w in zip(g2, want))
+    ):
         for acts, deriv, text in _DERIV_MISTAKES:
             if activation in acts:
                 alt = _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv)
@@ -665,14 +802,20 @@ def _norms_match(student, reference, *, seed, activation, dims, n=20, scale=1.5,
         g = expect.shape(g, (L,), name=f"{name} ({activation}, 층 {L}개)")
         w = np.asarray(w, dtype=np.float64)
         if g.dtype.kind == "f" and np.all(np.isfinite(g)) and not np.allclose(g, w, rtol=1e-9, atol=0):
-            if np.allclose(g, w ** 2, rtol=1e-9, atol=0):
-                expect.fail(f"`{name}` ({activation}): 노름의 제곱을 반환했습니다 — Frobenius 노름 sqrt(sum(g**2))입니다.")
+            if np.allclose(g, w**2, rtol=1e-9, atol=0):
+                expect.fail(
+                    f"`{name}` ({activation}): 노름의 제곱을 반환했습니다 — Frobenius 노름 sqrt(sum(g**2))입니다."
+                )
             if np.allclose(g, w[::-1], rtol=1e-9, atol=0):
-                expect.fail(f"`{name}` ({activation}): 순서가 거꾸로입니다 — 인덱스 l은 weights[l]과 같은 층입니다 "
-                            "(0 = 입력 쪽 층; 역전파는 뒤에서부터 계산하지만 결과는 입력 쪽부터).")
+                expect.fail(
+                    f"`{name}` ({activation}): 순서가 거꾸로입니다 — 인덱스 l은 weights[l]과 같은 층입니다 "
+                    "(0 = 입력 쪽 층; 역전파는 뒤에서부터 계산하지만 결과는 입력 쪽부터)."
+                )
             if name == "input_grad_norms" and np.allclose(g[:-1], w[1:], rtol=1e-9, atol=0):
-                expect.fail("`input_grad_norms`가 한 층 어긋났습니다: input_grad_norms[l]은 weights[l]의 **입력** h_l에 대한 "
-                            "기울기 노름입니다 (input_grad_norms[0] = ||dL/dx||; grad_output 자체는 포함하지 않음).")
+                expect.fail(
+                    "`input_grad_norms`가 한 층 어긋났습니다: input_grad_norms[l]은 weights[l]의 **입력** h_l에 대한 "
+                    "기울기 노름입니다 (input_grad_norms[0] = ||dL/dx||; grad_output 자체는 포함하지 않음)."
+                )
         expect.allclose(g, w, name=f"{name} ({activation}; 층마다 dz = dh * f'(z), dW = dz.T @ h_in, dh_in = dz @ W)")
 
 
@@ -690,16 +833,27 @@ def test_relu_derivative_is_zero_at_zero(student, reference, seed):
     kw = dict(seed=seed, activation="relu", dims=dims, n=20, scale=1.5, zero_rows=6)
     got, want = student(grad_norms, **kw)["out"], reference(grad_norms, **kw)["out"]
     g = np.asarray(got[1]) if len(got) == 2 else None
-    if (g is not None and g.dtype.kind == "f" and g.shape == np.shape(want[1])
-            and not np.allclose(g, want[1], rtol=1e-9, atol=0)):
-        expect.fail("입력 x의 처음 6행이 0이라 그 행들은 모든 층에서 z = 0입니다. ReLU의 도함수는 z > 0일 때만 1이고 "
-                    "z = 0에서는 0이어야 합니다 (PyTorch와 같음). `z >= 0`을 쓰지 않았는지 확인하세요.")
+    if (
+        g is not None
+        and g.dtype.kind == "f"
+        and g.shape == np.shape(want[1])
+        and not np.allclose(g, want[1], rtol=1e-9, atol=0)
+    ):
+        expect.fail(
+            "입력 x의 처음 6행이 0이라 그 행들은 모든 층에서 z = 0입니다. ReLU의 도함수는 z > 0일 때만 1이고 "
+            "z = 0에서는 0이어야 합니다 (PyTorch와 같음). `z >= 0`을 쓰지 않았는지 확인하세요."
+        )
     _norms_match(student, reference, **kw)
+
+
 @check("calculate_gain", points=0.5)
 def test_leaky_relu_gain_uses_slope_default_001(student, reference):
     """leaky_relu: sqrt(2 / (1 + slope^2)), param=None이면 slope 0.01 (0.0, 0.2, sqrt(5)도)."""
-    _gains(student, reference, [["leaky_relu", None], ["leaky_relu", 0.0], ["leaky_relu", 0.2],
-                                ["leaky_relu", math.sqrt(5.0)]])
+    _gains(
+        student,
+        reference,
+        [["leaky_relu", None], ["leaky_relu", 0.0], ["leaky_relu", 0.2], ["leaky_relu", math.sqrt(5.0)]],
+    )
 
 
 @check("calculate_gain", points=0.25)
@@ -717,8 +871,11 @@ def test_many_steps_match_reference(student, reference, seed):
 @check("activation_stats", points=0.5)
 def test_relu_activations_per_layer_match_reference(student, reference, seed):
     """ReLU MLP (6→10→3→8→5→4): 층별 활성값 hs와 평균/표준편차가 기준 해답과 같음."""
-    with expect.hinted("ReLU는 원소별 np.maximum(z, 0.0)입니다: np.max(z, 0)은 축 0에 대한 최댓값(리덕션)이라 shape이 "
-                       "바뀝니다.", fits=lambda: False, on_error=True):
+    with expect.hinted(
+        "ReLU는 원소별 np.maximum(z, 0.0)입니다: np.max(z, 0)은 축 0에 대한 최댓값(리덕션)이라 shape이 바뀝니다.",
+        fits=lambda: False,
+        on_error=True,
+    ):
         _stats_match(student, reference, seed, "relu", [6, 10, 3, 8, 5, 4], 30, ["hs", "means", "stds"])
 
 
@@ -755,10 +912,13 @@ def test_other_branch_layers_are_scaled_he(student, seed):
             zs.append((w / (math.sqrt(2.0 / w.shape[1]) * scale)).ravel())
     z = np.concatenate(zs)
     what = "표준화한 가중치 w / (sqrt(2/fan_in) * 8^(-1/4))"
-    alts = {"Fixup 배율 L^(-1/(2m-2)) = 8^(-1/4)을 곱하지 않은 He 초기화와 같습니다.": 8.0 ** 0.25,
-            "Fixup 배율을 분산에 곱했을 때와 같습니다: L^(-1/(2m-2))는 표준편차에 곱합니다.": 8.0 ** 0.125,
-            "He의 fan_in 대신 fan_out을 썼을 때와 같습니다: std = sqrt(2 / fan_in) * L^(-1/(2m-2)).":
-                math.sqrt((2048 * 0.5 + 4096 * 1.0) / 6144)}
+    alts = {
+        "Fixup 배율 L^(-1/(2m-2)) = 8^(-1/4)을 곱하지 않은 He 초기화와 같습니다.": 8.0**0.25,
+        "Fixup 배율을 분산에 곱했을 때와 같습니다: L^(-1/(2m-2))는 표준편차에 곱합니다.": 8.0**0.125,
+        "He의 fan_in 대신 fan_out을 썼을 때와 같습니다: std = sqrt(2 / fan_in) * L^(-1/(2m-2)).": math.sqrt(
+            (2048 * 0.5 + 4096 * 1.0) / 6144
+        ),
+    }
     with _diagnosed(z, 1.0, alts):
         stats.variance_normal(z, 1.0, known_mean=0.0, fail_prob=5e-8, name=what)
         stats.dkw(z, stats.normal_cdf(0.0, 1.0), fail_prob=5e-8, name=what, what="N(0, 1)")
@@ -770,7 +930,9 @@ def test_outgoing_weights_and_biases_count(student, seed):
     r = student(identical_bias_and_outgoing, seed=seed)
     for case in ("bias differs", "outgoing weights differ"):
         got = _as_bool(r.get(case), f"hidden_units_identical ({case})")
-        expect.true(got is False, f"경우 '{case}': False여야 하는데 {got}입니다. W1의 행만이 아니라 b1과 W2의 열도 비교하세요.")
+        expect.true(
+            got is False, f"경우 '{case}': False여야 하는데 {got}입니다. W1의 행만이 아니라 b1과 W2의 열도 비교하세요."
+        )
 
 
 @check("lsuv_init", points=0.75)
@@ -781,5 +943,10 @@ def test_weights_are_scaled_orthogonal(student, seed):
         w = np.asarray(w, dtype=np.float64)
         gram = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
         c2 = float(np.trace(gram)) / gram.shape[0]
-        expect.allclose(gram, c2 * np.eye(gram.shape[0]), rtol=0, atol=1e-4 * c2,
-                        name=f"층 {i}의 Gram 행렬 (기대: {c2:.4g} * I; orthogonal_로 시작했나요?)")
+        expect.allclose(
+            gram,
+            c2 * np.eye(gram.shape[0]),
+            rtol=0,
+            atol=1e-4 * c2,
+            name=f"층 {i}의 Gram 행렬 (기대: {c2:.4g} * I; orthogonal_로 시작했나요?)",
+        )

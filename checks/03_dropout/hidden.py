@@ -16,7 +16,9 @@ from autograder.checks import check, probe
 
 def _public():
     """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location("_checks_03_dropout_public_for_hidden", Path(__file__).with_name("public.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_checks_03_dropout_public_for_hidden", Path(__file__).with_name("public.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -26,11 +28,23 @@ _P = _public()
 binary_mask, channel_zero, sample_zero, probe_input = _P.binary_mask, _P.channel_zero, _P.sample_zero, _P.probe_input
 independent = _P.independent
 dropout_mask_draw, dropout_train, spatial_draw, drop_path_draw = (
-    _P.dropout_mask_draw, _P.dropout_train, _P.spatial_draw, _P.drop_path_draw)
+    _P.dropout_mask_draw,
+    _P.dropout_train,
+    _P.spatial_draw,
+    _P.drop_path_draw,
+)
 dropout_backward_given_cache, linear_mask_average, dropconnect_mask_draw = (
-    _P.dropout_backward_given_cache, _P.linear_mask_average, _P.dropconnect_mask_draw)
+    _P.dropout_backward_given_cache,
+    _P.linear_mask_average,
+    _P.dropconnect_mask_draw,
+)
 dropconnect_apply, dropblock_pixels, dropblock_apply, sd_rates, mc_scripted = (
-    _P.dropconnect_apply, _P.dropblock_pixels, _P.dropblock_apply, _P.sd_rates, _P.mc_scripted)
+    _P.dropconnect_apply,
+    _P.dropblock_pixels,
+    _P.dropblock_apply,
+    _P.sd_rates,
+    _P.mc_scripted,
+)
 
 
 def same_values(got, want, name, hint):
@@ -64,8 +78,11 @@ def test_mask_comes_from_the_given_rng(student, seed):
     """같은 상태의 rng는 같은 마스크, 다른 rng는 다른 마스크 (전역 np.random을 쓰지 않음)."""
     r = student(dropout_mask_rng_use, seed=seed)
     a = expect.shape(r["a"], (40, 30), name="mask")
-    expect.true(np.array_equal(a, r["b"]), "같은 시드로 만든 rng 두 개가 서로 다른 마스크를 만들었습니다: 인자로 받은 `rng`만 "
-                                           "쓰세요 (np.random.rand/np.random.random 같은 전역 난수 금지).")
+    expect.true(
+        np.array_equal(a, r["b"]),
+        "같은 시드로 만든 rng 두 개가 서로 다른 마스크를 만들었습니다: 인자로 받은 `rng`만 "
+        "쓰세요 (np.random.rand/np.random.random 같은 전역 난수 금지).",
+    )
     expect.true(not np.array_equal(a, r["c"]), "다른 rng가 같은 마스크를 만들었습니다: 인자로 받은 `rng`에서 뽑으세요.")
 
 
@@ -76,8 +93,12 @@ def test_mask_comes_from_the_given_rng(student, seed):
 def test_forward_does_not_modify_input(student, seed):
     """dropout_forward는 입력 x를 바꾸지 않음 (in-place 연산 금지)."""
     r = student(dropout_train, seed=seed, p=0.7, shape=[20, 30])
-    same_values(r["x_after"], probe_input(seed, (20, 30)), "x (호출 후)", "dropout_forward가 입력 배열 x를 바꿨습니다 (x *= mask 같은 in-place 연산). "
-                                                   "새 배열을 만들어 반환하세요.")
+    same_values(
+        r["x_after"],
+        probe_input(seed, (20, 30)),
+        "x (호출 후)",
+        "dropout_forward가 입력 배열 x를 바꿨습니다 (x *= mask 같은 in-place 연산). 새 배열을 만들어 반환하세요.",
+    )
 
 
 @check("dropout_forward", points=1)
@@ -119,8 +140,11 @@ def test_backward_uses_the_forward_mask(student, seed):
 def test_inverted_mask_average_equals_plain_layer(student, reference, seed):
     """inverted dropout의 마스크 평균 = x @ W + b (p=0.7)."""
     kw = dict(seed=seed, p=0.7, inverted=True)
-    expect.allclose(student(linear_mask_average, **kw)["y"], reference(linear_mask_average, **kw)["y"],
-                    name="mask_average_linear (inverted=True)")
+    expect.allclose(
+        student(linear_mask_average, **kw)["y"],
+        reference(linear_mask_average, **kw)["y"],
+        name="mask_average_linear (inverted=True)",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -150,7 +174,12 @@ def test_channels_are_dropped_independently(student, seed):
 def test_spatial_dropout_does_not_modify_input(student, seed):
     """spatial_dropout은 입력 x를 바꾸지 않음."""
     r = student(spatial_draw, seed=seed, p=0.7, shape=[4, 6, 3, 3])
-    same_values(r["x_after"], probe_input(seed, (4, 6, 3, 3)), "x (호출 후)", "spatial_dropout이 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+    same_values(
+        r["x_after"],
+        probe_input(seed, (4, 6, 3, 3)),
+        "x (호출 후)",
+        "spatial_dropout이 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -159,8 +188,11 @@ def test_spatial_dropout_does_not_modify_input(student, seed):
 @check("dropblock", points=1, requires="dropblock_rescales_by_numel_over_kept")
 def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
     """마스크가 모두 0이면 출력은 모두 0 (0/0 = NaN이 아님)."""
-    expect.allclose(student(dropblock_apply, seed=seed, kind="zeros")["out"],
-                    reference(dropblock_apply, seed=seed, kind="zeros")["out"], name="out (mask = 0)")
+    expect.allclose(
+        student(dropblock_apply, seed=seed, kind="zeros")["out"],
+        reference(dropblock_apply, seed=seed, kind="zeros")["out"],
+        name="out (mask = 0)",
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -170,7 +202,12 @@ def test_dropblock_with_everything_dropped_is_zero(student, reference, seed):
 def test_drop_path_does_not_modify_input(student, seed):
     """drop_path는 입력 x를 바꾸지 않음."""
     r = student(drop_path_draw, seed=seed, p=0.7, shape=[16, 5], training=True)
-    same_values(r["x_after"], probe_input(seed, (16, 5)), "x (호출 후)", "drop_path가 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.")
+    same_values(
+        r["x_after"],
+        probe_input(seed, (16, 5)),
+        "x (호출 후)",
+        "drop_path가 입력 배열 x를 바꿨습니다 (in-place 연산). 새 배열을 반환하세요.",
+    )
 
 
 @check("stochastic_depth_rates", points=1)
@@ -192,16 +229,19 @@ def test_training_flags_are_restored(student, seed):
         r = student(mc_scripted, seed=seed, num_samples=4, start_mode=start)
         want = start == "train"
         after = [bool(v) for v in r["after"]]
-        expect.true(after == [want] * 3,
-                    f"{start} 모드의 모델을 넘겼는데 호출 후 (model, dropout, batchnorm).training = {after}입니다. "
-                    "MC dropout이 끝나면 모듈마다 원래 training 플래그로 되돌리세요 (try/finally).")
+        expect.true(
+            after == [want] * 3,
+            f"{start} 모드의 모델을 넘겼는데 호출 후 (model, dropout, batchnorm).training = {after}입니다. "
+            "MC dropout이 끝나면 모듈마다 원래 training 플래그로 되돌리세요 (try/finally).",
+        )
 
 
 @probe
 def mc_real_model(ns, seed):
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(),
-                                torch.nn.Dropout(0.4), torch.nn.Linear(16, 3)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Linear(4, 16), torch.nn.BatchNorm1d(16), torch.nn.ReLU(), torch.nn.Dropout(0.4), torch.nn.Linear(16, 3)
+    ).double()
     with torch.no_grad():
         model[1].running_mean.copy_(torch.linspace(-1.0, 1.0, 16, dtype=torch.float64))
         model[1].running_var.copy_(torch.linspace(0.5, 2.0, 16, dtype=torch.float64))
@@ -218,8 +258,10 @@ def test_batchnorm_running_statistics_are_not_updated(student, seed):
     for key, want in (("running_mean", np.linspace(-1.0, 1.0, 16)), ("running_var", np.linspace(0.5, 2.0, 16))):
         got = expect.shape(r[key], (16,), name=key)
         if not np.allclose(got, want, rtol=1e-12, atol=1e-12):
-            expect.fail(f"`BatchNorm1d.{key}`가 MC dropout 중에 바뀌었습니다: BatchNorm이 train 모드로 실행되었습니다. "
-                        "model.train() 대신 model.eval() 후 dropout 모듈만 .train()으로 켜세요.")
+            expect.fail(
+                f"`BatchNorm1d.{key}`가 MC dropout 중에 바뀌었습니다: BatchNorm이 train 모드로 실행되었습니다. "
+                "model.train() 대신 model.eval() 후 dropout 모듈만 .train()으로 켜세요."
+            )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -245,7 +287,9 @@ def test_nonlinear_vector_function(student, seed):
     rng = np.random.default_rng(seed)  # the probe's inputs, rebuilt here (never read back from the student)
     x, A, dout = rng.standard_normal((2, 3, 2)), rng.standard_normal((6, 5)) / 2, rng.standard_normal((2, 5))
     t = np.tanh(x.reshape(2, -1) @ A)
-    want = (((1 - t ** 2) * dout) @ A.T).reshape(2, 3, 2)
+    want = (((1 - t**2) * dout) @ A.T).reshape(2, 3, 2)
     if not np.allclose(got, want, rtol=0, atol=1e-7):
-        expect.fail("비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
-                    "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요.")
+        expect.fail(
+            "비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
+            "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요."
+        )

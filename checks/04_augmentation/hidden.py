@@ -16,8 +16,9 @@ from autograder.checks import check, probe
 
 def _public():
     """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location("_checks_04_augmentation_public_for_hidden",
-                                                  Path(__file__).with_name("public.py"))
+    spec = importlib.util.spec_from_file_location(
+        "_checks_04_augmentation_public_for_hidden", Path(__file__).with_name("public.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -43,8 +44,10 @@ worst_case_h = _P.worst_case_h
 
 def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
     k = np.asarray(index, dtype=np.float64).ravel()
-    expect.true(bool(np.all((k >= 0) & (k < n_cells) & (k == np.round(k)))),
-                f"`{name}`: 값이 0..{n_cells - 1} 범위의 정수가 아닙니다 (최솟값 {k.min():g}, 최댓값 {k.max():g}).")
+    expect.true(
+        bool(np.all((k >= 0) & (k < n_cells) & (k == np.round(k)))),
+        f"`{name}`: 값이 0..{n_cells - 1} 범위의 정수가 아닙니다 (최솟값 {k.min():g}, 최댓값 {k.max():g}).",
+    )
     u = np.random.default_rng(seed ^ 0x5EED).random(k.size)
     stats.dkw(k + u, stats.uniform_cdf(0.0, float(n_cells)), fail_prob=fail_prob, name=name, what=what)
 
@@ -62,8 +65,11 @@ def random_flip_outputs(ns, seed, n, p):
 @check("random_horizontal_flip", points=0.5)
 def test_random_flip_returns_image_or_its_mirror(student, seed):
     """random_horizontal_flip의 출력은 원본 또는 좌우 반전이고, 반전 비율은 p."""
-    out = expect.shape(student(random_flip_outputs, seed=seed, n=400, p=0.7)["out"], (400, 1, 3, 4),
-                       name="random_horizontal_flip 400회")
+    out = expect.shape(
+        student(random_flip_outputs, seed=seed, n=400, p=0.7)["out"],
+        (400, 1, 3, 4),
+        name="random_horizontal_flip 400회",
+    )
     img = np.random.default_rng(seed).random((1, 3, 4))
     same = np.all(out == img, axis=(1, 2, 3))
     mirrored = np.all(out == img[..., ::-1], axis=(1, 2, 3))
@@ -84,13 +90,18 @@ def random_crop_outputs(ns, seed, n):
 @check("random_crop", points=1)
 def test_random_crop_is_a_window_of_the_padded_image(student, seed):
     """random_crop(img, 3, padding=1)의 출력은 항상 0으로 padding한 이미지의 3x3 창 중 하나."""
-    out = expect.shape(student(random_crop_outputs, seed=seed, n=200)["out"], (200, 1, 3, 3),
-                       name="random_crop(img (1, 4, 5), 3, 1) 200회")
+    out = expect.shape(
+        student(random_crop_outputs, seed=seed, n=200)["out"],
+        (200, 1, 3, 3),
+        name="random_crop(img (1, 4, 5), 3, 1) 200회",
+    )
     img = np.random.default_rng(seed).random((1, 4, 5))
     padded = np.pad(img, ((0, 0), (1, 1), (1, 1)))
-    windows = np.stack([padded[:, i:i + 3, j:j + 3] for i in range(4) for j in range(5)])  # (20, 1, 3, 3)
+    windows = np.stack([padded[:, i : i + 3, j : j + 3] for i in range(4) for j in range(5)])  # (20, 1, 3, 3)
     match = np.all(out[:, None] == windows[None], axis=(2, 3, 4)).any(axis=1)
-    expect.true(bool(match.all()), f"{int((~match).sum())}/200개의 출력이 padding한 이미지의 어느 3x3 창과도 같지 않습니다.")
+    expect.true(
+        bool(match.all()), f"{int((~match).sum())}/200개의 출력이 padding한 이미지의 어느 3x3 창과도 같지 않습니다."
+    )
 
 
 # ------------------------------------------------------------------ color_jitter
@@ -122,12 +133,20 @@ def jitter_draws(ns, seed, n):
 @check("color_jitter", points=1)
 def test_factors_are_uniform_on_clipped_ranges(student, seed):
     """계수 ~ U[max(0, 1 - v), 1 + v] (contrast 1.5 -> [0, 2.5]); 세 DKW 검정, 각 실패 확률 1e-7/3."""
-    f = expect.shape(student(jitter_draws, seed=seed, n=1000)["factors"], (1000, 3),
-                     name="sample_color_jitter(0.4, 1.5, 0.8) 1000회의 factors")
+    f = expect.shape(
+        student(jitter_draws, seed=seed, n=1000)["factors"],
+        (1000, 3),
+        name="sample_color_jitter(0.4, 1.5, 0.8) 1000회의 factors",
+    )
     for col, (v, nm) in enumerate([(0.4, "brightness"), (1.5, "contrast"), (0.8, "saturation")]):
         lo, hi = max(0.0, 1 - v), 1 + v
-        stats.dkw(f[:, col], stats.uniform_cdf(lo, hi), fail_prob=1e-7 / 3, name=f"{nm} 계수",
-                  what=f"U[{lo:g}, {hi:g}] (= U[max(0, 1 - {v}), 1 + {v}])")
+        stats.dkw(
+            f[:, col],
+            stats.uniform_cdf(lo, hi),
+            fail_prob=1e-7 / 3,
+            name=f"{nm} 계수",
+            what=f"U[{lo:g}, {hi:g}] (= U[max(0, 1 - {v}), 1 + {v}])",
+        )
 
 
 @check("color_jitter", points=0.5)
@@ -181,18 +200,30 @@ def _fit_probability(H, W, scale, ratio):
 @check("random_erasing", points=1)
 def test_erasing_gives_up_after_ten_tries(student, seed):
     """최대 10번 시도: 한 번도 맞지 않으면 None. P(None) = (1 - q)^10 (정확한 이항 구간)."""
-    with expect.hinted('10번 시도해서 모두 이미지에 맞지 않을 때만 None을 반환합니다 (한 번 실패로 포기하지 않음).'):
-        never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])["params"]
+    with expect.hinted("10번 시도해서 모두 이미지에 맞지 않을 때만 None을 반환합니다 (한 번 실패로 포기하지 않음)."):
+        never = student(erasing_draws_h, seed=seed, n=30, shape=[1, 10, 10], scale=[0.99, 1.0], ratio=[1.0, 1.0])[
+            "params"
+        ]
         never = expect.shape(never, (30, 4), name="sample_erasing_params (항상 너무 큰 경우)")
-        expect.true(bool(np.all(never[:, 0] == -1)),
-                    "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.")
+        expect.true(
+            bool(np.all(never[:, 0] == -1)),
+            "scale (0.99, 1.0), ratio (1, 1)이면 h = w = 10이 되어 h < H를 만족할 수 없으므로 항상 None이어야 합니다.",
+        )
         H, W, scale, ratio, n = 10, 10, [0.45, 1.0], [0.5, 2.0], 1500
         q = _fit_probability(H, W, scale, ratio)
-        p = expect.shape(student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
-                         (n, 4), name="sample_erasing_params 1500회")
+        p = expect.shape(
+            student(erasing_draws_h, seed=seed, n=n, shape=[1, H, W], scale=scale, ratio=ratio)["params"],
+            (n, 4),
+            name="sample_erasing_params 1500회",
+        )
         none = int(np.sum(p[:, 0] == -1))
-        stats.proportion(none, n, (1 - q) ** 10, fail_prob=1e-7,
-                         name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})")
+        stats.proportion(
+            none,
+            n,
+            (1 - q) ** 10,
+            fail_prob=1e-7,
+            name=f"None의 비율 (한 번 시도가 맞을 확률 q = {q:.4f}, 기대 (1-q)^10 = {(1 - q) ** 10:.4f})",
+        )
 
 
 # ------------------------------------------------------------------ mixup
@@ -262,7 +293,7 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=(9, 11)):
 @check("apply_op", points=0.5)
 def test_posterize_keeps_the_top_bits(student, reference, seed):
     """Posterize: L = 2^int(m) 단계로 floor(img L).clamp(0, L-1) / L (값 1.0 포함)."""
-    with expect.hinted('값 1.0도 가장 높은 단계 L - 1에 들어가야 합니다: floor(x * L)을 L - 1로 clamp하세요.'):
+    with expect.hinted("값 1.0도 가장 높은 단계 L - 1에 들어가야 합니다: floor(x * L)을 L - 1로 clamp하세요."):
         ops = [["Posterize", 1], ["Posterize", 3.0], ["Posterize", 6], ["Posterize", 8]]
         compare_ops(student, reference, seed, ops, "rand")
 
@@ -270,7 +301,7 @@ def test_posterize_keeps_the_top_bits(student, reference, seed):
 @check("apply_op", points=0.5)
 def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
     """Equalize: q = floor(img 255.999)의 히스토그램으로 PIL/torchvision LUT (step == 0이면 q / 255), 24 x 30."""
-    with expect.hinted('equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님).'):
+    with expect.hinted("equalize는 PIL의 step 기반 LUT를 씁니다 (교과서의 CDF 표가 아님)."):
         for kind in ("levels", "rand", "narrow", "flat", "const"):  # 24 x 30 = 720 pixels: step > 0 unless constant
             compare_ops(student, reference, seed, [["Equalize", 0.0]], kind, size=(24, 30))
 
@@ -278,7 +309,7 @@ def test_equalize_follows_the_pil_histogram_lut(student, reference, seed):
 @check("apply_op", points=0.5)
 def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
     """(N, C, H, W) 입력: 같은 연산을 이미지마다, 통계(평균, 최소/최대, 히스토그램)도 이미지마다."""
-    with expect.hinted('앞쪽 축은 배치입니다: 평균, min/max, 히스토그램 같은 통계는 이미지마다 따로 냅니다.'):
+    with expect.hinted("앞쪽 축은 배치입니다: 평균, min/max, 히스토그램 같은 통계는 이미지마다 따로 냅니다."):
         ops = [["Contrast", 0.5], ["AutoContrast", 0.0], ["Equalize", 0.0], ["Rotate", 25.0], ["Sharpness", 0.5]]
         compare_ops(student, reference, seed, ops, "narrow", batch=3, size=(24, 30))
 
@@ -295,9 +326,17 @@ def test_ops_treat_leading_dims_as_a_batch(student, reference, seed):
 @check("label_smoothing", points=0.5)
 def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed):
     """로짓이 1000배 커도 유한하고 정확합니다 (log_softmax / logsumexp)."""
-    with expect.hinted('log(softmax(z))는 큰 logit에서 log(0) = -inf가 됩니다: torch.log_softmax를 쓰세요.'):
-        _same_as_reference(student, reference, soft_ce_case_h, "loss", "soft_cross_entropy(1000 * z, t)",
-                           seed=seed, scale=1000.0, grad=False)
+    with expect.hinted("log(softmax(z))는 큰 logit에서 log(0) = -inf가 됩니다: torch.log_softmax를 쓰세요."):
+        _same_as_reference(
+            student,
+            reference,
+            soft_ce_case_h,
+            "loss",
+            "soft_cross_entropy(1000 * z, t)",
+            seed=seed,
+            scale=1000.0,
+            grad=False,
+        )
 
 
 # ------------------------------------------------------------------ fgsm
@@ -305,8 +344,9 @@ def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed)
 def fgsm_case_h(ns, seed, eps, interior):
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed % 100000)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(),
-                                torch.nn.Linear(12, 5)).double()
+    model = torch.nn.Sequential(
+        torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(), torch.nn.Linear(12, 5)
+    ).double()
     x = 0.2 + 0.6 * rng.random((6, 1, 4, 4)) if interior else rng.random((6, 1, 4, 4))
     if not interior:
         x[:, 0, 0, :2] = [0.0, 1.0]
@@ -320,9 +360,10 @@ def fgsm_case_h(ns, seed, eps, interior):
 @check("fgsm", points=0.5)
 def test_result_is_clamped_to_unit_interval(student, reference, seed):
     """x_adv는 유효한 이미지 범위 [0, 1]로 clamp합니다 (eps = 0.3, 경계의 픽셀 포함)."""
-    with expect.hinted('결과를 유효한 이미지 범위 [0, 1]로 clamp합니다.'):
-        _same_as_reference(student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3,
-                           interior=False)
+    with expect.hinted("결과를 유효한 이미지 범위 [0, 1]로 clamp합니다."):
+        _same_as_reference(
+            student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3, interior=False
+        )
 
 
 @check("fgsm", points=0.5, requires="step_is_eps_times_gradient_sign")
@@ -332,10 +373,10 @@ def test_leaves_input_and_parameter_gradients_untouched(student, reference, seed
     r = reference(fgsm_case_h, seed=seed, eps=0.1, interior=True)
     expect.allclose(s["x_after"], r["x_after"], name="fgsm 호출 뒤의 입력 x")
     if s["param_grad"] != r["param_grad"]:
-        expect.fail(f"fgsm 뒤에 모델 파라미터에 기울기가 남았습니다 (|grad| 합 {s['param_grad']:.3g}). "
-                    "loss.backward() 대신 torch.autograd.grad(loss, x)를 쓰세요: 훈련 루프의 기울기를 오염시킵니다.")
+        expect.fail(
+            f"fgsm 뒤에 모델 파라미터에 기울기가 남았습니다 (|grad| 합 {s['param_grad']:.3g}). "
+            "loss.backward() 대신 torch.autograd.grad(loss, x)를 쓰세요: 훈련 루프의 기울기를 오염시킵니다."
+        )
 
 
 # ------------------------------------------------------------------ worst_of_k
-
-

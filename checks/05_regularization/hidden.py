@@ -9,8 +9,9 @@ from autograder import expect, stats
 from autograder.checks import check, probe
 
 # the public file's probes and helpers (same probe source = same cached reference outputs)
-_spec = importlib.util.spec_from_file_location("_checks_05_regularization_public_probes",
-                                               Path(__file__).with_name("public.py"))
+_spec = importlib.util.spec_from_file_location(
+    "_checks_05_regularization_public_probes", Path(__file__).with_name("public.py")
+)
 _pub = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_pub)
 penalty_call, optimizer_run, early_stopping_run = _pub.penalty_call, _pub.optimizer_run, _pub.early_stopping_run
@@ -38,15 +39,17 @@ def _no_mutation(student, fn, **kw):
     r = student(optimizer_mutation, opt=fn, **kw)
     rng = np.random.default_rng(kw["seed"])
     before = {k: rng.standard_normal((3, 4)) for k in ("w", "g1", "g2")}
-    before["w1"] = expect.shape(student(optimizer_mutation, opt=fn, steps=1, **kw)["w1"], (3, 4),
-                                name=f"{fn}(w, grad, state)").astype(np.float64)
+    before["w1"] = expect.shape(
+        student(optimizer_mutation, opt=fn, steps=1, **kw)["w1"], (3, 4), name=f"{fn}(w, grad, state)"
+    ).astype(np.float64)
     what = {"w": "w", "g1": "첫 step의 grad", "g2": "둘째 step의 grad", "w1": "첫 step이 반환한 w (둘째 step의 입력)"}
-    bad = [what[k] for k in ("w", "g1", "g2", "w1")
-           if np.shape(r[k]) != (3, 4) or not np.array_equal(r[k], before[k])]
+    bad = [what[k] for k in ("w", "g1", "g2", "w1") if np.shape(r[k]) != (3, 4) or not np.array_equal(r[k], before[k])]
     bad += [what[k] for k, same in (("w", "w1_is_w"), ("w1", "w2_is_w1")) if r[same] and what[k] not in bad]
     if bad:
-        expect.fail(f"`{fn}`: 입력 배열이 바뀌었습니다: {', '.join(bad)}. 새 배열을 반환하세요 (w - lr * ...). "
-                    "grad를 그대로 state에 저장한 뒤 제자리에서(*=, +=) 바꾸면 호출한 쪽의 grad가 바뀝니다.")
+        expect.fail(
+            f"`{fn}`: 입력 배열이 바뀌었습니다: {', '.join(bad)}. 새 배열을 반환하세요 (w - lr * ...). "
+            "grad를 그대로 state에 저장한 뒤 제자리에서(*=, +=) 바꾸면 호출한 쪽의 grad가 바뀝니다."
+        )
 
 
 def _state(s, r, keys, fn):
@@ -88,9 +91,11 @@ def rng_reproducible(ns, seed, fn, args):
 
 def _uses_rng(student, seed, fn, args):
     r = student(rng_reproducible, seed=seed, fn=fn, args=args)
-    expect.true(r["same"] and r["differs"],
-                f"`{fn}`: 같은 seed의 rng를 넘기면 같은 결과, 다른 seed면 다른 결과가 나와야 합니다. "
-                "np.random.* 전역 함수가 아니라 인자로 받은 rng만 쓰세요.")
+    expect.true(
+        r["same"] and r["differs"],
+        f"`{fn}`: 같은 seed의 rng를 넘기면 같은 결과, 다른 seed면 다른 결과가 나와야 합니다. "
+        "np.random.* 전역 함수가 아니라 인자로 받은 rng만 쓰세요.",
+    )
 
 
 @probe
@@ -111,11 +116,17 @@ def test_l1_subgradient_of_zero_is_zero(student, reference, seed):
     """정확히 0인 가중치의 subgradient는 0 (sign(0) = 0), 여러 배열에서."""
     shapes = [[5, 4], [4], [2, 3, 3]]
     kw = dict(seed=seed, fn="l1_penalty_grad", shapes=shapes, lam=0.7, zeros=True)
-    with _hinted("w = 0인 원소의 기울기가 0이 아닙니다: subgradient는 sign(0) = 0 (np.sign(0) == 0; w >= 0 같은 비교로 "
-                 "+1을 만들지 마세요)."):
-        _array_list(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l1_penalty_grad (0 포함)")
+    with _hinted(
+        "w = 0인 원소의 기울기가 0이 아닙니다: subgradient는 sign(0) = 0 (np.sign(0) == 0; w >= 0 같은 비교로 "
+        "+1을 만들지 마세요)."
+    ):
+        _array_list(
+            student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], "l1_penalty_grad (0 포함)"
+        )
     kw["fn"] = "l1_penalty"
-    expect.allclose(student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], name="l1_penalty (0 포함)")
+    expect.allclose(
+        student(penalty_call, **kw)["out"], reference(penalty_call, **kw)["out"], name="l1_penalty (0 포함)"
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -139,8 +150,13 @@ def test_sgd_does_not_mutate_inputs(student):
 @check("adam_step", points=1)
 def test_adam_l2_weight_decay_is_added_to_the_gradient(student, reference, seed):
     """Adam의 weight_decay는 gradient에 더하는 L2 (torch.optim.Adam, decoupled 아님), betas=(0.8, 0.95)."""
-    kw = dict(seed=seed, opt="adam_step", steps=50, dim=6,
-              kwargs={"lr": 0.02, "betas": [0.8, 0.95], "eps": 1e-8, "weight_decay": 0.3})
+    kw = dict(
+        seed=seed,
+        opt="adam_step",
+        steps=50,
+        dim=6,
+        kwargs={"lr": 0.02, "betas": [0.8, 0.95], "eps": 1e-8, "weight_decay": 0.3},
+    )
     _optimizer_allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"], kw)
 
 
@@ -148,8 +164,9 @@ def test_adam_l2_weight_decay_is_added_to_the_gradient(student, reference, seed)
 def test_adam_eps_is_added_outside_the_square_root(student, reference, seed):
     """eps=1e-2로 크게 두면 sqrt(v_hat) + eps와 sqrt(v_hat + eps), sqrt(v) + eps의 차이가 드러난다."""
     kw = dict(seed=seed, opt="adam_step", steps=30, dim=6, kwargs={"lr": 0.02, "eps": 1e-2})
-    expect.allclose(_trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"],
-                    name="w 궤적 (eps=1e-2)")
+    expect.allclose(
+        _trajectory(student(optimizer_run, **kw)), reference(optimizer_run, **kw)["traj"], name="w 궤적 (eps=1e-2)"
+    )
 
 
 @check("adam_step", points=1)
@@ -194,16 +211,34 @@ def test_exponential_default_gamma_is_0_95_on_arrays(student, reference, seed):
 @check("inverse_sqrt_decay", points=1)
 def test_inverse_sqrt_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t (1 <= t <= 10^6)를 원소별로 계산한다."""
-    _schedule_array(student, reference, seed, "inverse_sqrt_decay", [4, 5], 1, 10 ** 6, [3.0],
-                    error_hint="math.sqrt는 스칼라에만 동작합니다: np.sqrt(t)로 배열 t를 원소별로 계산하세요.")
+    _schedule_array(
+        student,
+        reference,
+        seed,
+        "inverse_sqrt_decay",
+        [4, 5],
+        1,
+        10**6,
+        [3.0],
+        error_hint="math.sqrt는 스칼라에만 동작합니다: np.sqrt(t)로 배열 t를 원소별로 계산하세요.",
+    )
 
 
 @check("step_decay", points=1)
 def test_step_decay_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t를 원소별로 계산한다 (step_size=7, factor=0.3)."""
-    _schedule_array(student, reference, seed, "step_decay", [50], 0, 60, [1.0, 7, 0.3],
-                    error_hint="int()는 스칼라에만 동작합니다: np.floor(t / step_size) (또는 t // step_size)로 배열 t를 "
-                               "원소별로 계산하세요.")
+    _schedule_array(
+        student,
+        reference,
+        seed,
+        "step_decay",
+        [50],
+        0,
+        60,
+        [1.0, 7, 0.3],
+        error_hint="int()는 스칼라에만 동작합니다: np.floor(t / step_size) (또는 t // step_size)로 배열 t를 "
+        "원소별로 계산하세요.",
+    )
 
 
 @check("triangular_cyclic", points=1)
@@ -215,19 +250,37 @@ def test_triangular_repeats_every_two_step_sizes(student, reference, seed):
 @check("cosine_annealing", points=1)
 def test_linear_warmup_then_cosine(student, reference):
     """warmup=5: lr0 * t / warmup (t=0에서 0), t = warmup에서 lr0, 그 뒤 T까지 cosine."""
-    _schedule(student, reference, "cosine_annealing", list(range(0, 41)), [0.2, 40, 0.0, 5],
-              "lr0=0.2, T=40, eta_min=0, warmup=5,",
-              alts={"warmup 뒤의 cosine을 t - warmup이 아니라 t로 계산했을 때와 같습니다: warmup 뒤에는 cosine이 "
-                    "t = warmup에서 lr0로 시작해 T에서 끝나도록 (t - warmup) / (T - warmup)을 씁니다.":
-                    lambda ref: [0.2 * t / 5 for t in range(5)] + list(ref([0.2, 40, 0.0, 0]))[5:]})
+    _schedule(
+        student,
+        reference,
+        "cosine_annealing",
+        list(range(41)),
+        [0.2, 40, 0.0, 5],
+        "lr0=0.2, T=40, eta_min=0, warmup=5,",
+        alts={
+            "warmup 뒤의 cosine을 t - warmup이 아니라 t로 계산했을 때와 같습니다: warmup 뒤에는 cosine이 "
+            "t = warmup에서 lr0로 시작해 T에서 끝나도록 (t - warmup) / (T - warmup)을 씁니다.": lambda ref: (
+                [0.2 * t / 5 for t in range(5)] + list(ref([0.2, 40, 0.0, 0]))[5:]
+            )
+        },
+    )
 
 
 @check("cosine_annealing", points=1)
 def test_cosine_accepts_integer_arrays(student, reference, seed):
     """정수 배열 t에 원소별로 (warmup=8, eta_min=0.001): if 대신 np.where."""
-    _schedule_array(student, reference, seed, "cosine_annealing", [5, 9], 0, 60, [0.1, 60, 0.001, 8],
-                    error_hint="if t < warmup과 math.cos는 배열 t에서 동작하지 않습니다: np.where로 원소별로 고르고 np.cos를 "
-                               "쓰세요.")
+    _schedule_array(
+        student,
+        reference,
+        seed,
+        "cosine_annealing",
+        [5, 9],
+        0,
+        60,
+        [0.1, 60, 0.001, 8],
+        error_hint="if t < warmup과 math.cos는 배열 t에서 동작하지 않습니다: np.where로 원소별로 고르고 np.cos를 "
+        "쓰세요.",
+    )
 
 
 # ------------------------------------------------------------------------------------------
@@ -236,8 +289,11 @@ def test_cosine_accepts_integer_arrays(student, reference, seed):
 def _es_compare(student, reference, kw, keys):
     s, r = student(early_stopping_run, **kw), reference(early_stopping_run, **kw)
     _missing(s)
-    names = {"best": "epoch마다의 best", "best_epoch": "epoch마다의 best_epoch",
-             "num_bad_epochs": "epoch마다의 num_bad_epochs"}
+    names = {
+        "best": "epoch마다의 best",
+        "best_epoch": "epoch마다의 best_epoch",
+        "num_bad_epochs": "epoch마다의 num_bad_epochs",
+    }
     for k in keys:
         if k == "best":
             expect.allclose(np.array(s[k]), np.array(r[k]), name=names[k])
@@ -265,8 +321,10 @@ def test_min_delta_is_required_for_improvement(student, reference):
 def test_mode_max_tracks_the_largest_metric(student, reference):
     """mode="max"(정확도): 더 큰 값이 개선이고 best는 -inf에서 시작한다."""
     kw = dict(metrics=[0.5, 0.6, 0.55, 0.7, 0.65, 0.72, 0.71], patience=20, min_delta=0.0, mode="max")
-    with _hinted('mode="max"인데 작은 값을 개선으로 셌습니다: mode="max"이면 metric > best + min_delta가 개선이고 '
-                 "best는 -inf에서 시작합니다."):
+    with _hinted(
+        'mode="max"인데 작은 값을 개선으로 셌습니다: mode="max"이면 metric > best + min_delta가 개선이고 '
+        "best는 -inf에서 시작합니다."
+    ):
         _es_compare(student, reference, kw, ["best", "best_epoch", "num_bad_epochs"])
 
 
@@ -282,10 +340,7 @@ def test_bootstrap_uses_the_given_rng(student, seed):
 @check("majority_vote", points=1)
 def test_ties_go_to_the_smallest_label(student, reference):
     """동점이면 가장 작은 레이블을 고른다 (np.argmax of counts, scipy.stats.mode와 같은 관례)."""
-    preds = [[2, 3, 1, 0, 4, 1, 2],
-             [2, 0, 2, 0, 3, 1, 4],
-             [1, 3, 3, 1, 2, 2, 4],
-             [1, 0, 0, 1, 1, 2, 2]]
+    preds = [[2, 3, 1, 0, 4, 1, 2], [2, 0, 2, 0, 3, 1, 4], [1, 3, 3, 1, 2, 2, 4], [1, 0, 0, 1, 1, 2, 2]]
     got = expect.shape(student(vote_call, preds=preds)["vote"], (7,), name="majority_vote(동점 예시)")
     expect.equal(got, reference(vote_call, preds=preds)["vote"], name="majority_vote(동점 예시)")
 
@@ -295,7 +350,11 @@ def test_independent_and_fully_correlated_limits(student):
     """c=0이면 v/k, c=v이면 v, k=1이면 v (식의 양 끝)."""
     v = np.array([1.0, 2.0, 0.5, 3.0])
     k = np.array([4, 10, 1, 7])
-    cases = [("c = 0 (독립)", v, 0 * v, k, v / k), ("c = v (완전 상관)", v, v, k, v), ("k = 1", v, 0.3 * v, 1 + 0 * k, v)]
+    cases = [
+        ("c = 0 (독립)", v, 0 * v, k, v / k),
+        ("c = v (완전 상관)", v, v, k, v),
+        ("k = 1", v, 0.3 * v, 1 + 0 * k, v),
+    ]
     for label, vv, cc, kk, want in cases:
         got = student(_ens_limits, v=vv.tolist(), c=cc.tolist(), k=kk.tolist())["var"]
         expect.allclose(got, want, name=f"ensemble_error_variance, {label}")
@@ -321,8 +380,10 @@ def test_decay_weights_the_old_average(student):
     got = student(_ema_single, decay=0.9)["out"]
     expect.true(isinstance(got, list) and len(got) == 1, "`ema_update`: 배열의 리스트를 반환해야 합니다.")
     if np.allclose(np.asarray(got[0], dtype=np.float64), 0.9):
-        expect.fail("`ema_update`: decay와 1 - decay가 바뀌었습니다. new = decay * ema + (1 - decay) * param입니다 "
-                    "(decay는 이전 평균 쪽 가중치, torch get_ema_multi_avg_fn과 같음).")
+        expect.fail(
+            "`ema_update`: decay와 1 - decay가 바뀌었습니다. new = decay * ema + (1 - decay) * param입니다 "
+            "(decay는 이전 평균 쪽 가중치, torch get_ema_multi_avg_fn과 같음)."
+        )
     expect.allclose(got[0], np.full(4, 0.1), name="ema_update([0], [1], 0.9)")
 
 
@@ -340,9 +401,11 @@ def test_ema_does_not_mutate_inputs(student):
     before = [rng.standard_normal((3, 2)), rng.standard_normal(5), rng.standard_normal((3, 2)), rng.standard_normal(5)]
     after = r["after"]
     changed = len(after) != 4 or any(np.shape(a) != b.shape or not np.array_equal(a, b) for a, b in zip(after, before))
-    expect.true(not changed and not r["shared"],
-                "`ema_update`: 입력 배열을 제자리에서 바꾸거나 그대로 반환했습니다. 이 과제의 ema_update는 새 배열의 리스트를 "
-                "반환합니다 (torch AveragedModel은 제자리 갱신이지만 여기서는 약속이 다릅니다).")
+    expect.true(
+        not changed and not r["shared"],
+        "`ema_update`: 입력 배열을 제자리에서 바꾸거나 그대로 반환했습니다. 이 과제의 ema_update는 새 배열의 리스트를 "
+        "반환합니다 (torch AveragedModel은 제자리 갱신이지만 여기서는 약속이 다릅니다).",
+    )
 
 
 @check("add_gaussian_noise", points=1)
@@ -378,5 +441,11 @@ def test_soft_threshold_any_shape_tau_zero_and_input_untouched(student, referenc
     for shape, tau in (([3, 4, 5], 0.25), ([6], 0.0)):
         kw = dict(seed=seed, shape=shape, tau=tau)
         r = student(soft_threshold_nd, **kw)
-        expect.allclose(r["out"], reference(soft_threshold_nd, **kw)["out"], name=f"soft_threshold (shape {tuple(shape)}, tau={tau})")
-        expect.true(not r["mutated"], "`soft_threshold`: 입력 w를 제자리에서 바꿨습니다. 새 배열을 반환하세요 (docstring).")
+        expect.allclose(
+            r["out"],
+            reference(soft_threshold_nd, **kw)["out"],
+            name=f"soft_threshold (shape {tuple(shape)}, tau={tau})",
+        )
+        expect.true(
+            not r["mutated"], "`soft_threshold`: 입력 w를 제자리에서 바꿨습니다. 새 배열을 반환하세요 (docstring)."
+        )
