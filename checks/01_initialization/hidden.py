@@ -123,7 +123,7 @@ def test_conv_fans_include_receptive_field(student, reference):
     """Conv 가중치 (out, in, *kernel): fan에 커널 크기(receptive field)를 곱함 (1D/2D/3D, 1x1)."""
     shapes = [[16, 32, 3, 3], [8, 3, 5], [4, 2, 3, 3, 3], [32, 16, 1, 1]]
     got, want = student(fans_of, shapes=shapes)["fans"], reference(fans_of, shapes=shapes)["fans"]
-    for s, g, w in zip(shapes, got, want):
+    for s, g, w in zip(shapes, got, want, strict=True):
         expect.equal(g, w, name=f"compute_fans({tuple(s)}) (receptive field = prod(shape[2:]))")
 
 
@@ -136,7 +136,10 @@ def test_below_two_dims_raises_value_error(student):
             r[key],
             "ValueError",
             f"compute_fans({s})",
-            "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 (IndexError가 아니라).",
+            (
+                "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 "
+                "검사해서 ValueError를 내세요 (IndexError가 아니라)."
+            ),
         )
 
 
@@ -272,9 +275,9 @@ def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
         "kaiming_normal((128, 256), nonlinearity='tanh')",
         "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
         alts={
-            "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다.": math.sqrt(
-                2.0 / 256
-            )
+            (
+                "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다."
+            ): math.sqrt(2.0 / 256)
         },
     )
 
@@ -336,7 +339,7 @@ def test_inputs_are_not_modified(student, reference, seed):
     """train_two_layer는 인자 배열(W1, b1, W2, b2, X, y)을 바꾸지 않음 (새 배열 반환)."""
     kw = dict(seed=seed, init="random", steps=3, lr=0.3)
     r, trusted = student(two_layer_run, **kw), reference(two_layer_run, **kw)  # the inputs, from the trusted process
-    for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), trusted["before"], r["after"]):
+    for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), trusted["before"], r["after"], strict=True):
         if not np.array_equal(np.asarray(before), np.asarray(after)):
             expect.fail(
                 f"인자 `{name}`가 함수 호출 뒤 바뀌었습니다. `W1 -= lr * dW1`은 호출한 쪽의 배열을 제자리에서 "
@@ -391,7 +394,7 @@ def test_scale_for_deeper_branches(student, reference):
     """m >= 3: fixup_scale(16, 3) = 16^(-1/4), fixup_scale(10, 4) = 10^(-1/6), L = 1이면 1."""
     cases = [[16, 3], [10, 4], [1, 2]]
     got, want = student(fixup_scales, cases=cases)["scales"], reference(fixup_scales, cases=cases)["scales"]
-    for (L, m), g, w in zip(cases, got, want):
+    for (L, m), g, w in zip(cases, got, want, strict=True):
         expect.allclose(g, w, name=f"fixup_scale({L}, {m}) (L = branch 수, m = branch당 층 수)", check_dtype=False)
 
 

@@ -155,7 +155,7 @@ def identical_cases(ns, seed):
 def act_stats(ns, seed, activation, dims, n):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, dims[0]))
-    weights = [rng.standard_normal((b, a)) * (1.5 / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:])]
+    weights = [rng.standard_normal((b, a)) * (1.5 / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:], strict=True)]  # noqa: RUF007 - a probe may not import itertools
     means, stds, hs = ns.activation_stats(x, weights, activation)
     return {"means": means, "stds": stds, "hs": list(hs), "x": x, "weights": weights}
 
@@ -232,7 +232,7 @@ def test_linear_weight_is_out_in(student, reference):
     """Linear 가중치 (out, in): fan_in = in = shape[1], fan_out = out = shape[0]."""
     shapes = [[300, 100], [10, 64], [7, 7]]
     got, want = student(fans_of, shapes=shapes)["fans"], reference(fans_of, shapes=shapes)["fans"]
-    for s, g, w in zip(shapes, got, want):
+    for s, g, w in zip(shapes, got, want, strict=True):
         if list(np.ravel(g)) == list(w)[::-1] and w[0] != w[1]:
             expect.fail(
                 f"shape {tuple(s)}: (fan_in, fan_out) = {tuple(w)}이어야 하는데 {tuple(np.ravel(g))}입니다 — "
@@ -257,7 +257,7 @@ STANDARD = [
 
 def _gains(student, reference, cases):
     got, want = student(gains_of, cases=cases)["gains"], reference(gains_of, cases=cases)["gains"]
-    for (name, param), g, w in zip(cases, got, want):
+    for (name, param), g, w in zip(cases, got, want, strict=True):
         label = f"calculate_gain({name!r}" + (")" if param is None else f", {param})")
         try:
             expect.allclose(g, w, name=label, check_dtype=False)
@@ -392,10 +392,14 @@ def _orthonormal(w, shape, gain, name):
 
 
 def _orthonormal_hint(w, gram, gain, shape):
-    """The hint that fits the Gram matrix: orthonormal without the gain, orthogonal per kernel tap, or not orthogonal."""
+    """The hint that fits the Gram matrix: orthonormal without the gain, orthogonal per kernel tap, or not
+    orthogonal."""
     eye = np.eye(gram.shape[0])
     if gain != 1.0 and np.allclose(gram, eye, rtol=0, atol=1e-10):
-        return f"W가 직교 행렬 그 자체입니다 (Gram = I): gain을 곱하지 않았습니다. W = gain * Q, Gram = gain² * I = {gain**2:g} * I."
+        return (
+            "W가 직교 행렬 그 자체입니다 (Gram = I): gain을 곱하지 "
+            f"않았습니다. W = gain * Q, Gram = gain² * I = {gain**2:g} * I."
+        )
     if len(shape) > 2:
         taps = w.reshape(shape[0], shape[1], -1)
         t = taps[:, :, 0]
@@ -439,8 +443,8 @@ HAAR_SHAPES = ([7, 3], [4, 4], [6, 10])  # tall, square, wide: an SVD-based samp
 
 @check("orthogonal", points=0.5)
 def test_haar_corner_sign_is_symmetric(student, seed):
-    """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2, 세로로 긴 (7, 3), 정사각 (4, 4), 가로로 긴 (6, 10)에서 각각 1000번 뽑아 이항 검정
-    (세 검정을 합쳐 올바른 구현이 실패할 확률 <= 1e-7; diag(R) 부호 보정 확인)."""
+    """균일(Haar) 분포: W[0, 0] > 0일 확률 1/2, 세로로 긴 (7, 3), 정사각 (4, 4), 가로로 긴 (6, 10)에서 각각 1000번 뽑아
+    이항 검정 (세 검정을 합쳐 올바른 구현이 실패할 확률 <= 1e-7; diag(R) 부호 보정 확인)."""
     for i, shape in enumerate(HAAR_SHAPES):
         c = expect.shape(
             student(orthogonal_corners, seed=seed + i, shape=shape, n_draws=1000)["corner"],
@@ -450,7 +454,8 @@ def test_haar_corner_sign_is_symmetric(student, seed):
         k = int(np.sum(c > 0))
         if k in (0, 1000):
             expect.fail(
-                f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 {'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
+                f"orthogonal({tuple(shape)})의 W[0, 0]이 1000번 모두 "
+                f"{'양수' if k else '음수'}입니다. QR의 Q는 R의 대각 "
                 "부호에 따라 부호가 정해지므로, Q에 sign(diag(R))을 곱해 균일(Haar) 분포로 만들어야 합니다."
             )
         stats.proportion(
@@ -477,7 +482,7 @@ def _two_layer_matches(student, reference, seed, init, steps, lr=0.3):
     expect.true(
         isinstance(got, list) and len(got) == 4, "`train_two_layer`는 (W1, b1, W2, b2) 네 배열을 반환해야 합니다."
     )
-    for name, g, w in zip(PARAMS, got, want):
+    for name, g, w in zip(PARAMS, got, want, strict=True):
         try:
             expect.allclose(g, w, rtol=1e-9, atol=1e-12, name=f"{name} ({steps} step 후, {init} 초기화)")
         except expect.CheckFailed as exc:
@@ -489,11 +494,20 @@ def _two_layer_matches(student, reference, seed, init, steps, lr=0.3):
 
 TWO_LAYER_HINTS = {
     "tanh": "tanh의 미분을 1 - h로 썼을 때와 같습니다: d tanh(z)/dz = 1 - h**2 (h = tanh(z)).",
-    "sum": "손실을 N으로 나누지 않았을 때(합)와 같습니다: L = 0.5 * sum((out - y)**2) / N이므로 dout = (out - y) / N (1/N).",
-    "sequential": "W2를 먼저 갱신한 뒤 그 W2로 dz를 계산했을 때와 같습니다: 네 기울기를 모두 갱신 전의 W2 (현재 파라미터)로 "
-    "계산한 다음 한꺼번에 갱신하세요.",
-    "stale": "순전파(forward)를 반복문 밖에서 한 번만 계산했을 때와 같습니다: 매 step마다 현재 파라미터로 h와 out을 새로 "
-    "계산하세요.",
+    "sum": (
+        "손실을 N으로 나누지 않았을 때(합)와 같습니다: L = 0.5 * "
+        "sum((out - y)**2) / N이므로 dout = (out - y) / N (1/N)."
+    ),
+    "sequential": (
+        "W2를 먼저 갱신한 뒤 그 W2로 dz를 계산했을 때와 같습니다: "
+        "네 기울기를 모두 갱신 전의 W2 (현재 파라미터)로 "
+        "계산한 다음 한꺼번에 갱신하세요."
+    ),
+    "stale": (
+        "순전파(forward)를 반복문 밖에서 한 번만 계산했을 때와 "
+        "같습니다: 매 step마다 현재 파라미터로 h와 out을 새로 "
+        "계산하세요."
+    ),
 }
 
 
@@ -522,7 +536,7 @@ def _two_layer_hint(got, before, steps, lr):
             if mistake != "sequential":
                 P[2] = P[2] - lr * dW2
             P[3] = P[3] - lr * db2
-        if all(g.shape == p.shape and np.allclose(g, p, rtol=1e-9, atol=1e-12) for g, p in zip(got, P)):
+        if all(g.shape == p.shape and np.allclose(g, p, rtol=1e-9, atol=1e-12) for g, p in zip(got, P, strict=True)):
             return hint
     return ""
 
@@ -534,9 +548,9 @@ def test_one_step_matches_reference(student, reference, seed):
 
 
 def _as_bool(v, name):
-    if isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "bi"):
-        return bool(v)
-    expect.fail(f"`{name}`: True/False(bool)를 반환해야 하는데 {type(v).__name__}을(를) 반환했습니다.")
+    if not (isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.shape == () and v.dtype.kind in "bi")):
+        expect.fail(f"`{name}`: True/False(bool)를 반환해야 하는데 {type(v).__name__}을(를) 반환했습니다.")
+    return bool(v)
 
 
 @check("hidden_units_identical", points=0.5)
@@ -566,7 +580,7 @@ def _stats_match(student, reference, seed, activation, dims, n, keys):
                 isinstance(hs, list) and len(hs) == L,
                 f"`hs`: 층 {L}개의 활성값 리스트여야 합니다 (입력 x는 포함하지 않음).",
             )
-            for i, (g, w) in enumerate(zip(hs, want["hs"])):
+            for i, (g, w) in enumerate(zip(hs, want["hs"], strict=True)):
                 expect.allclose(g, w, name=f"hs[{i}] ({activation}, 층 {i + 1}의 활성값)")
         else:
             try:
@@ -584,12 +598,13 @@ def _stats_hint(got, want, key):
         return ""
     hs = [np.asarray(h, dtype=np.float64) for h in want["hs"]]
     zs = [np.asarray(want["x"], dtype=np.float64) @ np.asarray(want["weights"][0], dtype=np.float64).T]
-    zs += [h @ np.asarray(w, dtype=np.float64).T for h, w in zip(hs[:-1], want["weights"][1:])]
+    zs += [h @ np.asarray(w, dtype=np.float64).T for h, w in zip(hs[:-1], want["weights"][1:], strict=True)]
     cands = {
         "means": {
-            "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.": [
-                z.mean() for z in zs
-            ]
+            (
+                "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 "
+                "통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요."
+            ): [z.mean() for z in zs]
         },
         "stds": {
             "ddof=1 (불편) 표준편차와 같습니다: 이 과제는 모집단 표준편차 (np.std 기본값, ddof=0)입니다.": [
@@ -598,9 +613,10 @@ def _stats_hint(got, want, key):
             "유닛마다(axis=0) 낸 표준편차의 평균과 같습니다: 층 전체 N * D_l개 값의 표준편차 하나를 냅니다.": [
                 h.std(axis=0).mean() for h in hs
             ],
-            "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요.": [
-                z.std() for z in zs
-            ],
+            (
+                "활성 함수를 지난 값 h가 아니라 그 전의 z = h @ W.T의 "
+                "통계와 같습니다: 활성 함수를 지난 h_l을 기록하세요."
+            ): [z.std() for z in zs],
         },
     }
     for hint, cand in cands.get(key, {}).items():
@@ -631,7 +647,7 @@ def _mlp_layer_outputs(r, activation, x):
     h = x
     ws, bs = r["weights"], r["biases"]
     outs = []
-    for i, (w, b) in enumerate(zip(ws, bs)):
+    for i, (w, b) in enumerate(zip(ws, bs, strict=True)):
         z = h @ np.asarray(w, dtype=np.float64).T + np.asarray(b, dtype=np.float64)
         outs.append(z)
         h = act(z) if i < len(ws) - 1 else z
@@ -665,7 +681,7 @@ def test_scale_for_two_layer_branches(student, reference):
     """m = 2: fixup_scale(L, 2) = L^(-1/2) (L = 8, 16)."""
     cases = [[8, 2], [16, 2]]
     got, want = student(fixup_scales, cases=cases)["scales"], reference(fixup_scales, cases=cases)["scales"]
-    for (L, m), g, w in zip(cases, got, want):
+    for (L, m), g, w in zip(cases, got, want, strict=True):
         try:
             expect.allclose(g, w, name=f"fixup_scale({L}, {m})", check_dtype=False)
         except expect.CheckFailed as exc:
@@ -703,7 +719,9 @@ def test_network_is_identity_through_blocks_at_init(student, seed):
         h0,
         rtol=0,
         atol=1e-12,
-        name="block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)",
+        name=(
+            "block 4개를 지난 뒤의 features(x) (기대: stem(x) 그대로; 각 branch의 마지막 층 가중치와 편향이 0이어야 함)"
+        ),
     )
 
 
@@ -715,7 +733,7 @@ def grad_norms(ns, seed, activation, dims, n, scale, zero_rows):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, dims[0]))
     x[:zero_rows] = 0.0  # these rows have pre-activations exactly 0 in every layer (relu'(0) = 0 decides)
-    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:])]
+    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:], strict=True)]  # noqa: RUF007 - a probe may not import itertools
     grad_output = rng.standard_normal((n, dims[-1]))
     out = ns.layer_gradient_norms(x, weights, activation, grad_output)
     return {"out": list(out) if isinstance(out, (tuple, list)) else [out]}
@@ -758,7 +776,7 @@ def _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, dims[0]))
     x[:zero_rows] = 0.0
-    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:])]
+    weights = [rng.standard_normal((b, a)) * (scale / math.sqrt(a)) for a, b in zip(dims[:-1], dims[1:], strict=True)]  # noqa: RUF007 - a probe may not import itertools
     g = rng.standard_normal((n, dims[-1]))
     cache, h = [], x
     for W in weights:
@@ -791,14 +809,16 @@ def _norms_match(student, reference, *, seed, activation, dims, n=20, scale=1.5,
     if (
         g2 is not None
         and all(a.shape == (L,) for a in g2)
-        and not all(np.allclose(a, np.asarray(w, dtype=np.float64), rtol=1e-9, atol=0) for a, w in zip(g2, want))
+        and not all(
+            np.allclose(a, np.asarray(w, dtype=np.float64), rtol=1e-9, atol=0) for a, w in zip(g2, want, strict=True)
+        )
     ):
         for acts, deriv, text in _DERIV_MISTAKES:
             if activation in acts:
                 alt = _replayed_norms(seed, activation, dims, n, scale, zero_rows, deriv)
-                if all(np.allclose(a, b, rtol=1e-9, atol=0) for a, b in zip(g2, alt)):
+                if all(np.allclose(a, b, rtol=1e-9, atol=0) for a, b in zip(g2, alt, strict=True)):
                     expect.fail(f"`layer_gradient_norms` ({activation}): {text}")
-    for name, g, w in zip(("weight_grad_norms", "input_grad_norms"), got, want):
+    for name, g, w in zip(("weight_grad_norms", "input_grad_norms"), got, want, strict=True):
         g = expect.shape(g, (L,), name=f"{name} ({activation}, 층 {L}개)")
         w = np.asarray(w, dtype=np.float64)
         if g.dtype.kind == "f" and np.all(np.isfinite(g)) and not np.allclose(g, w, rtol=1e-9, atol=0):

@@ -14,7 +14,8 @@ from autograder.checks import check, probe
 
 MOMENTUM_HINT = (
     "PyTorch 규약: running = (1 - momentum) * running + momentum * batch_stat, momentum = 0.1 (새 값의 비율). "
-    "CS231n의 'momentum 0.9 retention' 식 momentum * running + (1 - momentum) * batch_stat에 momentum=0.1을 넣지 않았나요?"
+    "CS231n의 'momentum 0.9 retention' 식 momentum * running + "
+    "(1 - momentum) * batch_stat에 momentum=0.1을 넣지 않았나요?"
 )
 
 
@@ -240,7 +241,7 @@ def ln_backward(ns, seed, N, D):
 @probe
 def in_forward(ns, seed, shape, eps):
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, tuple(shape[:2]) + (1, 1)) + 1.0
+    x = rng.standard_normal(shape) * rng.uniform(0.5, 3.0, (*shape[:2], 1, 1)) + 1.0
     out = ns.instancenorm_forward(x, eps=eps)
     out_first = ns.instancenorm_forward(x[:1].copy(), eps=eps)
     return {"out": out, "out_first": out_first}
@@ -396,11 +397,15 @@ def test_bn_backward_dx_matches_reference(student, reference, seed):
         student(bn_backward, seed=seed, N=16, D=5)["dx"],
         r["dx"],
         "dx",
-        "mu와 var도 x의 함수입니다: dx = (N*dxhat - sum(dxhat) - xhat*sum(dxhat*xhat)) / (N*sqrt(var+eps)), dxhat = dout*gamma.",
+        (
+            "mu와 var도 x의 함수입니다: dx = (N*dxhat - sum(dxhat) - "
+            "xhat*sum(dxhat*xhat)) / (N*sqrt(var+eps)), dxhat = dout*gamma."
+        ),
         alts={
-            "배치 크기를 feature 수 D = dout.shape[1]로 썼을 때와 같습니다: 배치 축은 axis=0, N = dout.shape[0]입니다.": _norm_backward(
-                x, gamma, dout, 0, n=x.shape[1]
-            )
+            (
+                "배치 크기를 feature 수 D = dout.shape[1]로 썼을 때와 "
+                "같습니다: 배치 축은 axis=0, N = dout.shape[0]입니다."
+            ): _norm_backward(x, gamma, dout, 0, n=x.shape[1])
         },
     )
 
@@ -453,7 +458,10 @@ def test_gbn_train_output_matches_reference(student, reference, seed):
         "out",
         "조각은 연속된 행 x[k*v:(k+1)*v]입니다 (x.reshape(N // v, v, D)); x[k::K]처럼 건너뛰지 마세요.",
         alts={
-            "조각마다 불편 분산 (v - 1로 나눔)으로 정규화했을 때와 같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다.": unbiased
+            (
+                "조각마다 불편 분산 (v - 1로 나눔)으로 정규화했을 때와 "
+                "같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다."
+            ): unbiased
         },
     )
 
@@ -511,9 +519,15 @@ def test_gn_output_matches_reference(student, reference, seed):
         student(gn_forward, seed=seed, **kw)["out"],
         r["out"],
         "out",
-        "x.reshape(N, G, C // G, H, W)로 연속된 채널을 묶습니다 (reshape(N, C // G, G, ...)는 채널을 건너뛰며 묶습니다).",
+        (
+            "x.reshape(N, G, C // G, H, W)로 연속된 채널을 묶습니다 "
+            "(reshape(N, C // G, G, ...)는 채널을 건너뛰며 묶습니다)."
+        ),
         alts={
-            "그룹마다 불편 분산 (n - 1로 나눔)으로 정규화했을 때와 같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다.": unbiased
+            (
+                "그룹마다 불편 분산 (n - 1로 나눔)으로 정규화했을 때와 "
+                "같습니다: 정규화에는 편향 분산 (np.var 기본값)을 씁니다."
+            ): unbiased
         },
     )
 
@@ -590,9 +604,9 @@ def test_sn_weight_and_sigma_match_reference(student, reference, seed):
         hint,
         check_dtype=False,
         alts={
-            "Frobenius norm ||W||_F와 같습니다: sigma는 가장 큰 특이값의 power-iteration 추정 u @ W @ v입니다.": np.linalg.norm(
-                np.asarray(r["W"], dtype=np.float64)
-            )
+            (
+                "Frobenius norm ||W||_F와 같습니다: sigma는 가장 큰 특이값의 power-iteration 추정 u @ W @ v입니다."
+            ): np.linalg.norm(np.asarray(r["W"], dtype=np.float64))
         },
     )
     allclose(s["W_sn"], r["W_sn"], "W_sn", hint)
@@ -731,8 +745,10 @@ def test_ng_matches_the_analytic_gradient(student, seed):
     # Centered differences with h = 1e-5: truncation h^2/6 * |f'''| <= 1e-10 * 40, rounding ~ 1e-16 * |f| / h
     # <= 1e-9; a forward difference errs by h/2 * |f''| ~ 1e-5. 1e-7 separates the two with margin.
     alts = {
-        "grad가 정확한 값의 2배입니다: 중심 차분을 2h가 아니라 h로 나눴습니다 ((f(x + h e_i) - f(x - h e_i)) / (2h)).": 2
-        * want,
+        (
+            "grad가 정확한 값의 2배입니다: 중심 차분을 2h가 아니라 "
+            "h로 나눴습니다 ((f(x + h e_i) - f(x - h e_i)) / (2h))."
+        ): 2 * want,
         "원소를 움직인 뒤 x[idx] = old로 되돌리지 않아 뒤의 원소들이 옮겨진 x에서 미분되었습니다: "
         "fp, fm을 구한 뒤 원래 값으로 되돌리세요.": ng_replayed(seed, [4, 5], "no_restore"),
         "x[i] 행 전체를 한꺼번에 움직였습니다: np.ndindex(x.shape)로 원소 하나씩 움직이세요 (x[idx]).": ng_replayed(
@@ -800,7 +816,10 @@ def test_gnb_dgamma_and_dbeta_match_reference(student, reference, seed):
     """dgamma, dbeta: 채널마다, 배치와 공간 축 (0, 2, 3)으로 더합니다 (shape (C,))."""
     kw = dict(shape=[3, 6, 4, 5], groups=3, eps=1e-5)
     got, want = student(gn_backward, seed=seed, **kw), reference(gn_backward, seed=seed, **kw)
-    hint = "gamma, beta는 채널마다 하나이므로 dgamma = (dout * x_hat).sum(axis=(0, 2, 3)), dbeta = dout.sum(axis=(0, 2, 3))."
+    hint = (
+        "gamma, beta는 채널마다 하나이므로 dgamma = (dout * "
+        "x_hat).sum(axis=(0, 2, 3)), dbeta = dout.sum(axis=(0, 2, 3))."
+    )
     allclose(got["dbeta"], want["dbeta"], "dbeta", hint)
     allclose(got["dgamma"], want["dgamma"], "dgamma", hint)
 
@@ -852,7 +871,10 @@ def test_bn_missing_running_stats_start_at_zeros_and_ones(student, reference, se
     kw = dict(N=8, D=3, momentum=None, eps=None, running=False)
     s, r = student(bn_train, seed=seed, **kw), reference(bn_train, seed=seed, **kw)
     allclose(s["out"], r["out"], "out", "eps 기본값은 1e-5입니다.")
-    hint = "PyTorch는 running_mean = 0, running_var = 1로 시작합니다 (CS231n은 running_var도 0으로 시작). momentum 기본값 0.1."
+    hint = (
+        "PyTorch는 running_mean = 0, running_var = 1로 시작합니다 "
+        "(CS231n은 running_var도 0으로 시작). momentum 기본값 0.1."
+    )
     running_allclose(s, r, "running_mean", None, hint)
     running_allclose(s, r, "running_var", None, hint)
 

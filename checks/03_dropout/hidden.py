@@ -290,6 +290,7 @@ def test_nonlinear_vector_function(student, seed):
     want = (((1 - t**2) * dout) @ A.T).reshape(2, 3, 2)
     if not np.allclose(got, want, rtol=0, atol=1e-7):
         expect.fail(
-            "비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
+            "비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 "
+            "3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
             "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요."
         )

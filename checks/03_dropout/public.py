@@ -85,8 +85,10 @@ def independent(a, b, *, name, fail_prob=1e-7):
         n = a.size
         both, pa, pb = table[0][0] / n, a.mean(), b.mean()
         expect.fail(
-            f"`{name}`: 서로 독립이어야 하는 {n}쌍에서 둘 다 버려진 비율이 {both:.4f}인데, 독립이면 {pa:.4f} x {pb:.4f} = "
-            f"{pa * pb:.4f} 근처여야 합니다 (Fisher 정확 검정 p-value {pval:.2g} < {fail_prob:g}; 올바른 구현이 실패할 확률 "
+            f"`{name}`: 서로 독립이어야 하는 {n}쌍에서 둘 다 버려진 "
+            f"비율이 {both:.4f}인데, 독립이면 {pa:.4f} x {pb:.4f} = "
+            f"{pa * pb:.4f} 근처여야 합니다 (Fisher 정확 검정 p-value "
+            f"{pval:.2g} < {fail_prob:g}; 올바른 구현이 실패할 확률 "
             f"<= {fail_prob:g}). 마스크 하나를 여러 곳에 broadcast해서 같이 쓰고 있지 않은지 확인하세요."
         )
 
@@ -136,7 +138,7 @@ def dropout_train(ns, seed, p, shape):
     if isinstance(cache, (tuple, list)) and len(cache) > 0 and cache[0] is not None:
         try:
             mask = np.asarray(cache[0])
-        except Exception:
+        except Exception:  # noqa: BLE001 - the student's cache[0] may raise anything; no mask then, its checks fail
             mask = None
     return {"x_after": x_in, "out": out, "mask": mask}
 
@@ -150,7 +152,8 @@ def test_kept_values_are_scaled_by_inverse_keep_probability(student, seed):
     kept = out != 0
     if np.allclose(out[kept], x[kept] / 0.2):
         expect.fail(
-            "`out`: 살아남은 값이 x/p입니다. 여기서 p는 버릴 확률이므로 x/(1-p)로 나눠야 합니다 (keep 확률 관례와 혼동)."
+            "`out`: 살아남은 값이 x/p입니다. 여기서 p는 버릴 "
+            "확률이므로 x/(1-p)로 나눠야 합니다 (keep 확률 관례와 혼동)."
         )
     if np.allclose(out[kept], x[kept]):
         expect.fail("`out`: 살아남은 값이 x 그대로입니다. inverted dropout은 학습 때 x/(1-p)로 스케일합니다.")
@@ -169,7 +172,7 @@ def test_forward_drop_fraction_is_p(student, seed):
 def dropout_test_mode(ns, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((20, 30))
-    out, cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
+    out, _cache = ns.dropout_forward(x.copy(), 0.7, "test", np.random.default_rng(seed + 1))
     return {"out": out}
 
 
@@ -439,8 +442,10 @@ def test_dropped_pixels_are_whole_blocks_inside_the_image(student, seed):
         if orphans.any():
             idx = tuple(int(i) for i in np.argwhere(orphans)[0])
             expect.fail(
-                f"`mask` (block_size={bs}): 버려진 픽셀 {int(orphans.sum())}/{int(dropped.sum())}개가 이미지 안에 완전히 들어가는 "
-                f"{bs}x{bs} 버려진 블록에 속하지 않습니다 (첫 위치 (n, c, h, w) = {idx}). 씨앗은 블록이 이미지 안에 들어가는 "
+                f"`mask` (block_size={bs}): 버려진 픽셀 "
+                f"{int(orphans.sum())}/{int(dropped.sum())}개가 이미지 안에 완전히 들어가는 "
+                f"{bs}x{bs} 버려진 블록에 속하지 않습니다 (첫 위치 (n, "
+                f"c, h, w) = {idx}). 씨앗은 블록이 이미지 안에 들어가는 "
                 f"(H-bs+1) x (W-bs+1) 위치에서만 뽑고, 각 씨앗의 {bs}x{bs} 블록 전체를 0으로 만드세요 "
                 "(마스크가 1=유지, 0=버림인지도 확인하세요)."
             )
@@ -628,7 +633,8 @@ def test_rates_grow_linearly_to_the_final_rate(student, reference):
         expect.fail("`rates`: 생존 확률(1 - drop 확률)을 반환했습니다. 이 함수는 drop 확률을 반환합니다.")
     if np.allclose(g, 0.2 * np.arange(12) / 12):
         expect.fail(
-            "`rates`: 블록 번호를 0부터 센 p_L * l / L (l = 0..L-1)과 같습니다. 블록 l은 1부터 세어 마지막 블록이 p_L입니다."
+            "`rates`: 블록 번호를 0부터 센 p_L * l / L (l = 0..L-1)과 "
+            "같습니다. 블록 l은 1부터 세어 마지막 블록이 p_L입니다."
         )
     if np.allclose(g, np.linspace(0.0, 0.2, 12)):
         expect.fail(
@@ -691,7 +697,8 @@ def test_predictive_variance_divides_by_num_samples(student, reference, seed):
     g = expect.shape(got, want.shape, name="var")
     if np.allclose(g, want * 7 / 6, rtol=1e-9, atol=0):
         expect.fail(
-            "`var`: T-1로 나눈 (불편) 분산입니다. 이 과제는 T로 나눕니다: torch.var(..., correction=0) 또는 unbiased=False."
+            "`var`: T-1로 나눈 (불편) 분산입니다. 이 과제는 T로 "
+            "나눕니다: torch.var(..., correction=0) 또는 unbiased=False."
         )
     if np.allclose(g, np.sqrt(want), rtol=1e-9, atol=0):
         expect.fail("`var`: 표준편차를 반환했습니다. 분산(제곱)을 반환하세요.")
@@ -840,6 +847,7 @@ def test_uses_the_given_step_h(student, seed):
     if not np.allclose(got, want, rtol=0, atol=1e-9):
         if np.allclose(got, 3 * x**2 * dout, rtol=0, atol=1e-6):
             expect.fail(
-                "h = 1e-2를 넘겼는데 결과가 아주 작은 h의 값과 같습니다: 인자 h를 쓰지 않고 고정된 step을 쓴 것 같습니다."
+                "h = 1e-2를 넘겼는데 결과가 아주 작은 h의 값과 같습니다: "
+                "인자 h를 쓰지 않고 고정된 step을 쓴 것 같습니다."
             )
         expect.allclose(got, want, rtol=0, atol=1e-9, name="grad (h = 1e-2, 정답 (3x^2 + h^2) dout)")

@@ -115,7 +115,7 @@ def jitter_apply_h(ns, seed, cases, channels):
 def _compare_jitter(student, reference, seed, cases, channels):
     s = student(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
     r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
-    for got, want, (order, factors) in zip(s, r, cases):
+    for got, want, (order, factors) in zip(s, r, cases, strict=True):
         expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
 
 
@@ -285,7 +285,7 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=(9, 11)):
     r = reference(ops_on_images_h, seed=seed, ops=ops, kind=kind, batch=batch, size=list(size))["out"]
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
     shp = f"({batch}, C, {size[0]}, {size[1]})" if batch else f"(C, {size[0]}, {size[1]})"
-    for k, (got, want) in enumerate(zip(s, r)):
+    for k, (got, want) in enumerate(zip(s, r, strict=True)):
         name, m = ops[k // 2]
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m}) [{kind}]')
 

@@ -111,7 +111,7 @@ def _signs(names, mags, what, seed):
     expect.true(all(known), f"`{what}`: torchvision 표에 없는 연산 이름이 있습니다.")
     mags = expect.finite(mags, name="magnitudes")
     signed = np.array([n in SIGNED for n in names], dtype=bool)
-    unsigned_neg = [(n, float(m)) for n, m, s in zip(names, mags, signed) if not s and m < 0]
+    unsigned_neg = [(n, float(m)) for n, m, s in zip(names, mags, signed, strict=True) if not s and m < 0]
     expect.true(
         not unsigned_neg,
         f"부호가 없는 연산 {unsigned_neg[0][0] if unsigned_neg else ''}에 음수 강도 "
@@ -196,7 +196,7 @@ def test_crop_takes_window_of_zero_padded_image(student, reference, seed):
     s, r = student(crop_windows, seed=seed)["out"], reference(crop_windows, seed=seed)["out"]
     cases = ["(0, 0, (5, 6), 2)", "(4, 3, (5, 6), 2)", "(1, 2, 4, 1)", "(0, 1, (5, 5), 0)", "(6, 7, 3, 2)"]
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
-    for got, want, c in zip(s, r, cases):
+    for got, want, c in zip(s, r, cases, strict=True):
         expect.allclose(got, want, name=f"crop_with_padding(img (2, 5, 6), i, j, size, padding) = {c}")
 
 
@@ -211,7 +211,7 @@ def jitter_apply(ns, seed, cases, channels):
 def _compare_jitter(student, reference, seed, cases, channels):
     s = student(jitter_apply, seed=seed, cases=cases, channels=channels)["out"]
     r = reference(jitter_apply, seed=seed, cases=cases, channels=channels)["out"]
-    for got, want, (order, factors) in zip(s, r, cases):
+    for got, want, (order, factors) in zip(s, r, cases, strict=True):
         expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
 
 
@@ -270,7 +270,7 @@ def test_cutout_zeroes_clipped_square_in_all_channels(student, reference, seed):
             fits=lambda: not same() and corner_kept(),
         ),
     ):
-        for got, want, n in zip(s, r, names):
+        for got, want, n in zip(s, r, names, strict=True):
             expect.allclose(got, want, name=f"cutout: {n}")
 
 
@@ -302,7 +302,7 @@ def test_erase_fills_region_with_value(student, reference, seed):
         "img.clone()에 칠하세요.",
         fits=lambda: not np.array_equal(np.asarray(sr["after"]), np.asarray(rr["after"])),
     ):
-        for got, want, n in zip(s, r, names):
+        for got, want, n in zip(s, r, names, strict=True):
             expect.allclose(got, want, name=f"erase {n}")
 
 
@@ -341,7 +341,8 @@ def jittered_discrete_cdf(pmf):
 def test_erasing_size_follows_area_and_log_uniform_ratio(student, seed):
     """h = round(sqrt(A r)), w = round(sqrt(A / r)): 넓이 A ~ HW U(scale), 비율 r은 log-uniform (DKW)."""
     with expect.hinted(
-        "h = round(sqrt(A * r)), w = round(sqrt(A / r)), r은 log-uniform: h와 w를 바꾸지 않았는지, log 공간에서 뽑았는지 확인하세요."
+        "h = round(sqrt(A * r)), w = round(sqrt(A / r)), r은 log-uniform: "
+        "h와 w를 바꾸지 않았는지, log 공간에서 뽑았는지 확인하세요."
     ):
         shape, scale, ratio = [3, 32, 40], [0.02, 0.2], [0.5, 3.0]
         p = expect.shape(
@@ -351,7 +352,10 @@ def test_erasing_size_follows_area_and_log_uniform_ratio(student, seed):
         )
         expect.true(
             bool(np.all(p[:, 0] >= 0)),
-            "이 설정(scale (0.02, 0.2), ratio (0.5, 3.0), 32x40)에서는 첫 시도에서 항상 맞아야 하는데 None이 나왔습니다.",
+            (
+                "이 설정(scale (0.02, 0.2), ratio (0.5, 3.0), 32x40)에서는 "
+                "첫 시도에서 항상 맞아야 하는데 None이 나왔습니다."
+            ),
         )
         HW = 32 * 40
         u = np.random.default_rng(seed ^ 0x5EED)
@@ -483,7 +487,7 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=None):
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
     H, W = (9, 11) if size is None else size
     shp = f"({batch}, C, {H}, {W})" if batch else f"(C, {H}, {W})"
-    for k, (got, want) in enumerate(zip(s, r)):
+    for k, (got, want) in enumerate(zip(s, r, strict=True)):
         name, m = ops[k // 2]
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m})')
 
@@ -631,7 +635,7 @@ def test_magnitude_bin_is_uniform_over_31_bins(student, seed):
     known_names(r["names"], RA_NAMES, "trivial_augment_op")
     mags = expect.finite(r["mags"], name="magnitudes")
     bins = []
-    for name, m in zip(r["names"], mags):
+    for name, m in zip(r["names"], mags, strict=True):
         if name in TA_MAX:
             k = round(abs(m) / TA_MAX[name] * 30)
             ok = 0 <= k <= 30 and abs(abs(m) - TA_MAX[name] * k / 30) <= 1e-6 * max(1.0, TA_MAX[name])
@@ -814,7 +818,8 @@ def test_flip_probability_is_p(student, seed):
 def test_crop_offsets_are_uniform_over_valid_positions(student, seed):
     """i ~ U{0..H+2p-th}, j ~ U{0..W+2p-tw} 독립 (모든 창 위치가 같은 확률; DKW)."""
     with expect.hinted(
-        "창 위치 i는 0..H - size (양끝 포함)에서 균등합니다: torch.randint의 high를 포함하지 않으므로 high = H - size + 1."
+        "창 위치 i는 0..H - size (양끝 포함)에서 균등합니다: "
+        "torch.randint의 high를 포함하지 않으므로 high = H - size + 1."
     ):
         ij = expect.shape(
             student(crop_param_draws, seed=seed, n=1500)["ij"],
@@ -965,12 +970,12 @@ def test_wide_table_values_and_signs(student, seed):
     r = student(ta_draws_h, seed=seed, n=1500)
     names, mags = r["names"], expect.finite(r["mags"], name="magnitudes")
     allowed = {
-        "Posterize": set(float(v) for v in 8 - np.round(np.arange(31) / 5)),
+        "Posterize": {float(v) for v in 8 - np.round(np.arange(31) / 5)},
         "Identity": {0.0},
         "AutoContrast": {0.0},
         "Equalize": {0.0},
     }
-    for name, m in zip(names, mags):
+    for name, m in zip(names, mags, strict=True):
         if name in allowed and abs(float(m)) not in allowed[name]:
             expect.fail(f"`{name}`의 강도 {float(m):g}는 TrivialAugmentWide 표 {sorted(allowed[name])}에 없습니다.")
     _signs(names, mags, "trivial_augment_op", seed)

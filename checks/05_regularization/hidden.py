@@ -400,7 +400,9 @@ def test_ema_does_not_mutate_inputs(student):
     rng = np.random.default_rng(3)  # the probe's inputs, rebuilt here
     before = [rng.standard_normal((3, 2)), rng.standard_normal(5), rng.standard_normal((3, 2)), rng.standard_normal(5)]
     after = r["after"]
-    changed = len(after) != 4 or any(np.shape(a) != b.shape or not np.array_equal(a, b) for a, b in zip(after, before))
+    changed = len(after) != 4 or any(
+        np.shape(a) != b.shape or not np.array_equal(a, b) for a, b in zip(after, before, strict=True)
+    )
     expect.true(
         not changed and not r["shared"],
         "`ema_update`: 입력 배열을 제자리에서 바꾸거나 그대로 반환했습니다. 이 과제의 ema_update는 새 배열의 리스트를 "

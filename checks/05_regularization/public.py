@@ -22,7 +22,7 @@ def _array_list(got, want, name):
         f"`{name}`: 길이 {len(want)}인 리스트여야 하는데 길이가 {len(got)}입니다. "
         "params의 모든 배열에 대해 하나씩 반환하세요.",
     )
-    for i, (g, w) in enumerate(zip(got, want)):
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
         expect.allclose(g, w, name=f"{name}[{i}]")
 
 
@@ -36,7 +36,9 @@ def _trajectory(r, name="w"):
 
 
 OPTIMIZER_HINTS = {
-    "sgd_decay_without_lr": "weight_decay * w를 lr 없이 뺐을 때와 같습니다: g = grad + weight_decay * w를 만든 뒤 w - lr * g.",
+    "sgd_decay_without_lr": (
+        "weight_decay * w를 lr 없이 뺐을 때와 같습니다: g = grad + weight_decay * w를 만든 뒤 w - lr * g."
+    ),
     "sgd_decay_outside_momentum": (
         "weight decay를 momentum buffer 밖에서 더했을 때와 같습니다: torch는 decay 항을 grad에 더한 "
         "g = grad + weight_decay * w로 buffer를 갱신합니다."
@@ -50,9 +52,15 @@ OPTIMIZER_HINTS = {
         "decay를 grad에 더했을 때(Adam의 L2)와 같습니다: AdamW는 decoupled decay w <- w - lr * weight_decay * w를 "
         "Adam 갱신과 따로 합니다."
     ),
-    "adamw_no_lr": "decay를 lr 없이 w <- w - weight_decay * w로 했을 때와 같습니다: AdamW는 w <- w - lr * weight_decay * w.",
-    "adamw_default_zero": "weight_decay를 주지 않았을 때 0을 썼을 때와 같습니다: torch.optim.AdamW의 기본값은 1e-2입니다.",
-    "adamw_after": "decay를 Adam 갱신 뒤의 w에 적용했을 때와 같습니다: torch AdamW는 decay를 먼저 (갱신 전의 w에) 합니다.",
+    "adamw_no_lr": (
+        "decay를 lr 없이 w <- w - weight_decay * w로 했을 때와 같습니다: AdamW는 w <- w - lr * weight_decay * w."
+    ),
+    "adamw_default_zero": (
+        "weight_decay를 주지 않았을 때 0을 썼을 때와 같습니다: torch.optim.AdamW의 기본값은 1e-2입니다."
+    ),
+    "adamw_after": (
+        "decay를 Adam 갱신 뒤의 w에 적용했을 때와 같습니다: torch AdamW는 decay를 먼저 (갱신 전의 w에) 합니다."
+    ),
 }
 
 
@@ -285,7 +293,9 @@ def test_l1_gradient_is_lambda_sign_w(student, reference, seed):
         lambda: (
             isinstance(got, list)
             and len(got) == len(want)
-            and all(np.shape(g) == np.shape(w) and np.allclose(g, np.sign(w) * 1.0) for g, w in zip(got, want))
+            and all(
+                np.shape(g) == np.shape(w) and np.allclose(g, np.sign(w) * 1.0) for g, w in zip(got, want, strict=True)
+            )
         ),
     ):
         _array_list(got, want, "l1_penalty_grad")
@@ -381,9 +391,9 @@ def test_exponential_decay_is_lr0_gamma_pow_t(student, reference):
         [0.1],
         "lr0=0.1, gamma 기본값 (0.95),",
         alts={
-            "gamma 기본값이 0.95가 아니라 0.9일 때와 같습니다: def exponential_decay(t, lr0, gamma=0.95).": lambda ref: (
-                ref([0.1, 0.9])
-            )
+            (
+                "gamma 기본값이 0.95가 아니라 0.9일 때와 같습니다: def exponential_decay(t, lr0, gamma=0.95)."
+            ): lambda ref: ref([0.1, 0.9])
         },
     )
 
@@ -405,7 +415,8 @@ def test_step_decay_drops_by_factor_every_step_size(student, reference):
         [0.1, 10, 0.5],
         "lr0=0.1, step_size=10, factor=0.5,",
         alts={
-            "지수를 t / step_size 그대로 썼을 때와 같습니다: floor(t / step_size) (정수 나눗셈 t // step_size)로 계단을 "
+            "지수를 t / step_size 그대로 썼을 때와 같습니다: floor(t "
+            "/ step_size) (정수 나눗셈 t // step_size)로 계단을 "
             "만드세요.": [0.1 * 0.5 ** (t / 10) for t in range(41)]
         },
     )
@@ -422,7 +433,8 @@ def test_triangular_first_cycle_matches_torch_cyclic_lr(student, reference):
         [0.01, 0.1, 8],
         "base_lr=0.01, max_lr=0.1, step_size=8,",
         alts={
-            "step_size를 한 주기 전체로 썼을 때와 같습니다: step_size는 반 주기 (base_lr에서 max_lr까지 오르는 step 수)이고 "
+            "step_size를 한 주기 전체로 썼을 때와 같습니다: step_size는 "
+            "반 주기 (base_lr에서 max_lr까지 오르는 step 수)이고 "
             "한 주기는 2 * step_size입니다.": lambda ref: ref([0.01, 0.1, 4]),
             "첫 주기 뒤에 반복하지 않을 때와 같습니다: 주기 번호 cycle = floor(1 + t / (2 * step_size))로 삼각형을 "
             "되풀이합니다 (torch CyclicLR).": lambda ref: list(ref([0.01, 0.1, 8]))[:17] + [0.01] * 24,
@@ -441,9 +453,9 @@ def test_cosine_without_warmup_matches_torch(student, reference):
         [0.1, 30, 0.01],
         "lr0=0.1, T=30, eta_min=0.01 (warmup 없음),",
         alts={
-            "eta_min을 무시했을 때(eta_min = 0)와 같습니다: eta_min + (lr0 - eta_min)(1 + cos(pi t / T)) / 2.": lambda ref: (
-                ref([0.1, 30, 0.0])
-            )
+            (
+                "eta_min을 무시했을 때(eta_min = 0)와 같습니다: eta_min + (lr0 - eta_min)(1 + cos(pi t / T)) / 2."
+            ): lambda ref: ref([0.1, 30, 0.0])
         },
     )
 
@@ -469,7 +481,8 @@ def test_stops_after_patience_epochs_without_improvement(student, reference):
     if got != want:
         i = next(j for j in range(len(want)) if got[j] != want[j])
         expect.fail(
-            f"step()의 반환값: 검증 손실 {PATIENCE_METRICS[: i + 1]}까지 넣은 epoch {i}에서 기대 {want[i]}, 학생 {got[i]} "
+            f"step()의 반환값: 검증 손실 {PATIENCE_METRICS[: i + 1]}까지 "
+            f"넣은 epoch {i}에서 기대 {want[i]}, 학생 {got[i]} "
             f"(patience=3). 개선 없는 epoch 수가 patience 이상(>=)이면 True입니다."
         )
 
@@ -528,11 +541,17 @@ def test_majority_vote_matches_reference(student, reference, seed):
     largest = 3 - np.argmax(counts[:, ::-1], axis=1)
     with (
         _hinted(
-            "동점일 때 가장 큰 레이블을 골랐을 때와 같습니다: 동점이면 가장 작은 레이블 (np.argmax는 첫 최댓값)을 고릅니다.",
+            (
+                "동점일 때 가장 큰 레이블을 골랐을 때와 같습니다: 동점이면 "
+                "가장 작은 레이블 (np.argmax는 첫 최댓값)을 고릅니다."
+            ),
             lambda: np.array_equal(got, largest),
         ),
         _hinted(
-            "레이블의 평균을 반올림했을 때와 같습니다: 다수결은 레이블마다 표를 세어 최빈값(가장 많이 나온 레이블)을 고릅니다.",
+            (
+                "레이블의 평균을 반올림했을 때와 같습니다: 다수결은 "
+                "레이블마다 표를 세어 최빈값(가장 많이 나온 레이블)을 고릅니다."
+            ),
             lambda: np.array_equal(got, np.round(preds.mean(axis=0))),
         ),
     ):
@@ -676,7 +695,8 @@ def test_soft_threshold_zeroes_small_weights_exactly(student, seed):
     if bad.any():
         i = np.unravel_index(np.argmax(bad), w.shape)
         hint = (
-            " w - tau * sign(w)처럼 빼기만 하면 |w| < tau인 원소의 부호가 뒤집힙니다: max(|w| - tau, 0)으로 잘라야 합니다."
+            " w - tau * sign(w)처럼 빼기만 하면 |w| < tau인 원소의 "
+            "부호가 뒤집힙니다: max(|w| - tau, 0)으로 잘라야 합니다."
             if np.allclose(got[small], (w - 0.4 * np.sign(w))[small])
             else ""
         )
@@ -711,7 +731,7 @@ def test_l2_sums_over_every_parameter_array(student, reference, seed):
             first = reference(penalty_call, **dict(kw, shapes=shapes[:1]))["out"]
             with _hinted(
                 "첫 배열의 패널티와 같습니다: params의 모든 배열의 제곱합을 더하세요 (sum over every array).",
-                lambda: np.ndim(got) == 0 and np.isclose(float(got), float(first), rtol=1e-9),
+                lambda got=got, first=first: np.ndim(got) == 0 and np.isclose(float(got), float(first), rtol=1e-9),
             ):
                 expect.allclose(got, want, name="l2_penalty (배열 4개)")
         else:
@@ -728,7 +748,8 @@ def test_best_state_is_a_deep_copy(student, reference):
     if not ok:
         expect.fail(
             f"best_state: best epoch {r['best_state_epoch']}의 가중치 {r['best_state_w'].tolist()}여야 하는데 "
-            f"epoch {s['best_state_epoch']}, 가중치 {s['best_state_w'].tolist()}입니다. 학습 루프가 가중치를 제자리에서 "
+            f"epoch {s['best_state_epoch']}, 가중치 "
+            f"{s['best_state_w'].tolist()}입니다. 학습 루프가 가중치를 제자리에서 "
             "바꾸므로 참조나 얕은 복사(dict(state), state.copy())가 아니라 copy.deepcopy(state)를 저장하세요."
         )
 
