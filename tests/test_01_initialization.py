@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from unittest import mock
 
@@ -247,9 +248,9 @@ def test_train_two_layer_matches_autograd(ns, steps):
         out = torch.tanh(Xt @ W1.T + b1) @ W2.T + b2
         loss = 0.5 * ((out - yt) ** 2).sum() / N
         grads = torch.autograd.grad(loss, params)
-        params = [(p - lr * g).detach().requires_grad_(True) for p, g in zip(params, grads)]
+        params = [(p - lr * g).detach().requires_grad_(True) for p, g in zip(params, grads, strict=True)]
     got = ns["train_two_layer"](*init, X, y, lr, steps)
-    for g, w in zip(got, params):
+    for g, w in zip(got, params, strict=True):
         np.testing.assert_allclose(g, w.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
@@ -273,7 +274,7 @@ def test_activation_stats_match_torch(ns, act):
     rng = np.random.default_rng(1)
     dims = [7, 5, 9, 4, 6]
     x = rng.standard_normal((20, 7))
-    weights = [rng.standard_normal((b, a)) / math.sqrt(a) for a, b in zip(dims[:-1], dims[1:])]
+    weights = [rng.standard_normal((b, a)) / math.sqrt(a) for a, b in itertools.pairwise(dims)]
     f = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid, "linear": lambda t: t}[act]
     h = torch.tensor(x)
     means, stds, hs = ns["activation_stats"](x, weights, act)
@@ -350,7 +351,7 @@ def test_layer_gradient_norms_match_torch_autograd(ns, act, zero_rows):
     dims = [6, 9, 5, 8, 4]
     x = rng.standard_normal((16, 6))
     x[:zero_rows] = 0.0
-    weights = [rng.standard_normal((b, a)) * 1.5 / math.sqrt(a) for a, b in zip(dims[:-1], dims[1:])]
+    weights = [rng.standard_normal((b, a)) * 1.5 / math.sqrt(a) for a, b in itertools.pairwise(dims)]
     grad_output = rng.standard_normal((16, 4))
     want_w, want_h = _torch_gradient_norms(x, weights, act, grad_output)
     got_w, got_h = ns["layer_gradient_norms"](x, weights, act, grad_output)
@@ -371,6 +372,6 @@ def test_relu_zero_rows_discriminate_the_derivative_at_zero(ns):
     for w in weights:
         hs.append(np.maximum(hs[-1] @ w.T, 0.0))
     g = grad_output
-    for l in range(len(weights) - 1, -1, -1):  # the same backward pass with relu'(0) = 1
-        g = (g * (hs[l] @ weights[l].T >= 0)) @ weights[l]
+    for k in range(len(weights) - 1, -1, -1):  # the same backward pass with relu'(0) = 1
+        g = (g * (hs[k] @ weights[k].T >= 0)) @ weights[k]
     assert abs(np.linalg.norm(g) - right[0]) > 1e-3 * right[0]

@@ -279,6 +279,6 @@ def test_numeric_gradient_checks_dropout_backward(ns):
     """The reference dropout_backward agrees with centered differences on the forward's fixed mask."""
     rng = np.random.default_rng(1)
     x, dout = rng.standard_normal((5, 4, 3)), rng.standard_normal((5, 4, 3))
-    out, cache = ns["dropout_forward"](x, 0.3, "train", np.random.default_rng(7))
+    _, cache = ns["dropout_forward"](x, 0.3, "train", np.random.default_rng(7))
     num = ns["numeric_gradient"](lambda z: ns["dropout_forward"](z, 0.3, "train", np.random.default_rng(7))[0], x, dout)
     np.testing.assert_allclose(ns["dropout_backward"](dout, cache), num, rtol=1e-8, atol=1e-10)

@@ -43,9 +43,9 @@ def test_penalties_and_gradients_match_autograd(ns, seed):
     g1 = torch.autograd.grad(l1, ts)  # torch: d|x|/dx at 0 is 0 = sign(0)
     close(ns["l2_penalty"](params, lam), l2.item())
     close(ns["l1_penalty"](params, lam), l1.item())
-    for mine, theirs in zip(ns["l2_penalty_grad"](params, lam), g2):
+    for mine, theirs in zip(ns["l2_penalty_grad"](params, lam), g2, strict=True):
         close(mine, theirs.numpy())
-    for mine, theirs in zip(ns["l1_penalty_grad"](params, lam), g1):
+    for mine, theirs in zip(ns["l1_penalty_grad"](params, lam), g1, strict=True):
         close(mine, theirs.numpy())
     assert ns["l1_penalty_grad"](params, lam)[0][0, 0] == 0.0
 
@@ -167,7 +167,7 @@ def test_optimizers_do_not_mutate_inputs(ns):
         state = {}
         w1 = ns[name](w, g1, state, **kw)
         ns[name](w1, g2, state, **kw)
-        for a, k in zip([w, g1, g2], keep):
+        for a, k in zip([w, g1, g2], keep, strict=True):
             np.testing.assert_array_equal(a, k)
 
 
@@ -316,7 +316,7 @@ def test_ema_matches_averaged_model_with_ema_fn(ns):
         ema_model.update_parameters(model)  # first call copies the parameters
         params = [p.detach().numpy().copy() for p in model.parameters()]
         ema = [q.copy() for q in params] if ema is None else ns["ema_update"](ema, params, decay)
-    for mine, theirs in zip(ema, ema_model.module.parameters()):
+    for mine, theirs in zip(ema, ema_model.module.parameters(), strict=True):
         close(mine, theirs.detach().numpy())
 
 

@@ -42,6 +42,7 @@ def cli(root, *args, cwd=None):
         text=True,
         cwd=cwd or root,
         timeout=180,
+        check=False,
     )
     assert "Traceback" not in p.stdout + p.stderr, p.stdout + p.stderr
     return p
@@ -141,7 +142,10 @@ def _delete(nb):
     nb.cells.remove(_answer(nb, "scale"))
 
 
-MISSING = "답안 셀 'scale'를 찾을 수 없습니다 (셀이 삭제되었거나 grade_id가 바뀌었습니다). 배포된 노트북에서 셀을 다시 복사하세요."
+MISSING = (
+    "답안 셀 'scale'를 찾을 수 없습니다 (셀이 삭제되었거나 "
+    "grade_id가 바뀌었습니다). 배포된 노트북에서 셀을 다시 복사하세요."
+)
 DAMAGED = {
     "missing_grade_id": (_drop_grade_id, MISSING),
     "renamed_grade_id": (_rename_grade_id, MISSING),
@@ -324,6 +328,7 @@ def test_missing_course_yaml(tmp_path):
         cwd=tmp_path,
         timeout=60,
         env={"PATH": "/usr/bin:/bin", "AUTOGRADER_COURSE_ROOT": str(tmp_path)},
+        check=False,
     )
     assert "Traceback" not in p.stderr
     assert p.returncode == 2
@@ -332,7 +337,7 @@ def test_missing_course_yaml(tmp_path):
 
 def test_help_documents_every_exit_status():
     p = subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True, timeout=60, check=True
     )
     for code in ("0  grading ran", "1  internal error", "2  could not run", "3  grading ran, but some notebook"):
         assert code in p.stdout

@@ -38,7 +38,9 @@ HOW = (
 
 def _korean_font() -> bool:
     try:
-        out = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30).stdout
+        out = subprocess.run(
+            ["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return False
     return bool(out.strip())
@@ -135,7 +137,9 @@ PROBE = r"""
       if (tops.size > 1) { found.push('split: ' + m[0]); }
     }
   }
-  if (root.scrollWidth > root.clientWidth + 1) { found.push('overflows sideways by ' + (root.scrollWidth - root.clientWidth) + 'px'); }
+  if (root.scrollWidth > root.clientWidth + 1) {
+    found.push('overflows sideways by ' + (root.scrollWidth - root.clientWidth) + 'px');
+  }
   if (words < 10) { found.push('only ' + words + ' Korean words found'); }
   return found;
 }
@@ -175,7 +179,8 @@ def _old_markup(report) -> str:
 
     rows = "".join(
         f"<tr><td>✘ 오류</td><td><code>{html.escape(r.id)}</code><br><small>{html.escape(r.doc)}</small></td>"
-        f"<td>{r.score:g}/{r.max_score:g}</td><td><pre style='white-space:pre-wrap;margin:0'>{html.escape(r.message)}</pre></td></tr>"
+        f"<td>{r.score:g}/{r.max_score:g}</td><td><pre "
+        f"style='white-space:pre-wrap;margin:0'>{html.escape(r.message)}</pre></td></tr>"
         for r in report.results
     )
     return (

@@ -40,7 +40,9 @@ def run(args, cwd, env=None, check=True):
         if k not in ("AUTOGRADER_COURSE_ROOT", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY")
     }
     e.update(env or {})
-    p = subprocess.run([sys.executable, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=900)
+    p = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=e, capture_output=True, text=True, timeout=900, check=False
+    )
     if check:
         assert p.returncode == 0, p.stdout + p.stderr
     return p
@@ -267,7 +269,7 @@ REPORTER_SRC = os.environ.get(
 )
 def test_real_reporter_reads_our_results(tiny_template, tmp_path):
     """Runs the reporter's own src/main.js (with tiny stand-ins for @actions/core and cli-table3)."""
-    course, tpl = tiny_template
+    _, tpl = tiny_template
     work = tmp_path / "w"
     shutil.copytree(tpl, work)
     answer(work / "assignments" / "00_tiny" / "00_tiny.ipynb", PARTIAL)
@@ -296,7 +298,7 @@ def test_real_reporter_reads_our_results(tiny_template, tmp_path):
         env[k] = outputs[
             expr.strip().removeprefix("${{").removesuffix("}}").strip().removeprefix("steps.grade.outputs.")
         ]
-    p = subprocess.run(["node", str(src / "src" / "main.js")], env=env, capture_output=True, text=True)
+    p = subprocess.run(["node", str(src / "src" / "main.js")], env=env, capture_output=True, text=True, check=False)
     assert '::notice title=Autograding report::{"totalPoints":2,"maxPoints":3}' in p.stdout, p.stdout + p.stderr
 
 
@@ -319,7 +321,7 @@ def test_real_template_is_clean_and_checks_run(tmp_path):
     tree = load_course(ROOT)
     assert leaks(tpl, _forbidden_texts(tree)) == []
     assert not (tpl / "solutions").exists() and not list(tpl.rglob("hidden.py"))
-    p = run(["-m", "autograder", "check", "assignments", "--json", "r.json"], tpl)
+    run(["-m", "autograder", "check", "assignments", "--json", "r.json"], tpl)
     data = json.loads((tpl / "r.json").read_text())
     assert {a["id"] for a in data["assignments"]} == {a.id for a in tree.model.assignments}
     for a in data["assignments"]:

@@ -184,7 +184,8 @@ def test_batch_grades_each_clone_at_its_deadline(tmp_path):
     (root / "ext.yaml").write_text("extended:\n  '*': 2\n")
     out = root / "grades.csv"
     run_cli(["batch", "class", "--out", str(out), "--no-progress", "--extensions", "ext.yaml"], root)
-    rows = {r["student"]: r for r in csv.DictReader(open(out))}
+    with open(out) as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
     full = float(rows["ontime"]["max_score"])
     assert float(rows["ontime"]["total"]) == full
     assert float(rows["late"]["total"]) < full  # the push after the deadline does not count (cutoff)
@@ -193,7 +194,8 @@ def test_batch_grades_each_clone_at_its_deadline(tmp_path):
 
     at_head = root / "head.csv"
     run_cli(["batch", "class", "--out", str(at_head), "--no-progress", "--at", "HEAD"], root)
-    rows = {r["student"]: r for r in csv.DictReader(open(at_head))}
+    with open(at_head) as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
     assert float(rows["late"]["total"]) == full
 
     yaml_text = (root / "course.yaml").read_text()
@@ -204,7 +206,8 @@ def test_batch_grades_each_clone_at_its_deadline(tmp_path):
     )
     penalty = root / "penalty.csv"
     run_cli(["batch", "class", "--out", str(penalty), "--no-progress"], root)
-    rows = {r["student"]: r for r in csv.DictReader(open(penalty))}
+    with open(penalty) as fh:
+        rows = {r["student"]: r for r in csv.DictReader(fh)}
     assert rows["late"]["00_tiny:days_late"] == "2"  # 30 hours late: two started days
     assert float(rows["late"]["total"]) == pytest.approx(full * 0.5)
     assert float(rows["ontime"]["total"]) == full

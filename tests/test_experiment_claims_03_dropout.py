@@ -51,7 +51,8 @@ def test_dropout_lowers_final_val_loss_in_every_seed(dres):
 
 
 def test_accuracy_difference_is_small_against_the_seed_spread(dres):
-    """9.1: "평균 차이는 1%p 미만으로 시드 사이의 표준편차(약 3%p)보다 훨씬 작고, 시드에 따라서는 dropout 쪽이 같거나 약간 낮기도"."""
+    """9.1: "평균 차이는 1%p 미만으로 시드 사이의 표준편차(약 3%p)보다 훨씬 작고, 시드에 따라서는 dropout 쪽이
+    같거나 약간 낮기도"."""
     a, b = final(dres, "none", "val_acc"), final(dres, "dropout", "val_acc")
     sd = a.std(ddof=1)
     assert abs(b.mean() - a.mean()) < 0.01
@@ -66,7 +67,7 @@ def test_every_predictor_is_more_uncertain_on_errors_and_blends(mres):
             assert r["auroc"] >= 0.75
             assert r["entropy"][~r["correct"]].mean() > r["entropy"][r["correct"]].mean()
     for kind in ("deterministic", "MC dropout"):
-        for r, ent_b in zip(mres[kind], mres["blend_entropy"][kind]):
+        for r, ent_b in zip(mres[kind], mres["blend_entropy"][kind], strict=True):
             assert ent_b.mean() > r["entropy"][r["correct"]].mean()
 
 
@@ -74,11 +75,11 @@ def test_mc_dropout_is_not_better_than_the_deterministic_softmax(mres):
     """9.3: AUROC about the same (mean difference < 0.03, the winner changes with the seed), NLL higher on
     average, ECE higher in every seed, MC confidence below accuracy in every seed."""
     det, mc = mres["deterministic"], mres["MC dropout"]
-    d_auc = np.array([m["auroc"] - d["auroc"] for d, m in zip(det, mc)])
+    d_auc = np.array([m["auroc"] - d["auroc"] for d, m in zip(det, mc, strict=True)])
     assert abs(d_auc.mean()) < 0.03
     assert np.any(d_auc > 0) and np.any(d_auc < 0)
     assert np.mean([m["nll"] for m in mc]) > np.mean([d["nll"] for d in det])
-    assert all(m["ece"] > d["ece"] for d, m in zip(det, mc))
+    assert all(m["ece"] > d["ece"] for d, m in zip(det, mc, strict=True))
     assert all(m["conf"] < m["acc"] for m in mc)
 
 

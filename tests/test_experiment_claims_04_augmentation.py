@@ -69,7 +69,8 @@ def test_label_smoothing_with_mixup_is_the_least_confident(aug):
 
 
 def test_adversarial_fine_tuning_keeps_clean_accuracy(adv):
-    """8.3 summary: clean accuracy almost the same as the equal-epoch control (difference < 2%p): no visible trade-off."""
+    """8.3 summary: clean accuracy almost the same as the equal-epoch control (difference < 2%p): no visible
+    trade-off."""
     clean_c, clean_a = adv["control"]["fgsm"][:, 0], adv["adversarial"]["fgsm"][:, 0]
     assert np.all(np.abs(clean_a - clean_c) < 0.02)
 
@@ -82,7 +83,8 @@ def test_adversarial_fine_tuning_beats_the_control_under_fgsm_and_pgd(adv, ns):
 
 
 def test_pgd_is_the_stronger_attack_and_shrinks_the_gain_at_the_largest_eps(adv):
-    """8.3 summary: PGD accuracy <= FGSM accuracy for every model and eps; at the largest eps the PGD gain is smaller."""
+    """8.3 summary: PGD accuracy <= FGSM accuracy for every model and eps; at the largest eps the PGD gain is
+    smaller."""
     for name in ("control", "adversarial"):
         assert np.all(adv[name]["pgd"] <= adv[name]["fgsm"] + 0.005), name
     gain_f = adv["adversarial"]["fgsm"][:, -1] - adv["control"]["fgsm"][:, -1]

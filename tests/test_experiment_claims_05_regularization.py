@@ -52,7 +52,8 @@ def test_early_stopping_wins_with_label_noise_and_barely_matters_without(ns):
 
 
 def test_bagging_trees_beats_one_tree(ns):
-    """7.4: "트리 하나는 ... 0.75 남짓이고, 부트스트랩 트리 하나하나는 그보다 조금 못하지만, 25개의 다수결은 0.9를 넘습니다." """
+    """7.4: "트리 하나는 ... 0.75 남짓이고, 부트스트랩 트리 하나하나는 그보다 조금 못하지만, 25개의 다수결은 0.9를
+    넘습니다." """
     r = ns["run_bagging"](**ns["BAGGING"])
     single, bagged, member = r[:, 0], r[:, 1], r[:, 2]
     assert np.all((single > 0.7) & (single < 0.8)), single
@@ -61,7 +62,8 @@ def test_bagging_trees_beats_one_tree(ns):
 
 
 def test_l1_prox_gives_exact_zeros_at_little_cost(ns):
-    """7.6: "L1 + proximal step은 가중치의 30% 이상을 정확히 0으로 만들면서도 검증 정확도는 규제 없을 때와 0.01 안쪽입니다.
+    """7.6: "L1 + proximal step은 가중치의 30% 이상을 정확히 0으로 만들면서도 검증 정확도는 규제 없을 때와 0.01
+    안쪽입니다.
     L2는 더 세게 걸어 정확도를 더 잃어도 0에 가까운 가중치는 15% 미만입니다." """
     r, _ = ns["run_sparsity"](**ns["SPARSITY"])
     assert np.all(r["L1 (prox)"][:, 0] > 0.3), r["L1 (prox)"]

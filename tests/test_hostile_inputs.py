@@ -63,6 +63,7 @@ def cli(root, *args, cwd=None, extra_env=None, timeout=300):
         cwd=cwd or root,
         timeout=timeout,
         env=e,
+        check=False,
     )
     out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8")  # strict: the output is valid UTF-8
     assert "Traceback" not in out + err, out + err
@@ -175,7 +176,7 @@ def test_links_fifos_and_devices_score_zero_with_one_line(root, tmp_path, case):
 def test_a_notebook_given_as_a_link_and_the_reader_itself(root, tmp_path):
     folder = student(root, "files_direct")
     bad, _ = _abs_link(root, folder)
-    rc, stdout, stderr = cli(root, "check", bad, "--json", tmp_path / "r.json", "-q", timeout=120)
+    rc, _, stderr = cli(root, "check", bad, "--json", tmp_path / "r.json", "-q", timeout=120)
     assert rc == 3 and stderr.strip().startswith(f"error: {bad}: ") and "symbolic link" in stderr
     assert scores(tmp_path / "r.json")["01_copy"]["score"] == 0
     from autograder.load import read_submission_file
@@ -251,9 +252,13 @@ def test_extract_is_linear_in_student_text():
 
 
 STALL_PUBLIC = T.PUBLIC.replace(
-    '@check("scale", points=2)\ndef test_scale_matches_reference(student, reference, seed):\n    """a * x on a small matrix."""\n',
+    (
+        '@check("scale", points=2)\ndef test_scale_matches_reference(student, '
+        'reference, seed):\n    """a * x on a small matrix."""\n'
+    ),
     '@probe\ndef stall_flag(ns):\n    return {"stall": int("STALL" in ns)}\n\n\n'
-    '@check("scale", points=2)\ndef test_scale_matches_reference(student, reference, seed):\n    """a * x on a small matrix."""\n'
+    '@check("scale", points=2)\ndef test_scale_matches_reference(student, '
+    'reference, seed):\n    """a * x on a small matrix."""\n'
     '    if student(stall_flag)["stall"]:  # the grader itself stalls on this student (a stand-in for any slow step)\n'
     "        import time\n        time.sleep(3600)\n",
 )
@@ -285,6 +290,7 @@ def run_batch(course: Path, out: Path, *extra) -> str:
         env=env(),
         capture_output=True,
         timeout=600,
+        check=False,
     )
     stdout, stderr = p.stdout.decode("utf-8"), p.stderr.decode("utf-8")  # strict: valid UTF-8
     assert p.returncode == 0 and "Traceback" not in stdout + stderr, stdout + stderr

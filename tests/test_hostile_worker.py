@@ -17,9 +17,10 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+import test_redteam
 import tiny_course as T
 import yaml
-from test_redteam import GOOD_COIN, GOOD_SCALE, IDS, VIA, course, expect_scale, grade, template, verdict  # noqa: F401
+from test_redteam import GOOD_COIN, GOOD_SCALE, IDS, VIA, expect_scale, grade, verdict
 
 from autograder import run, sandbox, wire
 from autograder.course import load_course
@@ -27,6 +28,7 @@ from autograder.pipeline import grade_paths
 from autograder.run import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
+course, template = test_redteam.course, test_redteam.template  # the red-team course's fixtures, shared
 
 # -------------------------------------------------------------------------------------
 # point 4: replies. The student's code writes a hostile line on the protocol pipe, then never

@@ -40,7 +40,7 @@ GOOD_COIN = "def sample_coin(n, p, rng):\n    return (rng.random(n) < p).astype(
 WRONG_SCALE = "def scale(x, a):\n    return np.asarray(x, dtype=np.float64) * (a + 1e-3)\n"
 
 IDS = ("scale_matches_reference", "coin_rate_is_p", "scale_of_integer_list_is_float", "coin_values_are_zero_or_one")
-POINTS = dict(zip(IDS, (2.0, 1.0, 1.0, 1.0)))
+POINTS = dict(zip(IDS, (2.0, 1.0, 1.0, 1.0), strict=True))
 SCALE_IDS = ("scale_matches_reference", "scale_of_integer_list_is_float")
 
 
@@ -396,7 +396,8 @@ CASES = {
             import os, glob
             found = [str(dict(os.environ))]
             for p in ["{root}/solutions/CANARY.txt", "{root}/checks/00_tiny/hidden.py", "/proc/{grader_pid}/environ",
-                      "/proc/{grader_pid}/cmdline", "{root}/subs/bob/00_tiny/00_tiny.ipynb"] + glob.glob("/proc/*/environ"):
+                      "/proc/{grader_pid}/cmdline",
+                      "{root}/subs/bob/00_tiny/00_tiny.ipynb"] + glob.glob("/proc/*/environ"):
                 try:
                     found.append(open(p, "rb").read().decode("latin-1"))
                 except OSError as e:
@@ -524,7 +525,7 @@ def test_hostile_submission(course, template, case, via):
     scale, coin, expected = CASES[case]
     pkg = Path(wire.__file__).parent
     for key, value in dict(root=course.root, pkg=pkg, grader_pid=os.getpid(), template_pid=template.proc.pid).items():
-        scale = scale.replace("{%s}" % key, str(value))
+        scale = scale.replace(f"{{{key}}}", str(value))
     kw = {"template": template if via == "template" else None}
     if case == "infinite_loop_at_cell_top_level":
         # the answer-cell limit stops the loop; the setup cells keep a limit no load here reaches
@@ -727,6 +728,7 @@ def test_cli_output_and_results_cannot_be_forged(course, tmp_path):
         text=True,
         env=env,
         timeout=120,
+        check=False,
     )
     assert p.returncode == 0, p.stderr
     for fake in ('"score": 5', "Points 5/5", "::notice", "::set-output", "✔✔ passed"):
@@ -776,7 +778,7 @@ def test_real_assignment_patching_numpy_and_reading_the_solution_earns_nothing()
 def test_real_assignment_exit_in_one_answer_cell_leaves_the_other_exercises_graded():
     from helpers import grade as grade_real
 
-    tree, a = _real("03_dropout")
+    _, a = _real("03_dropout")
     ex = a.auto_exercises[0].id
     res = grade_real("03_dropout", {ex: "import os\nos._exit(0)\n"})
     for c in res.checks:

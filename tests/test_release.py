@@ -33,6 +33,7 @@ def cli(args, cwd):
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
 
 
@@ -81,9 +82,9 @@ def test_check_passes_then_names_each_differing_file(released):
         assert p.returncode == 2
         lines = p.stdout.strip().splitlines()
         assert len(lines) == 3, lines
-        assert any(l.startswith("assignments/00_tiny/00_tiny.ipynb:") for l in lines)
-        assert any(l.startswith("assignments/00_tiny/stale.txt:") for l in lines)
-        assert any(l.startswith("checks/00_tiny/public_reference.json:") for l in lines)
+        assert any(line.startswith("assignments/00_tiny/00_tiny.ipynb:") for line in lines)
+        assert any(line.startswith("assignments/00_tiny/stale.txt:") for line in lines)
+        assert any(line.startswith("checks/00_tiny/public_reference.json:") for line in lines)
     finally:
         nb.write_bytes(saved_nb)
         store.write_bytes(saved_store)

@@ -32,7 +32,9 @@ def sgd_step(w, grad, state, lr, momentum=0.0, weight_decay=0.0):
     direction = grad + weight_decay * w
     if momentum != 0:
         velocity = state.get("momentum_buffer")
-        velocity = np.array(direction, dtype=np.float64, copy=True) if velocity is None else momentum * velocity + direction
+        velocity = (
+            np.array(direction, dtype=np.float64, copy=True) if velocity is None else momentum * velocity + direction
+        )
         state["momentum_buffer"] = velocity
         direction = velocity
     return w - lr * direction
@@ -174,8 +176,12 @@ def adam_step(w, grad, state, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0
     beta1, beta2 = betas
     full_grad = np.add(grad, np.multiply(weight_decay, w))
     count = state["t"] + 1 if "t" in state else 1
-    mean = np.multiply(beta1, state["m"]) + np.multiply(1 - beta1, full_grad) if "m" in state else (1 - beta1) * full_grad
-    var = np.multiply(beta2, state["v"]) + (1 - beta2) * full_grad ** 2 if "v" in state else (1 - beta2) * full_grad ** 2
+    mean = (
+        np.multiply(beta1, state["m"]) + np.multiply(1 - beta1, full_grad) if "m" in state else (1 - beta1) * full_grad
+    )
+    var = (
+        np.multiply(beta2, state["v"]) + (1 - beta2) * full_grad ** 2 if "v" in state else (1 - beta2) * full_grad ** 2
+    )
     state.update({"t": count, "m": mean, "v": var})
     step_size = lr / (1 - beta1 ** count)
     return np.subtract(w, step_size * mean / (np.sqrt(var / (1 - beta2 ** count)) + eps))
@@ -283,6 +289,7 @@ def test_cli_writes_the_page(klass, tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert p.returncode == 0, p.stderr
     assert "alice" in p.stdout and "bob" in p.stdout
@@ -292,5 +299,6 @@ def test_cli_writes_the_page(klass, tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "nope" in missing.stderr

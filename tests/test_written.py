@@ -20,8 +20,13 @@ EVIL = "<script>alert(1)</script> 제 답은 $x$ 입니다"
 
 def cli(args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
+
+
+def _rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
 
 
 def student(course: Path, name: str, answer: str | None):
@@ -68,7 +73,7 @@ def test_export_pages_and_sheet(tiny, tmp_path):
     assert page.index("Because.") < page.index("the gradient is the same")
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "2/3명 작성" in page and "답안 없음" in page
-    rows = list(csv.DictReader(open(out / "scores.csv", encoding="utf-8")))
+    rows = _rows(out / "scores.csv")
     by = {r["student"]: r for r in rows}
     assert set(by) == {"ann", "bob", "evil"}
     assert by["bob"]["score"] == "0" and by["ann"]["score"] == "" and by["ann"]["max_points"] == "1"
@@ -78,7 +83,7 @@ def test_import_merges_scores_and_says_what_is_pending(tiny, tmp_path):
     out = tmp_path / "written"
     assert cli(["written", "export", "class", "--out", str(out)], tiny).returncode == 0
     sheet = out / "scores.csv"
-    rows = list(csv.DictReader(open(sheet, encoding="utf-8")))
+    rows = _rows(sheet)
     for r in rows:
         if r["student"] == "ann":
             r["score"] = "1"
@@ -90,7 +95,7 @@ def test_import_merges_scores_and_says_what_is_pending(tiny, tmp_path):
     grades_csv(grades, ["ann", "bob", "evil"])
     p = cli(["written", "import", str(sheet), "--grades", str(grades)], tiny)
     assert p.returncode == 0, p.stderr
-    by = {r["student"]: r for r in csv.DictReader(open(grades, encoding="utf-8"))}
+    by = {r["student"]: r for r in _rows(grades)}
     assert by["ann"]["written:written_why"] == "1" and by["ann"]["total_with_written"] == "3"
     assert by["ann"]["max_with_written"] == "4" and by["ann"]["written_pending"] == ""
     assert by["bob"]["written:written_why"] == "0"
@@ -99,7 +104,7 @@ def test_import_merges_scores_and_says_what_is_pending(tiny, tmp_path):
     assert "written_total" in (tmp_path / "grades.columns.txt").read_text()
     # importing again replaces the columns instead of adding more
     assert cli(["written", "import", str(sheet), "--grades", str(grades)], tiny).returncode == 0
-    header = open(grades, encoding="utf-8").readline().strip().split(",")
+    header = grades.read_text(encoding="utf-8").splitlines()[0].strip().split(",")
     assert header.count("written_total") == 1
 
 
@@ -138,5 +143,5 @@ def test_manual_grades_from_an_nbgrader_gradebook(tiny, tmp_path, monkeypatch):
     grades = tmp_path / "grades.csv"
     grades_csv(grades, ["ann", "bob"])
     assert merge_into_grades(load_course(tiny), grades, scores) == (2, 1)
-    by = {r["student"]: r for r in csv.DictReader(open(grades, encoding="utf-8"))}
+    by = {r["student"]: r for r in _rows(grades)}
     assert by["ann"]["written:written_why"] == "0.5" and by["bob"]["written_pending"] == "written_why"

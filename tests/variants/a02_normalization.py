@@ -146,7 +146,9 @@ def layernorm_backward(dout, cache):
     dbeta = {dbeta}
     dgamma = {dgamma}
     dxhat = {dxhat}
-    dx = inv_std / D * (D * dxhat - dxhat.sum(axis={ax}, keepdims=True) - x_hat * (dxhat * x_hat).sum(axis={ax}, keepdims=True))
+    dx = inv_std / D * (
+        D * dxhat - dxhat.sum(axis={ax}, keepdims=True) - x_hat * (dxhat * x_hat).sum(axis={ax}, keepdims=True)
+    )
     return dx, dgamma, dbeta
 """
 
@@ -939,7 +941,10 @@ _GNB_OK = dict(
     dbeta="dout.sum(axis=(0, 2, 3))",
     gaxes="(0, 2, 3)",
     dxhat="dout * gamma[None, :, None, None]",
-    dx="inv_std / m * (m * dxhat - dxhat.sum(axis=2, keepdims=True) - x_hat * (dxhat * x_hat).sum(axis=2, keepdims=True))",
+    dx=(
+        "inv_std / m * (m * dxhat - dxhat.sum(axis=2, keepdims=True) "
+        "- x_hat * (dxhat * x_hat).sum(axis=2, keepdims=True))"
+    ),
 )
 
 

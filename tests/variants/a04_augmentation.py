@@ -222,7 +222,10 @@ BUGS = [
         "mixup",
         [
             (
-                "d = torch._sample_dirichlet(torch.tensor([alpha, alpha], dtype=torch.float64), generator=rng)\n    return float(d[0])",
+                (
+                    "d = torch._sample_dirichlet(torch.tensor([alpha, alpha], "
+                    "dtype=torch.float64), generator=rng)\n    return float(d[0])"
+                ),
                 "return float(torch.rand(1, dtype=torch.float64, generator=rng))",
             )
         ],
@@ -249,10 +252,12 @@ BUGS = [
         "cutmix",
         [
             (
-                "cx = int(torch.randint(0, W, (1,), generator=rng))\n    cy = int(torch.randint(0, H, (1,), generator=rng))\n"
+                "cx = int(torch.randint(0, W, (1,), generator=rng))\n  "
+                "  cy = int(torch.randint(0, H, (1,), generator=rng))\n"
                 "    r = 0.5 * math.sqrt(1.0 - lam)\n    rw, rh = int(r * W), int(r * H)",
                 "r = 0.5 * math.sqrt(1.0 - lam)\n    rw, rh = int(r * W), int(r * H)\n"
-                "    cx = int(torch.randint(rw, W - rw, (1,), generator=rng))\n    cy = int(torch.randint(rh, H - rh, (1,), generator=rng))",
+                "    cx = int(torch.randint(rw, W - rw, (1,), generator=rng))\n "
+                "   cy = int(torch.randint(rh, H - rh, (1,), generator=rng))",
             )
         ],
         {"box_is_clipped_around_uniform_center"},
@@ -344,7 +349,10 @@ BUGS = [
         "apply_op",
         [
             (
-                "lut = (cum[:, :-1] + step // 2) // step.clamp(min=1)\n        lut = torch.cat([torch.zeros_like(step), lut.clamp(0, 255)], 1)",
+                (
+                    "lut = (cum[:, :-1] + step // 2) // step.clamp(min=1)\n        "
+                    "lut = torch.cat([torch.zeros_like(step), lut.clamp(0, 255)], 1)"
+                ),
                 "lut = cum * 255 // (H * W)",
             )
         ],
@@ -402,7 +410,10 @@ BUGS = [
         "rand_augment_ops",
         [
             (
-                "    ops = []\n    for _ in range(num_ops):\n        name = names[int(torch.randint(len(names), (1,), generator=rng))]",
+                (
+                    "    ops = []\n    for _ in range(num_ops):\n        name = "
+                    "names[int(torch.randint(len(names), (1,), generator=rng))]"
+                ),
                 "    ops = []\n    chosen = torch.randperm(len(names), generator=rng)[:num_ops]\n    for c in chosen:\n"
                 "        name = names[int(c)]",
             )
@@ -481,7 +492,8 @@ BUGS = [
         [
             (
                 "return -(targets * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()",
-                "z = logits.detach().numpy()\n    lse = np.log(np.exp(z - z.max(1, keepdims=True)).sum(1, keepdims=True)) + z.max(1, keepdims=True)\n"
+                "z = logits.detach().numpy()\n    lse = np.log(np.exp(z - z.max(1, "
+                "keepdims=True)).sum(1, keepdims=True)) + z.max(1, keepdims=True)\n"
                 "    return torch.tensor(-(targets.detach().numpy() * (z - lse)).sum(1).mean())",
             )
         ],
