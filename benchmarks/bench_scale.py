@@ -88,7 +88,8 @@ def main() -> None:
         print(
             "shards: "
             + ", ".join(
-                f"{k}/{args.shards}: {n} students in {t:.1f} s" for k, (n, t) in enumerate(zip(sizes, t_shards))
+                f"{k}/{args.shards}: {n} students in {t:.1f} s"
+                for k, (n, t) in enumerate(zip(sizes, t_shards, strict=True))
             )
         )
         print(f"merge of {args.shards} shards: {t_merge:.1f} s; merged CSV equals the single run: {same}")
