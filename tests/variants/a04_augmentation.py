@@ -178,8 +178,8 @@ BUGS = [
         "erasing_h_w_swapped",
         "random_erasing",
         [
-            ("h = int(round(math.sqrt(erase_area * r)))", "h = int(round(math.sqrt(erase_area / r)))"),
-            ("w = int(round(math.sqrt(erase_area / r)))", "w = int(round(math.sqrt(erase_area * r)))"),
+            ("h = round(math.sqrt(erase_area * r))", "h = round(math.sqrt(erase_area / r))"),
+            ("w = round(math.sqrt(erase_area / r))", "w = round(math.sqrt(erase_area * r))"),
         ],
         {"erasing_size_follows_area_and_log_uniform_ratio"},
         "uses w/h instead of h/w as the aspect ratio",
