@@ -1,35 +1,35 @@
 """Hidden checks of 01_initialization. Never shipped to students.
 
-Helpers and probes shared with the public checks are taken from public.py (loaded by path under a private
-module name, so its checks are not registered twice).
+Helpers and probes shared with the public checks are taken from public.py through ``public_of(__file__)``
+(its checks stay public checks). Probes whose inputs must not reach students (``identical_more_cases``: the
+rounding-noise case) are defined here, next to a reduced public probe.
 """
 
 import math
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect
-from autograder.checks import check, load_module, probe
+from autograder.checks import check, probe, public_of
 
-_pub = load_module(Path(__file__).with_name("public.py"), "autograder_checks_01_initialization_public_helpers")
-_float64, _uniform, _normal, _raised = _pub._float64, _pub._uniform, _pub._normal, _pub._raised
+_P = public_of(__file__)
+_float64, _uniform, _normal, _raised = _P._float64, _P._uniform, _P._normal, _P._raised
 _orthonormal, _two_layer_matches, _as_bool, _stats_match = (
-    _pub._orthonormal,
-    _pub._two_layer_matches,
-    _pub._as_bool,
-    _pub._stats_match,
+    _P._orthonormal,
+    _P._two_layer_matches,
+    _P._as_bool,
+    _P._stats_match,
 )
-_unit_variance, _gains, probe_input = _pub._unit_variance, _pub._gains, _pub.probe_input
-NO_GAIN_HINT, NO_KERNEL_HINT = _pub.NO_GAIN_HINT, _pub.NO_KERNEL_HINT
+_unit_variance, _gains, probe_input = _P._unit_variance, _P._gains, _P.probe_input
+NO_GAIN_HINT, NO_KERNEL_HINT = _P.NO_GAIN_HINT, _P.NO_KERNEL_HINT
 MODE_HINT = "mode='fan_out'인데 fan_in을 썼을 때와 같습니다: mode에 따라 fan_in 또는 fan_out을 고르세요."
 fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
-    _pub.fans_of,
-    _pub.init_samples,
-    _pub.two_layer_run,
-    _pub.lsuv_mlp,
-    _pub.fixup_resnet,
-    _pub.fixup_scales,
+    _P.fans_of,
+    _P.init_samples,
+    _P.two_layer_run,
+    _P.lsuv_mlp,
+    _P.fixup_resnet,
+    _P.fixup_scales,
 )
 
 
@@ -123,7 +123,7 @@ def test_conv_fans_include_receptive_field(student, reference):
     """Conv 가중치 (out, in, *kernel): fan에 커널 크기(receptive field)를 곱함 (1D/2D/3D, 1x1)."""
     shapes = [[16, 32, 3, 3], [8, 3, 5], [4, 2, 3, 3, 3], [32, 16, 1, 1]]
     got, want = student(fans_of, shapes=shapes)["fans"], reference(fans_of, shapes=shapes)["fans"]
-    for s, g, w in zip(shapes, got, want):
+    for s, g, w in zip(shapes, got, want, strict=True):
         expect.equal(g, w, name=f"compute_fans({tuple(s)}) (receptive field = prod(shape[2:]))")
 
 
@@ -136,7 +136,8 @@ def test_below_two_dims_raises_value_error(student):
             r[key],
             "ValueError",
             f"compute_fans({s})",
-            "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 (IndexError가 아니라).",
+            "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 "
+            "(IndexError가 아니라).",
         )
 
 
@@ -272,9 +273,8 @@ def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
         "kaiming_normal((128, 256), nonlinearity='tanh')",
         "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
         alts={
-            "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다.": math.sqrt(
-                2.0 / 256
-            )
+            "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 "
+            "고정했을 때와 같습니다.": math.sqrt(2.0 / 256)
         },
     )
 
@@ -336,7 +336,7 @@ def test_inputs_are_not_modified(student, reference, seed):
     """train_two_layer는 인자 배열(W1, b1, W2, b2, X, y)을 바꾸지 않음 (새 배열 반환)."""
     kw = dict(seed=seed, init="random", steps=3, lr=0.3)
     r, trusted = student(two_layer_run, **kw), reference(two_layer_run, **kw)  # the inputs, from the trusted process
-    for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), trusted["before"], r["after"]):
+    for name, before, after in zip(("W1", "b1", "W2", "b2", "X", "y"), trusted["before"], r["after"], strict=True):
         if not np.array_equal(np.asarray(before), np.asarray(after)):
             expect.fail(
                 f"인자 `{name}`가 함수 호출 뒤 바뀌었습니다. `W1 -= lr * dW1`은 호출한 쪽의 배열을 제자리에서 "
@@ -391,7 +391,7 @@ def test_scale_for_deeper_branches(student, reference):
     """m >= 3: fixup_scale(16, 3) = 16^(-1/4), fixup_scale(10, 4) = 10^(-1/6), L = 1이면 1."""
     cases = [[16, 3], [10, 4], [1, 2]]
     got, want = student(fixup_scales, cases=cases)["scales"], reference(fixup_scales, cases=cases)["scales"]
-    for (L, m), g, w in zip(cases, got, want):
+    for (L, m), g, w in zip(cases, got, want, strict=True):
         expect.allclose(g, w, name=f"fixup_scale({L}, {m}) (L = branch 수, m = branch당 층 수)", check_dtype=False)
 
 
@@ -409,7 +409,7 @@ def test_single_layer_branch_raises_value_error(student):
 # ------------------------------------------------------------------------------------------------
 # layer_gradient_norms
 # ------------------------------------------------------------------------------------------------
-_norms_match = _pub._norms_match
+_norms_match = _P._norms_match
 
 
 @check("layer_gradient_norms", points=0.75)

@@ -1,31 +1,17 @@
 """Hidden checks of assignment 02 (normalization).
 
-Same probes as the public checks (loaded from public.py by path), other inputs and other properties:
-running statistics (unbiased variance, defaults, eps/momentum read from bn_param), eval mode, inputs not
-mutated, the other gradients, the GroupNorm special cases, RMSNorm's eps=None, spectral-norm convergence,
-and the defining properties of the Pre-/Post-Norm blocks.
+Same probes as the public checks (taken from public.py through ``public_of(__file__)``), other inputs and
+other properties: running statistics (unbiased variance, defaults, eps/momentum read from bn_param), eval
+mode, inputs not mutated, the other gradients, the GroupNorm special cases, RMSNorm's eps=None,
+spectral-norm convergence, and the defining properties of the Pre-/Post-Norm blocks.
 """
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect
-from autograder.checks import check
+from autograder.checks import check, public_of
 
-
-def _public():
-    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location(
-        "_checks_02_normalization_public_for_hidden", Path(__file__).with_name("public.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_P = _public()
+_P = public_of(__file__)
 allclose, MOMENTUM_HINT, BN_TRAIN, RMS_MOD = _P.allclose, _P.MOMENTUM_HINT, _P.BN_TRAIN, _P.RMS_MOD
 running_allclose = _P.running_allclose
 bn_train, bn_eval, bn_backward, sbn_train, gbn_train = (

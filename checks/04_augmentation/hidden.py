@@ -4,27 +4,14 @@ Distribution checks state their false-failure probability (<= 1e-7 per check); d
 draws are jittered by independent Uniform(0, 1) noise in the grader before the DKW test.
 """
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect, stats
-from autograder.checks import check, probe
+from autograder.checks import check, probe, public_of
 
-
-def _public():
-    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location(
-        "_checks_04_augmentation_public_for_hidden", Path(__file__).with_name("public.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_P = _public()
+_P = public_of(__file__)
 # probes and helpers shared with the public checks: one definition, in public.py
 RA_NAMES = _P.RA_NAMES
 SIGNED = _P.SIGNED
@@ -115,7 +102,7 @@ def jitter_apply_h(ns, seed, cases, channels):
 def _compare_jitter(student, reference, seed, cases, channels):
     s = student(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
     r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
-    for got, want, (order, factors) in zip(s, r, cases):
+    for got, want, (order, factors) in zip(s, r, cases, strict=True):
         expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
 
 
@@ -285,7 +272,7 @@ def compare_ops(student, reference, seed, ops, kind, batch=0, size=(9, 11)):
     r = reference(ops_on_images_h, seed=seed, ops=ops, kind=kind, batch=batch, size=list(size))["out"]
     expect.true(isinstance(s, list) and len(s) == len(r), "출력 개수가 다릅니다.")
     shp = f"({batch}, C, {size[0]}, {size[1]})" if batch else f"(C, {size[0]}, {size[1]})"
-    for k, (got, want) in enumerate(zip(s, r)):
+    for k, (got, want) in enumerate(zip(s, r, strict=True)):
         name, m = ops[k // 2]
         expect.allclose(got, want, name=f'apply_op(img {shp}, C={3 if k % 2 == 0 else 1}, "{name}", {m}) [{kind}]')
 
