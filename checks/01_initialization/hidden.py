@@ -21,7 +21,7 @@ _orthonormal, _two_layer_matches, _as_bool, _stats_match = (
     _P._stats_match,
 )
 _unit_variance, _gains, probe_input = _P._unit_variance, _P._gains, _P.probe_input
-NO_GAIN_HINT, NO_KERNEL_HINT = _P.NO_GAIN_HINT, _P.NO_KERNEL_HINT
+NO_GAIN_HINT, NO_KERNEL_HINT, LSUV_DEEP = _P.NO_GAIN_HINT, _P.NO_KERNEL_HINT, _P.LSUV_DEEP
 MODE_HINT = "mode='fan_out'인데 fan_in을 썼을 때와 같습니다: mode에 따라 fan_in 또는 fan_out을 고르세요."
 fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
     _P.fans_of,
@@ -374,13 +374,12 @@ def test_sigmoid_and_linear_match_reference(student, reference, seed):
 # ------------------------------------------------------------------------------------------------
 # LSUV
 # ------------------------------------------------------------------------------------------------
-LSUV_HIDDEN = dict(sizes=[32, 100, 50, 80, 10], activation="relu", tol=0.02, bias_std=0.5)
 
 
 @check("lsuv_init", points=1)
 def test_tight_tolerance_needs_iteration(student, seed):
     """편향이 큰(std 0.5) ReLU MLP, tol = 0.02: 한 번 나누는 것으로는 부족해 반복해야 1 ± tol에 들어감."""
-    _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_HIDDEN), "relu", 0.02, probe_input(seed, (256, 32)))
+    _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_DEEP), "relu", 0.02, probe_input(seed, (256, 32)))
 
 
 # ------------------------------------------------------------------------------------------------

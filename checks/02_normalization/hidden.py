@@ -14,6 +14,7 @@ from autograder.checks import check, public_of
 _P = public_of(__file__)
 allclose, MOMENTUM_HINT, BN_TRAIN, RMS_MOD = _P.allclose, _P.MOMENTUM_HINT, _P.BN_TRAIN, _P.RMS_MOD
 running_allclose = _P.running_allclose
+SBN, GBN = _P.SBN, _P.GBN
 bn_train, bn_eval, bn_backward, sbn_train, gbn_train = (
     _P.bn_train,
     _P.bn_eval,
@@ -80,7 +81,6 @@ def test_bn_backward_on_a_batch_smaller_than_features(student, reference, seed):
 
 
 # ------------------------------------------------------------------------------ spatial_batchnorm_forward
-SBN = dict(shape=[4, 3, 5, 6])
 
 
 @check("spatial_batchnorm_forward", points=0.5, requires="sbn_train_output_matches_reference")
@@ -90,7 +90,6 @@ def test_sbn_input_is_not_mutated(student, reference, seed):
 
 
 # -------------------------------------------------------------------------------- ghost_batchnorm_forward
-GBN = dict(N=16, D=4, v=4)
 
 
 @check("ghost_batchnorm_forward", points=0.5)
