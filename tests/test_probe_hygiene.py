@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -456,3 +457,40 @@ def test_real_hidden_files_take_public_helpers_only_from_public_of():
             if isinstance(v, types.FunctionType) and Path(v.__code__.co_filename).name == "public.py"
         ]
         assert from_public and all(v.__module__ == public.__name__ for v in from_public), a.id
+
+
+def test_the_allowed_names_are_exactly_the_worker_globals():
+    """autograder.probes.PROBE_GLOBALS is what autograder.worker gives a probe (a probe that mentions torch)."""
+    from autograder.probes import PROBE_GLOBALS
+    from autograder.worker import Runner
+
+    src = "def seen(ns):\n    # torch\n    return {'names': sorted(k for k in globals() if k != '__builtins__')}\n"
+    runner = Runner()
+    runner.load("k", [])
+    reply = runner.call("k", "seen", src, {})
+    assert reply["ok"] and reply["result"]["names"] == sorted(PROBE_GLOBALS | {"seen"}), reply
+
+
+def _definitions(path: Path) -> dict[str, str]:
+    """Top-level functions (body and arguments, not the name) and constants of a check file, as AST dumps."""
+    out = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.FunctionDef):
+            body = node.body[1:] if ast.get_docstring(node) is not None else node.body  # a copy may drop it
+            out[node.name] = ast.dump(ast.Module(body, []), include_attributes=False) + ast.dump(node.args)
+        elif isinstance(node, ast.Assign) and not isinstance(node.value, ast.Attribute):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    out[target.id] = ast.dump(node.value)
+    return out
+
+
+def test_no_hidden_file_keeps_a_copy_of_a_public_definition():
+    """What public.py defines, a hidden.py takes from public_of(__file__): no copy, renamed or not (04 kept
+    renamed copies of jitter_apply, fgsm_case and _jittered_uniform; 02 of SBN and GBN)."""
+    for a in load_course(ROOT).model.assignments:
+        public = _definitions(ROOT / "checks" / a.id / "public.py")
+        by_body = {body: name for name, body in public.items()}
+        hidden = _definitions(ROOT / "checks" / a.id / "hidden.py")
+        copies = {name: by_body[body] for name, body in hidden.items() if body in by_body}
+        assert not copies, f"{a.id}/hidden.py copies public.py's {copies}: take them from public_of(__file__)"
