@@ -557,6 +557,10 @@ def run_batch(
     shard_i, shard_n = shard
     if shard_n > 1:
         students = [f for f in students if shard_of(f.name, shard_n) == shard_i]
+    from .checks import load_checks
+
+    for a in tree.model.assignments:  # a check file that does not load is the course's error (exit 2), before
+        load_checks(tree.checks_dir, a.id, ("public", "hidden") if tree.has_solutions else ("public",))  # grading
     out = Path(out).resolve()
     sdir = state_dir(out)
     results_dir = sdir / "results"

@@ -20,11 +20,14 @@ A check file (``checks/<assignment>/public.py`` or ``hidden.py``) reads like the
 
 A probe is self-contained: it may use ``np``, ``math`` and ``torch`` and the student's
 names through ``ns``; it returns a dict of arrays, numbers and strings. Its source is sent
-to the notebook's process, so it holds no expected values. A check receives the fixtures it
-names: ``student`` and ``reference`` (call a probe on the student's or the reference
-solution's code), and ``seed`` (a fixed integer per check). Points and visibility are data
+to the notebook's process, so it holds no expected values, and it reads no other name of its
+check file: ``@probe`` refuses one that does, when the file loads (:mod:`autograder.probes`).
+A check receives the fixtures it names: ``student`` and ``reference`` (call a probe on the
+student's or the reference solution's code), and ``seed`` (a fixed integer per check). Points and visibility are data
 on the check: points in ``@check``, visibility by file (``public.py`` is shipped to
-students, ``hidden.py`` never is).
+students, ``hidden.py`` never is). A ``hidden.py`` takes the probes and helpers it shares with
+its ``public.py`` from ``public_of(__file__)``; a check file loads no other file
+(:func:`load_module` refuses one that does).
 
 Doing nothing earns nothing: a property that a do-nothing answer also has (the input is not
 modified, flags are restored, ...) names the check of the exercise's main output that must pass
@@ -42,6 +45,10 @@ import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+
+from . import probes
+from .errors import CourseError
 
 VISIBILITIES = ("public", "hidden")
 
@@ -61,12 +68,22 @@ class Probe:
 
 
 def probe(fn) -> Probe:
-    """Mark a function as a probe. Its source (without decorators) is what runs remotely."""
+    """Mark a function as a probe. Its source (without decorators) is what runs remotely.
+
+    Raises :class:`CourseError` (one line naming the file, the line, the probe and the names) if the
+    source reads a name it will not have in the student's process (:func:`autograder.probes.undefined_names`)."""
     src = textwrap.dedent(inspect.getsource(fn))
     lines = src.splitlines(True)
+    first = fn.__code__.co_firstlineno  # the first decorator's line
     while lines and lines[0].lstrip().startswith("@"):
         lines.pop(0)
-    return Probe(fn.__name__, "".join(lines))
+        first += 1
+    source = "".join(lines)
+    problem = probes.probe_problem(source, fn.__name__, first)
+    if problem is not None:
+        line, what = problem
+        raise CourseError(fn.__code__.co_filename, [f"line {line}: {what}"])
+    return Probe(fn.__name__, source)
 
 
 @dataclass(frozen=True)
@@ -128,17 +145,70 @@ def _checks_in_module(module, visibility: str) -> list[CheckSpec]:
     return specs
 
 
-def load_module(path: Path, name: str):
-    """Import a check file. No bytecode is written: grading never writes into the course tree."""
+def _visibility(path: Path) -> str:
+    return "hidden" if Path(path).name == "hidden.py" else "public"
+
+
+def _vet_file(path: Path, data: bytes) -> None:
+    """A check file breaking the declared way of sharing (:func:`autograder.probes.file_problems`) is a
+    :class:`CourseError` naming it."""
+    try:
+        problems = probes.file_problems(data.decode("utf-8"), _visibility(path))
+    except (UnicodeDecodeError, SyntaxError, ValueError):
+        return  # the import itself reports these, with the line
+    if problems:
+        raise CourseError(path, problems)
+
+
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import a check file under ``name``. No bytecode is written: grading never writes into the course
+    tree. The file is vetted first (it loads no other file); each ``@probe`` is vetted as it is defined."""
+    path = Path(path)
+    data = path.read_bytes()
+    _vet_file(path, data)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
         spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)  # never leave a half-run module for public_of to find
+        raise
     finally:
         sys.dont_write_bytecode = dont_write
+    module.__checks_digest__ = hashlib.sha256(data).hexdigest()
     return module
+
+
+def public_of(hidden_file) -> ModuleType:
+    """The ``public.py`` next to a ``hidden.py``, as a module: the one way a hidden check file shares
+    probes and helpers with its public one (``_P = public_of(__file__)``; ``bn_train = _P.bn_train``).
+
+    Works wherever the hidden file is loaded (``autograder grade``, batch, nbgrader's ``Checks``,
+    ``pytest checks/<id>/hidden.py``): it needs only the hidden file's path. The module is the one
+    :func:`load_checks` loaded for the public checks when that file is unchanged (same name, same
+    bytes), else it is loaded here; its checks are registered by whoever loads ``public.py`` as such,
+    never as hidden checks. Nothing hidden moves the other way: ``public.py`` cannot call this
+    (:data:`autograder.probes.CHECKS_API`), and only ``public.py`` ships to students."""
+    path = Path(hidden_file).resolve()
+    if path.name != "hidden.py":
+        raise CourseError(path, ["public_of(__file__) is for a hidden.py: it returns the public.py next to it"])
+    pub = path.with_name("public.py")
+    try:
+        data = pub.read_bytes()
+    except OSError as exc:
+        raise CourseError(path, [f"public_of(__file__): cannot read {pub.name} next to it ({exc.strerror})"]) from None
+    _vet_file(path, path.read_bytes())  # pytest imports hidden.py itself: vet it here too
+    name = f"autograder_checks_{path.parent.name}_public"
+    module = sys.modules.get(name)
+    if (
+        module is not None
+        and getattr(module, "__checks_digest__", None) == hashlib.sha256(data).hexdigest()
+        and Path(getattr(module, "__file__", "")).resolve() == pub
+    ):
+        return module
+    return load_module(pub, name)
 
 
 _LOADED: dict = {}

@@ -1,35 +1,35 @@
 """Hidden checks of 01_initialization. Never shipped to students.
 
-Helpers and probes shared with the public checks are taken from public.py (loaded by path under a private
-module name, so its checks are not registered twice).
+Helpers and probes shared with the public checks are taken from public.py through ``public_of(__file__)``
+(its checks stay public checks). Probes whose inputs must not reach students (``identical_more_cases``: the
+rounding-noise case) are defined here, next to a reduced public probe.
 """
 
 import math
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect
-from autograder.checks import check, load_module, probe
+from autograder.checks import check, probe, public_of
 
-_pub = load_module(Path(__file__).with_name("public.py"), "autograder_checks_01_initialization_public_helpers")
-_float64, _uniform, _normal, _raised = _pub._float64, _pub._uniform, _pub._normal, _pub._raised
+_P = public_of(__file__)
+_float64, _uniform, _normal, _raised = _P._float64, _P._uniform, _P._normal, _P._raised
 _orthonormal, _two_layer_matches, _as_bool, _stats_match = (
-    _pub._orthonormal,
-    _pub._two_layer_matches,
-    _pub._as_bool,
-    _pub._stats_match,
+    _P._orthonormal,
+    _P._two_layer_matches,
+    _P._as_bool,
+    _P._stats_match,
 )
-_unit_variance, _gains, probe_input = _pub._unit_variance, _pub._gains, _pub.probe_input
-NO_GAIN_HINT, NO_KERNEL_HINT = _pub.NO_GAIN_HINT, _pub.NO_KERNEL_HINT
+_unit_variance, _gains, probe_input = _P._unit_variance, _P._gains, _P.probe_input
+NO_GAIN_HINT, NO_KERNEL_HINT, LSUV_DEEP = _P.NO_GAIN_HINT, _P.NO_KERNEL_HINT, _P.LSUV_DEEP
 MODE_HINT = "mode='fan_out'인데 fan_in을 썼을 때와 같습니다: mode에 따라 fan_in 또는 fan_out을 고르세요."
 fans_of, init_samples, two_layer_run, lsuv_mlp, fixup_resnet, fixup_scales = (
-    _pub.fans_of,
-    _pub.init_samples,
-    _pub.two_layer_run,
-    _pub.lsuv_mlp,
-    _pub.fixup_resnet,
-    _pub.fixup_scales,
+    _P.fans_of,
+    _P.init_samples,
+    _P.two_layer_run,
+    _P.lsuv_mlp,
+    _P.fixup_resnet,
+    _P.fixup_scales,
 )
 
 
@@ -136,10 +136,8 @@ def test_below_two_dims_raises_value_error(student):
             r[key],
             "ValueError",
             f"compute_fans({s})",
-            (
-                "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 "
-                "검사해서 ValueError를 내세요 (IndexError가 아니라)."
-            ),
+            "fan은 (out, in, ...) 2차원 이상에서만 정의됩니다: 직접 검사해서 ValueError를 내세요 "
+            "(IndexError가 아니라).",
         )
 
 
@@ -275,9 +273,8 @@ def test_kaiming_normal_uses_nonlinearity_gain(student, seed):
         "kaiming_normal((128, 256), nonlinearity='tanh')",
         "gain = calculate_gain('tanh') = 5/3, fan_in = 256",
         alts={
-            (
-                "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 고정했을 때와 같습니다."
-            ): math.sqrt(2.0 / 256)
+            "nonlinearity의 gain (calculate_gain(nonlinearity))이 아니라 He의 sqrt(2)를 "
+            "고정했을 때와 같습니다.": math.sqrt(2.0 / 256)
         },
     )
 
@@ -377,13 +374,12 @@ def test_sigmoid_and_linear_match_reference(student, reference, seed):
 # ------------------------------------------------------------------------------------------------
 # LSUV
 # ------------------------------------------------------------------------------------------------
-LSUV_HIDDEN = dict(sizes=[32, 100, 50, 80, 10], activation="relu", tol=0.02, bias_std=0.5)
 
 
 @check("lsuv_init", points=1)
 def test_tight_tolerance_needs_iteration(student, seed):
     """편향이 큰(std 0.5) ReLU MLP, tol = 0.02: 한 번 나누는 것으로는 부족해 반복해야 1 ± tol에 들어감."""
-    _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_HIDDEN), "relu", 0.02, probe_input(seed, (256, 32)))
+    _unit_variance(student(lsuv_mlp, seed=seed, **LSUV_DEEP), "relu", 0.02, probe_input(seed, (256, 32)))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -412,7 +408,7 @@ def test_single_layer_branch_raises_value_error(student):
 # ------------------------------------------------------------------------------------------------
 # layer_gradient_norms
 # ------------------------------------------------------------------------------------------------
-_norms_match = _pub._norms_match
+_norms_match = _P._norms_match
 
 
 @check("layer_gradient_norms", points=0.75)

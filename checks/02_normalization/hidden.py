@@ -1,33 +1,20 @@
 """Hidden checks of assignment 02 (normalization).
 
-Same probes as the public checks (loaded from public.py by path), other inputs and other properties:
-running statistics (unbiased variance, defaults, eps/momentum read from bn_param), eval mode, inputs not
-mutated, the other gradients, the GroupNorm special cases, RMSNorm's eps=None, spectral-norm convergence,
-and the defining properties of the Pre-/Post-Norm blocks.
+Same probes as the public checks (taken from public.py through ``public_of(__file__)``), other inputs and
+other properties: running statistics (unbiased variance, defaults, eps/momentum read from bn_param), eval
+mode, inputs not mutated, the other gradients, the GroupNorm special cases, RMSNorm's eps=None,
+spectral-norm convergence, and the defining properties of the Pre-/Post-Norm blocks.
 """
-
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect
-from autograder.checks import check
+from autograder.checks import check, public_of
 
-
-def _public():
-    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location(
-        "_checks_02_normalization_public_for_hidden", Path(__file__).with_name("public.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_P = _public()
+_P = public_of(__file__)
 allclose, MOMENTUM_HINT, BN_TRAIN, RMS_MOD = _P.allclose, _P.MOMENTUM_HINT, _P.BN_TRAIN, _P.RMS_MOD
 running_allclose = _P.running_allclose
+SBN, GBN = _P.SBN, _P.GBN
 bn_train, bn_eval, bn_backward, sbn_train, gbn_train = (
     _P.bn_train,
     _P.bn_eval,
@@ -94,7 +81,6 @@ def test_bn_backward_on_a_batch_smaller_than_features(student, reference, seed):
 
 
 # ------------------------------------------------------------------------------ spatial_batchnorm_forward
-SBN = dict(shape=[4, 3, 5, 6])
 
 
 @check("spatial_batchnorm_forward", points=0.5, requires="sbn_train_output_matches_reference")
@@ -104,7 +90,6 @@ def test_sbn_input_is_not_mutated(student, reference, seed):
 
 
 # -------------------------------------------------------------------------------- ghost_batchnorm_forward
-GBN = dict(N=16, D=4, v=4)
 
 
 @check("ghost_batchnorm_forward", points=0.5)

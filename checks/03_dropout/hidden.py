@@ -5,26 +5,12 @@ Independence of random draws is tested with Fisher's exact test on paired indica
 conservative), so these checks do not depend on the drop rate being right: the rate has its own checks.
 """
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 from autograder import expect
-from autograder.checks import check, probe
+from autograder.checks import check, probe, public_of
 
-
-def _public():
-    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location(
-        "_checks_03_dropout_public_for_hidden", Path(__file__).with_name("public.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_P = _public()
+_P = public_of(__file__)
 binary_mask, channel_zero, sample_zero, probe_input = _P.binary_mask, _P.channel_zero, _P.sample_zero, _P.probe_input
 independent = _P.independent
 dropout_mask_draw, dropout_train, spatial_draw, drop_path_draw = (
@@ -290,7 +276,7 @@ def test_nonlinear_vector_function(student, seed):
     want = (((1 - t**2) * dout) @ A.T).reshape(2, 3, 2)
     if not np.allclose(got, want, rtol=0, atol=1e-7):
         expect.fail(
-            "비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 "
-            "3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 다릅니다. "
+            "비선형 함수 f(x) = tanh(x.reshape(2, -1) @ A) (x는 3차원)에서 기울기가 해석적 기울기와 1e-7 넘게 "
+            "다릅니다. "
             "중앙 차분인지, 모든 인덱스를 도는지, 원소마다 x를 원래 값으로 되돌린 뒤 다음 원소로 가는지 확인하세요."
         )

@@ -4,27 +4,14 @@ Distribution checks state their false-failure probability (<= 1e-7 per check); d
 draws are jittered by independent Uniform(0, 1) noise in the grader before the DKW test.
 """
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 
 from autograder import expect, stats
-from autograder.checks import check, probe
+from autograder.checks import check, probe, public_of
 
-
-def _public():
-    """The public check file's probes and helpers (loaded by path; its checks are not registered here)."""
-    spec = importlib.util.spec_from_file_location(
-        "_checks_04_augmentation_public_for_hidden", Path(__file__).with_name("public.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_P = _public()
+_P = public_of(__file__)
 # probes and helpers shared with the public checks: one definition, in public.py
 RA_NAMES = _P.RA_NAMES
 SIGNED = _P.SIGNED
@@ -40,16 +27,9 @@ _signs = _P._signs
 ta_draws_h = _P.ta_draws_h
 soft_ce_case_h = _P.soft_ce_case_h
 worst_case_h = _P.worst_case_h
-
-
-def _jittered_uniform(index, n_cells, seed, name, what, fail_prob=1e-7):
-    k = np.asarray(index, dtype=np.float64).ravel()
-    expect.true(
-        bool(np.all((k >= 0) & (k < n_cells) & (k == np.round(k)))),
-        f"`{name}`: 값이 0..{n_cells - 1} 범위의 정수가 아닙니다 (최솟값 {k.min():g}, 최댓값 {k.max():g}).",
-    )
-    u = np.random.default_rng(seed ^ 0x5EED).random(k.size)
-    stats.dkw(k + u, stats.uniform_cdf(0.0, float(n_cells)), fail_prob=fail_prob, name=name, what=what)
+_jittered_uniform = _P._jittered_uniform
+jitter_apply, _compare_jitter = _P.jitter_apply, _P._compare_jitter
+fgsm_case = _P.fgsm_case
 
 
 # ------------------------------------------------------------------ random_horizontal_flip
@@ -105,20 +85,6 @@ def test_random_crop_is_a_window_of_the_padded_image(student, seed):
 
 
 # ------------------------------------------------------------------ color_jitter
-@probe
-def jitter_apply_h(ns, seed, cases, channels):
-    rng = np.random.default_rng(seed)
-    img = torch.tensor(rng.random((channels, 5, 6)))
-    return {"out": [ns.apply_color_jitter(img, list(order), list(factors)) for order, factors in cases]}
-
-
-def _compare_jitter(student, reference, seed, cases, channels):
-    s = student(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
-    r = reference(jitter_apply_h, seed=seed, cases=cases, channels=channels)["out"]
-    for got, want, (order, factors) in zip(s, r, cases, strict=True):
-        expect.allclose(got, want, name=f"apply_color_jitter(img ({channels}, 5, 6), order={order}, factors={factors})")
-
-
 @probe
 def jitter_draws(ns, seed, n):
     g = torch.Generator().manual_seed(seed)
@@ -340,37 +306,20 @@ def test_soft_cross_entropy_is_stable_for_large_logits(student, reference, seed)
 
 
 # ------------------------------------------------------------------ fgsm
-@probe
-def fgsm_case_h(ns, seed, eps, interior):
-    rng = np.random.default_rng(seed)
-    torch.manual_seed(seed % 100000)
-    model = torch.nn.Sequential(
-        torch.nn.Flatten(), torch.nn.Linear(16, 12), torch.nn.Tanh(), torch.nn.Linear(12, 5)
-    ).double()
-    x = 0.2 + 0.6 * rng.random((6, 1, 4, 4)) if interior else rng.random((6, 1, 4, 4))
-    if not interior:
-        x[:, 0, 0, :2] = [0.0, 1.0]
-    x = torch.tensor(x)
-    y = torch.tensor(rng.integers(0, 5, 6))
-    adv = ns.fgsm(model, x, y, eps)
-    grad = sum(float(p.grad.abs().sum()) for p in model.parameters() if p.grad is not None)
-    return {"adv": adv, "x_after": x, "param_grad": float(grad)}
-
-
 @check("fgsm", points=0.5)
 def test_result_is_clamped_to_unit_interval(student, reference, seed):
     """x_adv는 유효한 이미지 범위 [0, 1]로 clamp합니다 (eps = 0.3, 경계의 픽셀 포함)."""
     with expect.hinted("결과를 유효한 이미지 범위 [0, 1]로 clamp합니다."):
         _same_as_reference(
-            student, reference, fgsm_case_h, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3, interior=False
+            student, reference, fgsm_case, "adv", "fgsm(model, x, y, 0.3)", seed=seed, eps=0.3, interior=False
         )
 
 
 @check("fgsm", points=0.5, requires="step_is_eps_times_gradient_sign")
 def test_leaves_input_and_parameter_gradients_untouched(student, reference, seed):
     """x를 바꾸지 않고, 모델 파라미터의 .grad도 남기지 않습니다 (torch.autograd.grad 사용)."""
-    s = student(fgsm_case_h, seed=seed, eps=0.1, interior=True)
-    r = reference(fgsm_case_h, seed=seed, eps=0.1, interior=True)
+    s = student(fgsm_case, seed=seed, eps=0.1, interior=True)
+    r = reference(fgsm_case, seed=seed, eps=0.1, interior=True)
     expect.allclose(s["x_after"], r["x_after"], name="fgsm 호출 뒤의 입력 x")
     if s["param_grad"] != r["param_grad"]:
         expect.fail(

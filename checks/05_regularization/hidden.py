@@ -1,24 +1,17 @@
 """Hidden checks of assignment 05_regularization (never shipped to students)."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
 from autograder import expect, stats
-from autograder.checks import check, probe
+from autograder.checks import check, probe, public_of
 
-# the public file's probes and helpers (same probe source = same cached reference outputs)
-_spec = importlib.util.spec_from_file_location(
-    "_checks_05_regularization_public_probes", Path(__file__).with_name("public.py")
-)
-_pub = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_pub)
-penalty_call, optimizer_run, early_stopping_run = _pub.penalty_call, _pub.optimizer_run, _pub.early_stopping_run
-bootstrap_draws, vote_call, correlated_errors = _pub.bootstrap_draws, _pub.vote_call, _pub.correlated_errors
-ema_run, noise_call, schedule_scalars = _pub.ema_run, _pub.noise_call, _pub.schedule_scalars
-_array_list, _trajectory, _schedule, _missing = _pub._array_list, _pub._trajectory, _pub._schedule, _pub._missing
-_optimizer_allclose, _hinted = _pub._optimizer_allclose, _pub._hinted
+# the public file's probes and helpers (same probe source = same cached reference outputs): public_of
+_P = public_of(__file__)
+penalty_call, optimizer_run, early_stopping_run = _P.penalty_call, _P.optimizer_run, _P.early_stopping_run
+bootstrap_draws, vote_call, correlated_errors = _P.bootstrap_draws, _P.vote_call, _P.correlated_errors
+ema_run, noise_call, schedule_scalars = _P.ema_run, _P.noise_call, _P.schedule_scalars
+_array_list, _trajectory, _schedule, _missing = _P._array_list, _P._trajectory, _P._schedule, _P._missing
+_optimizer_allclose, _hinted = _P._optimizer_allclose, _P._hinted
 
 
 @probe
