@@ -1,0 +1,236 @@
+"""Packaging (issue 19 item 4): one version source, only used dependencies in the core, an honest
+requires-python, and the student package and Classroom template agreeing with the engine on all three.
+
+The dependency checks read imports with ``ast`` (every ``import``/``from`` in the file, lazy ones inside
+functions included) and map modules to distributions with ``importlib.metadata.packages_distributions``.
+Each check is a function returning its problems, run on the repository (no problem) and on a wrong
+variant of it (the problem named), so none of them can pass by accident.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+import autograder
+from autograder import classroom, student
+from autograder.course import load_course
+
+ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+TREE = load_course(ROOT)
+
+# Distributions the engine imports only for an optional feature, and the extra that provides each.
+# Everything else it imports is core.
+OPTIONAL = {
+    "torch": "course",  # worker.py: only when a probe's reply holds a tensor (the notebooks bring torch)
+    "matplotlib": "course",  # classreport.py: the class report's plots
+    "nbgrader": "instructor",  # nbgrader_ext.py, written.py: the nbgrader workflow
+    "traitlets": "instructor",  # nbgrader_ext.py: nbgrader's configuration
+    "tqdm": "instructor",  # batch.py: progress bar
+    "markdown": "instructor",  # report.py, written.py: HTML feedback
+    "nh3": "instructor",  # report.py: sanitizing that HTML
+    "copydetect": "instructor",  # similarity.py
+    "pyseccomp": "instructor",  # sandbox.py: seccomp filter where no memory cgroup can be made
+    "distributed": "cluster",  # batch.py: `autograder batch --dask`
+}
+
+
+def imported_modules(paths) -> set[str]:
+    """Top-level names of every absolute import in ``paths``, standard library left out."""
+    mods = set()
+    for p in paths:
+        for node in ast.walk(ast.parse(Path(p).read_text(encoding="utf-8"), filename=str(p))):
+            if isinstance(node, ast.Import):
+                mods |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                mods.add(node.module.split(".")[0])
+    return {m for m in mods if m not in sys.stdlib_module_names and m not in ("autograder", "__future__")}
+
+
+@functools.cache
+def _by_module() -> dict:
+    return metadata.packages_distributions()
+
+
+def distributions(mods: set[str]) -> set[str]:
+    """Canonical distribution names providing ``mods``; a module no installed distribution provides
+    is kept under its own name (so it shows up as a problem instead of vanishing)."""
+    by_module = _by_module()
+    return {canonicalize_name(by_module.get(m, [m])[0]) for m in mods}
+
+
+def engine_distributions() -> set[str]:
+    return distributions(imported_modules(sorted((ROOT / "autograder").glob("*.py"))))
+
+
+def public_check_distributions() -> set[str]:
+    """What the public checks import on the grader side (they ship to students and run in CI)."""
+    return distributions(imported_modules(sorted((ROOT / "checks").glob("*/public.py"))))
+
+
+def names(reqs) -> set[str]:
+    return {canonicalize_name(Requirement(r).name) for r in reqs}
+
+
+def core_problems(project: dict, imported: set[str]) -> list[str]:
+    """The core dependencies must be exactly the engine's imports less the optional ones, and each
+    optional one must be in its extra."""
+    core = names(project["dependencies"])
+    want = imported - set(OPTIONAL)
+    problems = [f"core dependency {d} is never imported by autograder/" for d in sorted(core - want)]
+    problems += [f"autograder/ imports {d}, which is not a core dependency" for d in sorted(want - core)]
+    for dist, extra in sorted(OPTIONAL.items()):
+        if dist in imported and dist not in names(project["optional-dependencies"].get(extra, [])):
+            problems.append(f"{dist} (imported by autograder/) is not in the {extra!r} extra")
+    return problems
+
+
+def test_core_dependencies_are_exactly_what_the_engine_imports():
+    imported = engine_distributions()
+    assert {"numpy", "nbformat", "pydantic", "pyyaml", "rich", "ipython"} <= imported  # the scan sees them
+    assert core_problems(PYPROJECT["project"], imported) == []
+
+
+def test_core_dependency_check_fails_on_scipy_in_core_and_a_missing_import():
+    imported = engine_distributions()
+    project = dict(PYPROJECT["project"])
+    project["dependencies"] = [*PYPROJECT["project"]["dependencies"], "scipy>=1.10"]
+    assert core_problems(project, imported) == ["core dependency scipy is never imported by autograder/"]
+    project["dependencies"] = [d for d in PYPROJECT["project"]["dependencies"] if not d.startswith("pydantic")]
+    assert core_problems(project, imported) == ["autograder/ imports pydantic, which is not a core dependency"]
+    extras = dict(PYPROJECT["project"]["optional-dependencies"])
+    extras["instructor"] = [d for d in extras["instructor"] if not d.startswith("nh3")]
+    project = {**PYPROJECT["project"], "optional-dependencies": extras}
+    assert core_problems(project, imported) == ["nh3 (imported by autograder/) is not in the 'instructor' extra"]
+
+
+def test_import_scan_reads_lazy_imports_and_skips_relative_and_stdlib(tmp_path):
+    f = tmp_path / "m.py"
+    f.write_text("import os, json\nfrom . import x\nfrom yaml import safe_load\ndef f():\n    import scipy.special\n")
+    assert imported_modules([f]) == {"yaml", "scipy"}
+    assert distributions({"yaml", "scipy"}) == {"pyyaml", "scipy"}
+
+
+def test_scipy_is_where_it_is_used():
+    assert "scipy" not in engine_distributions()
+    assert "scipy" in public_check_distributions()  # checks/04_augmentation/public.py: scipy.special.betainc
+    assert "scipy" not in names(PYPROJECT["project"]["dependencies"])
+    assert "scipy" in names(PYPROJECT["project"]["optional-dependencies"]["course"])
+
+
+def student_problems(requirements, engine_requirements, course_extra, project: dict) -> list[str]:
+    """The student package (and Classroom CI) install the core with the same ranges, plus what the
+    public checks import; the course extra brings the public checks' imports too."""
+    problems = []
+    student_specs = {canonicalize_name(Requirement(r).name): Requirement(r).specifier for r in requirements}
+    for r in map(Requirement, project["dependencies"]):
+        got = student_specs.get(canonicalize_name(r.name))
+        if got != r.specifier:
+            problems.append(f"student package: {r.name} {got} instead of the core's {r.specifier}")
+    core = names(project["dependencies"])
+    for d in sorted(public_check_distributions()):
+        for label, reqs in (
+            ("student package", requirements),
+            ("Classroom CI", engine_requirements),
+            ("course extra", course_extra),
+        ):
+            # torch: the notebooks' own (a range in the student package, the course pin in the extra,
+            # requirements.txt pins it separately for CI); core ones come with the engine
+            if d != "torch" and d not in names(reqs) and not (label == "course extra" and d in core):
+                problems.append(f"{label}: the public checks import {d}")
+    ci = names(engine_requirements)
+    problems += [f"Classroom CI: core {d} missing" for d in sorted(names(project["dependencies"]) - ci)]
+    return problems
+
+
+def test_student_package_and_classroom_ci_install_what_engine_and_public_checks_import():
+    args = (
+        student.REQUIREMENTS,
+        classroom.ENGINE_REQUIREMENTS,
+        PYPROJECT["project"]["optional-dependencies"]["course"],
+    )
+    assert student_problems(*args, PYPROJECT["project"]) == []
+    no_scipy = tuple(r for r in student.REQUIREMENTS if not r.startswith("scipy"))
+    assert student_problems(no_scipy, *args[1:], PYPROJECT["project"]) == [
+        "student package: the public checks import scipy"
+    ]
+    other_range = tuple("numpy>=2" if r.startswith("numpy") else r for r in student.REQUIREMENTS)
+    assert student_problems(other_range, *args[1:], PYPROJECT["project"]) == [
+        "student package: numpy >=2 instead of the core's >=1.24"
+    ]
+    no_ci_scipy = [r for r in classroom.ENGINE_REQUIREMENTS if r != "scipy"]
+    assert student_problems(args[0], no_ci_scipy, args[2], PYPROJECT["project"]) == [
+        "Classroom CI: the public checks import scipy"
+    ]
+
+
+# ------------------------------------------------------------------------------------------
+# one version source
+# ------------------------------------------------------------------------------------------
+def test_one_version_source():
+    project = PYPROJECT["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "autograder.__version__"}
+    Version(autograder.__version__)  # a valid version
+    # what pip installed from pyproject.toml (the editable install here) reports the same version
+    assert metadata.version("lecture09-autograder") == autograder.__version__
+    assert len(re.findall(r"__version__\s*=", (ROOT / "autograder" / "__init__.py").read_text())) == 1
+
+
+def test_student_package_and_template_report_the_engine_version(tmp_path):
+    from autograder.classroom import build_template
+
+    version = student.package_version(TREE)
+    assert Version(version).public == autograder.__version__ and Version(version).local.startswith("p")
+    assert student.manifest(TREE)["version"] == version
+    build_template(TREE, tmp_path / "tpl")  # the Classroom template: its pyproject.toml is the student package's
+    tpl = tomllib.loads((tmp_path / "tpl" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert tpl["project"]["version"] == version
+    init = (tmp_path / "tpl" / "autograder" / "__init__.py").read_text(encoding="utf-8")
+    assert f'__version__ = "{autograder.__version__}"' in init
+    # the built student wheel's metadata: tests/test_student_package.py (it builds the wheel once)
+
+
+# ------------------------------------------------------------------------------------------
+# requires-python
+# ------------------------------------------------------------------------------------------
+def test_requires_python_is_the_tested_version_everywhere():
+    spec = SpecifierSet(PYPROJECT["project"]["requires-python"])
+    assert spec == SpecifierSet(">=3.11")
+    here = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert Version(here) in spec  # the version these tests run on
+    assert Version("3.10") not in spec and Version("3.12") in spec  # Colab's 3.12 may install it
+    assert PYPROJECT["tool"]["ruff"]["target-version"] == "py311"  # ruff rewrites to what requires-python allows
+    pkg = tomllib.loads(student.pyproject_text(TREE))
+    assert SpecifierSet(pkg["project"]["requires-python"]) == spec
+    ci_python = re.search(r'python-version: "([\d.]+)"', classroom.WORKFLOW).group(1)
+    assert Version(ci_python) in spec
+
+
+def test_dev_extra_pins_the_ruff_in_use_and_brings_the_hooks():
+    dev = {
+        canonicalize_name(Requirement(r).name): Requirement(r)
+        for r in PYPROJECT["project"]["optional-dependencies"]["dev"]
+    }
+    (pin,) = dev["ruff"].specifier
+    assert pin.operator == "=="
+    assert metadata.version("ruff") == pin.version  # the ruff the README's test command runs
+    assert {"pre-commit", "nbstripout"} <= set(dev)
+
+
+@pytest.mark.parametrize("dist", sorted(set(OPTIONAL)))
+def test_optional_dependencies_are_still_imported_by_the_engine(dist):
+    """OPTIONAL does not outlive the imports it excuses."""
+    assert dist in engine_distributions()
