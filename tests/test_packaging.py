@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import ast
 import functools
+import os
 import re
+import shutil
+import subprocess
 import sys
 import tomllib
 from importlib import metadata
 from pathlib import Path
 
+import nbformat
 import pytest
+import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -234,3 +239,143 @@ def test_dev_extra_pins_the_ruff_in_use_and_brings_the_hooks():
 def test_optional_dependencies_are_still_imported_by_the_engine(dist):
     """OPTIONAL does not outlive the imports it excuses."""
     assert dist in engine_distributions()
+
+
+# ------------------------------------------------------------------------------------------
+# pre-commit: each hook passes a clean file and stops a dirty one
+# ------------------------------------------------------------------------------------------
+PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
+HOOKS = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"][0]["hooks"]
+
+
+def _tool_env(tmp_path) -> dict:
+    """The hooks are `language: system`: they find ruff, nbstripout and python on PATH (this environment)."""
+    env = {k: v for k, v in os.environ.items() if k != "AUTOGRADER_COURSE_ROOT"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    return env
+
+
+def test_pre_commit_config_runs_the_tools_of_the_dev_extra_offline():
+    repos = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))["repos"]
+    assert [r["repo"] for r in repos] == ["local"]  # nothing to clone
+    assert {h["language"] for h in HOOKS} <= {"system", "unsupported"}
+    entries = {h["id"]: h["entry"] for h in HOOKS}
+    assert entries["ruff-check"].startswith("ruff check") and entries["ruff-format"].startswith("ruff format")
+    assert entries["nbstripout"].split()[0] == "nbstripout" and "--keep-id" in entries["nbstripout"]
+    assert entries["autograder-release-check"] == "python -m autograder release --check"
+
+
+def test_committed_notebooks_pass_the_nbstripout_hook():
+    """The hook's own command, as a dry run (--verify), over every committed notebook."""
+    (hook,) = [h for h in HOOKS if h["id"] == "nbstripout"]
+    files = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True, check=True)
+    notebooks = files.stdout.split()
+    assert len(notebooks) >= 10
+    bin_dir = Path(sys.executable).parent
+    cmd = [str(bin_dir / hook["entry"].split()[0]), *hook["entry"].split()[1:], "--verify", *notebooks]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory):
+    """A git repository holding the tiny course, released, with this repository's hooks and ruff settings."""
+    import tiny_course
+
+    repo = tmp_path_factory.mktemp("hooks")
+    tiny_course.write_course(repo)
+    shutil.copy(ROOT / ".pre-commit-config.yaml", repo)
+    shutil.copy(ROOT / "pyproject.toml", repo)
+    shutil.copy(ROOT / "nbgrader_config.py", repo)
+    env = _tool_env(repo)
+    ruff = Path(sys.executable).with_name("ruff")
+    # the tiny course's text is not ruff-clean (import order, blank lines): make it so, as an author would
+    for cmd in ([ruff, "check", "--fix", "-q", "."], [ruff, "format", "-q", "."]):
+        subprocess.run(cmd, cwd=repo, env=env, check=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "release"], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    (repo / "tools").mkdir()
+    (repo / "tools" / "clean.py").write_text('"""A clean module."""\n\nimport math\n\nTAU = 2 * math.pi\n')
+    for cmd in (["git", "init", "-q"], ["git", "add", "-A"]):
+        subprocess.run(cmd, cwd=repo, check=True)
+    return repo, env
+
+
+def pre_commit(repo, env, *args):
+    """`pre-commit run ARGS` with the work tree staged, as in a commit (pre-commit sees a hook's
+    rewrite of a file as a change to the staged version)."""
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
+    p = subprocess.run(
+        [str(PRE_COMMIT), "run", "--color", "never", *args],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return p.returncode, p.stdout + p.stderr
+
+
+@pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is not installed (pip install -e .[dev])")
+def test_pre_commit_hooks_pass_a_clean_tree_and_stop_each_kind_of_dirt(hook_repo):
+    repo, env = hook_repo
+    rc, out = pre_commit(repo, env, "--all-files")
+    assert rc == 0, out
+    for hook in ("ruff check", "ruff format", "nbstripout", "autograder release --check"):
+        assert re.search(rf"{re.escape(hook)}.*Passed", out), (hook, out)
+
+    # ruff check: an unused import
+    bad = repo / "tools" / "lint.py"
+    bad.write_text("import os\n")
+    rc, out = pre_commit(repo, env, "ruff-check", "--files", "tools/lint.py")
+    assert rc != 0 and "F401" in out, out
+    bad.unlink()
+
+    # ruff format: rewrites an unformatted file (pre-commit then fails)
+    ugly = repo / "tools" / "ugly.py"
+    ugly.write_text("x = [1,2,\n  3]\n")
+    rc, out = pre_commit(repo, env, "ruff-format", "--files", "tools/ugly.py")
+    assert rc != 0 and "files were modified by this hook" in out, out
+    assert ugly.read_text() == "x = [1, 2, 3]\n"
+    ugly.unlink()
+
+    # nbstripout: a notebook with outputs is stripped, and the hook fails
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1)])
+    nb.cells[0].outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    nb.cells[0]["id"] = "fixed-id"
+    path = repo / "scratch.ipynb"
+    nbformat.write(nb, str(path))
+    rc, out = pre_commit(repo, env, "nbstripout", "--files", "scratch.ipynb")
+    assert rc != 0 and "files were modified by this hook" in out, out
+    stripped = nbformat.read(str(path), as_version=4).cells[0]
+    assert stripped.outputs == [] and stripped.execution_count is None and stripped["id"] == "fixed-id"
+    rc, out = pre_commit(repo, env, "nbstripout", "--files", "scratch.ipynb")  # now clean
+    assert rc == 0, out
+    path.unlink()
+
+    # autograder release --check: solutions/ edited without `autograder release`
+    (src,) = (repo / "solutions").glob("*/*.ipynb")
+    before = src.read_text(encoding="utf-8")
+    edited = nbformat.read(str(src), as_version=4)
+    edited.cells.insert(1, nbformat.v4.new_markdown_cell("새 설명 문단."))
+    edited.cells[1]["id"] = "new-paragraph"
+    nbformat.write(edited, str(src))
+    rc, out = pre_commit(repo, env, "autograder-release-check", "--files", src.relative_to(repo).as_posix())
+    assert rc != 0 and "differs" in out, out
+    src.write_text(before, encoding="utf-8")  # (the clean run above passed the same hook on this file)
+
+
+def test_readme_test_command_lints_and_is_what_ci_runs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("**Run the tests**") :]
+    command = re.search(r"```bash\n(.*?)\n```", block, flags=re.DOTALL).group(1)
+    assert "\n" not in command  # one line
+    steps = command.split(" && ")
+    assert steps[:2] == ["python3 -m venv .venv", '.venv/bin/pip install -q -e ".[course,instructor,dev]"']
+    assert steps[2:4] == [".venv/bin/ruff check .", ".venv/bin/ruff format --check ."]
+    assert steps[-1].startswith(".venv/bin/python -m pytest")
+    ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert command in ci_lines
