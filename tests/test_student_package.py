@@ -111,18 +111,31 @@ def test_released_notebook_has_open_in_colab_cell_after_its_intro(aid):
     assert not any(c.metadata.get(COLAB_MARK) for c in load_notebook(TREE.source_notebook(a)).cells)
 
 
-def test_template_readme_has_colab_links_and_jupyterlab_steps(tmp_path):
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """The Classroom template repository, built once for the tests that read it (read-only)."""
     from autograder.classroom import build_template
 
-    build_template(TREE, tmp_path / "tpl")
-    readme = (tmp_path / "tpl" / "README.md").read_text(encoding="utf-8")
+    tpl = tmp_path_factory.mktemp("template") / "tpl"
+    build_template(TREE, tpl)
+    return tpl
+
+
+def test_template_readme_has_colab_links_and_jupyterlab_steps(template):
+    readme = (template / "README.md").read_text(encoding="utf-8")
     for a in TREE.model.assignments:
         assert f"({colab_url(TREE, a)})" in readme
     assert "jupyter lab assignments/" in readme and "Colab" in readme
-    pyproject = (tmp_path / "tpl" / "pyproject.toml").read_text()
+    pyproject = (template / "pyproject.toml").read_text()
     assert f'"{TORCH_RANGE}"' in pyproject and "torch==" not in pyproject
-    assert (tmp_path / "tpl" / "autograder" / "_student" / "manifest.json").is_file()
-    assert not (tmp_path / "tpl" / "autograder" / "release.py").exists()
+    # one version source: the template's package reports the engine's version (tests/test_packaging.py)
+    import tomllib
+
+    from autograder.student import package_version
+
+    assert tomllib.loads(pyproject)["project"]["version"] == package_version(TREE)
+    assert (template / "autograder" / "_student" / "manifest.json").is_file()
+    assert not (template / "autograder" / "release.py").exists()
 
 
 # ------------------------------------------------------------------------------------------
@@ -206,11 +219,9 @@ def test_wheel_ships_public_checks_only(wheel):
     assert sum(z.file_size for z in zipfile.ZipFile(wheel).infolist()) < 2_000_000  # small
 
 
-def test_pip_install_of_the_template_builds_the_same_package(wheel, tmp_path):
+def test_pip_install_of_the_template_builds_the_same_package(wheel, template, tmp_path):
     """What `%pip install git+<template repository>` builds: the same files as the released wheel."""
-    from autograder.classroom import build_template
-
-    build_template(TREE, tmp_path / "tpl")
+    shutil.copytree(template, tmp_path / "tpl")  # setuptools builds in the source tree: not in the shared one
     p = subprocess.run(
         [
             sys.executable,
