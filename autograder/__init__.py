@@ -5,6 +5,8 @@ Pipeline, one module per stage: :mod:`load` -> :mod:`extract` -> :mod:`run` -> :
 and :mod:`autograder.stats`.
 """
 
+# The one version source: pyproject.toml reads it (setuptools dynamic version), the student package
+# (autograder/student.py) ships this file and writes it into its own metadata.
 __version__ = "0.1.0"
 
 import sys as _sys

@@ -45,6 +45,8 @@ TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "hidden=True")
 # modules a notebook may import -> the distribution that provides them
 DISTRIBUTIONS = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml", "cv2": "opencv-python-headless"}
+# What Classroom CI installs besides the notebooks' imports: the engine's core dependencies, scipy for the
+# public checks (checks/04_augmentation/public.py), ipykernel for JupyterLab (tests/test_packaging.py).
 ENGINE_REQUIREMENTS = ["numpy", "scipy", "nbformat", "pydantic", "pyyaml", "rich", "ipython", "ipykernel"]
 STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"autograder", "__future__"}
 

@@ -51,6 +51,10 @@ def test_every_term_command_runs_in_order(tmp_path):
             shutil.copy2(src, dst)
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     env.pop("AUTOGRADER_COURSE_ROOT", None)
+    # the copy has the same solutions and checks: share the repository's reference-output cache (content-
+    # addressed: solution code, probe, arguments, worker encoding), as tests/test_nbgrader.py does, so the
+    # copy's release and batch do not recompute what other tests already computed
+    env.setdefault("AUTOGRADER_CACHE", str(ROOT / ".cache" / "reference"))
     for cmd in term_commands():
         p = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", cmd],

@@ -122,30 +122,42 @@ def nbgrader_cell_scores(course: Path, student: str, aid: str, exercises) -> dic
         return {ex: float(gb.find_grade(f"test_{ex}", aid, aid, student).score) for ex in exercises}
 
 
-def compare(course: Path, result: dict) -> list:
-    """nbgrader's scores vs the engine's, per test cell and per notebook total."""
+def engine_results(course: Path) -> dict:
+    """The engine's results for every submission of the class: {student: {assignment id: result}}
+    (each student's folder graded once, torch imported once for the whole class)."""
     from autograder.pipeline import course_imports
     from autograder.run import Template
 
     tree = load_course(course)
+    template = Template(course_imports(tree)) if Template.supported() else None  # torch imported once
+    try:
+        return {
+            student_dir.name: {r.id: r for r in grade_paths(tree, [student_dir], template=template)}
+            for student_dir in sorted((course / "submitted").iterdir())
+        }
+    finally:
+        if template is not None:
+            template.close()
+
+
+def compare(course: Path, result: dict, ours: dict | None = None, only: str | None = None) -> list:
+    """nbgrader's scores vs the engine's, per test cell and per notebook total (of assignment
+    ``only``, or of all); ``ours`` from :func:`engine_results`, graded here when not given."""
+    tree = load_course(course)
     rows = {(r["student_id"], r["assignment"]): r for r in result["rows"]}
     compared = []
-    template = Template(course_imports(tree)) if Template.supported() else None  # torch imported once
-    for student_dir in sorted((course / "submitted").iterdir()):
-        ours = {r.id: r for r in grade_paths(tree, [student_dir], template=template)}
-        for aid, res in ours.items():
-            if res.problem:
+    for student, results in (ours if ours is not None else engine_results(course)).items():
+        for aid, res in results.items():
+            if res.problem or (only is not None and aid != only):
                 continue
             a = tree.model.assignment(aid)
             exercises = [e.id for e in a.auto_exercises]
-            theirs = nbgrader_cell_scores(course, student_dir.name, aid, exercises)
+            theirs = nbgrader_cell_scores(course, student, aid, exercises)
             mine = {ex: s for ex, (s, _m) in res.exercise_scores().items()}
-            assert theirs == pytest.approx(mine), (student_dir.name, aid, theirs, mine)
-            row = rows[(student_dir.name, aid)]
-            assert float(row["raw_score"]) == pytest.approx(res.score), (student_dir.name, aid, row, res.score)
-            compared.append((student_dir.name, aid, res.score))
-    if template is not None:
-        template.close()
+            assert theirs == pytest.approx(mine), (student, aid, theirs, mine)
+            row = rows[(student, aid)]
+            assert float(row["raw_score"]) == pytest.approx(res.score), (student, aid, row, res.score)
+            compared.append((student, aid, res.score))
     return compared
 
 
@@ -154,12 +166,16 @@ def feedback_text(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", page[page.find("<body") :]))
 
 
-def assert_traps_handled(course: Path, result: dict, hidden_sources: dict[str, list[str]]) -> None:
+def assert_traps_handled(
+    course: Path, result: dict, hidden_sources: dict[str, list[str]], only: str | None = None
+) -> None:
     for log in result["logs"].values():
         # untouched test cells: no checksum warning (nbgrader logs it for every hidden-test cell by default)
         assert "Attribute 'checksum'" not in log, log[-3000:]
         assert "has changed" not in log, log[-3000:]
-    for page in (course / "feedback").glob("*/*/*.html"):
+    pages = sorted((course / "feedback").glob(f"*/{only or '*'}/*.html"))
+    assert pages, f"no feedback pages for {only or 'any assignment'}"
+    for page in pages:
         text = feedback_text(page)
         aid = page.parent.name
         assert "HIDDEN TESTS" not in text, page
@@ -253,38 +269,50 @@ def _real_assignments():
 REAL = _real_assignments() if (ROOT / "samples" / "submitted").is_dir() else []
 
 
-@pytest.mark.skipif(
-    not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)"
-)
-@pytest.mark.parametrize("aid", REAL or ["none"])
-def test_sample_class_nbgrader_scores_equal_autograder_grade(tmp_path, aid):
-    """One assignment per test (its own course copy and gradebook), so xdist spreads the class."""
-    REAL_IDS = [aid]
-    course = tmp_path / "course"
+SAMPLE = pytest.mark.xdist_group("nbgrader-sample")  # one worker runs the class through nbgrader once
+
+
+@pytest.fixture(scope="session")  # built once, on the one worker of its xdist group
+def sample_class(tmp_path_factory):
+    """The whole sample class through nbgrader at once: one release of every assignment, one
+    `nbgrader autograde "*"` (every assignment of every student), one generate_feedback, one export;
+    and the engine's grading of the same submissions. (It was one course copy and gradebook per
+    assignment, i.e. five of each nbgrader command and five engine start-ups.)"""
+    course = tmp_path_factory.mktemp("nbgrader-sample") / "course"
     course.mkdir()
     shutil.copy(ROOT / "course.yaml", course)
     shutil.copy(ROOT / "nbgrader_config.py", course)
     for sub in ("solutions", "checks"):
         shutil.copytree(ROOT / sub, course / sub, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     for student in sorted((ROOT / "samples" / "submitted").iterdir()):
-        for aid in REAL_IDS:
+        for aid in REAL:
             src = student / aid / f"{aid}.ipynb"
             if src.exists():
                 (course / "submitted" / student.name / aid).mkdir(parents=True, exist_ok=True)
                 shutil.copy(src, course / "submitted" / student.name / aid / src.name)
     args = ["--root", str(course), "release"]
-    for aid in REAL_IDS:
+    for aid in REAL:
         args += ["--assignment", aid]
     autograder_cli(args, course)
-    result = run_class(course, REAL_IDS)
-    compared = compare(course, result)
-    assert compared
-    hidden = {}
-    for aid in REAL_IDS:
-        path = ROOT / "checks" / aid / "hidden.py"
-        if path.exists():
-            hidden[aid] = [ln.strip() for ln in path.read_text().splitlines() if ln.strip().startswith("def ")]
-    assert_traps_handled(course, result, hidden)
+    result = run_class(course, ["*"])  # nbgrader's assignment argument is a glob
+    return course, result, engine_results(course)
+
+
+@SAMPLE
+@pytest.mark.skipif(
+    not REAL, reason="no real assignment with sample submissions yet (samples/submitted/<student>/<id>/)"
+)
+@pytest.mark.parametrize("aid", REAL or ["none"])
+def test_sample_class_nbgrader_scores_equal_autograder_grade(sample_class, aid):
+    course, result, ours = sample_class
+    compared = compare(course, result, ours, only=aid)
+    students = {d.name for d in (ROOT / "samples" / "submitted").iterdir() if (d / aid / f"{aid}.ipynb").exists()}
+    assert {s for s, _a, _score in compared} == students  # every submission of this assignment compared
+    path = ROOT / "checks" / aid / "hidden.py"
+    hidden = (
+        [ln.strip() for ln in path.read_text().splitlines() if ln.strip().startswith("def ")] if path.exists() else []
+    )
+    assert_traps_handled(course, result, {aid: hidden}, only=aid)
 
 
 # ------------------------------------------------------------------------------------------

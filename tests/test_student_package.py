@@ -9,12 +9,12 @@ reference answers, whose scores must equal ``autograder check``'s in the reposit
 
 Why the venv reuses installed packages: installing torch alone (CPU wheel, 761 MB unpacked) took
 70 s here (`pip install --no-deps --target`), the rest more, and it needs the network; this venv's
-setup (venv, links, the %pip install of the wheel) measured 0.3 + 2 + 18 s on a loaded machine. Instead the venv
-gets one ``.pth`` line
-pointing at a folder of symlinks to exactly the distributions the wheel's ``Requires-Dist`` (and
-ipykernel and pip, which Colab and Jupyter bring) resolve to, nothing else: no ``autograder``, no nbgrader,
-no course files. pip installs the wheel with ``--no-index`` against them, which also proves the
-declared ranges accept an already-installed torch (what happens in Colab: nothing is reinstalled).
+setup (venv, links, the %pip install of the wheel) measured 0.3 + 2 + 18 s on a loaded machine. Instead
+the venv gets one ``.pth`` line pointing at a folder of symlinks to exactly the distributions the
+wheel's ``Requires-Dist`` (and ipykernel and pip, which Colab and Jupyter bring) resolve to, nothing
+else: no ``autograder``, no nbgrader, no course files. pip installs the wheel with ``--no-index``
+against them, which also proves the declared ranges accept an already-installed torch (what happens
+in Colab: nothing is reinstalled).
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def test_released_setup_cell_installs_from_course_yaml_and_names_its_checks_vers
 def test_setup_block_sync_replaces_only_the_checks_lines_and_is_idempotent():
     a = TREE.model.assignment("03_dropout")
     old = (
-        "import numpy as np\nfrom autograder.notebook import "
-        'Checks\n\nchecks = Checks("03_dropout")\ntorch.set_num_threads(1)'
+        'import numpy as np\nfrom autograder.notebook import Checks\n\nchecks = Checks("03_dropout")\n'
+        "torch.set_num_threads(1)"
     )
     new = synced_setup_source(old, setup_block(TREE, a))
     assert new.startswith("import numpy as np\ntry:\n") and new.endswith("\ntorch.set_num_threads(1)")
@@ -111,18 +111,31 @@ def test_released_notebook_has_open_in_colab_cell_after_its_intro(aid):
     assert not any(c.metadata.get(COLAB_MARK) for c in load_notebook(TREE.source_notebook(a)).cells)
 
 
-def test_template_readme_has_colab_links_and_jupyterlab_steps(tmp_path):
+@pytest.fixture(scope="session")
+def template(tmp_path_factory):
+    """The Classroom template repository, built once for the tests that read it (read-only)."""
     from autograder.classroom import build_template
 
-    build_template(TREE, tmp_path / "tpl")
-    readme = (tmp_path / "tpl" / "README.md").read_text(encoding="utf-8")
+    tpl = tmp_path_factory.mktemp("template") / "tpl"
+    build_template(TREE, tpl)
+    return tpl
+
+
+def test_template_readme_has_colab_links_and_jupyterlab_steps(template):
+    readme = (template / "README.md").read_text(encoding="utf-8")
     for a in TREE.model.assignments:
         assert f"({colab_url(TREE, a)})" in readme
     assert "jupyter lab assignments/" in readme and "Colab" in readme
-    pyproject = (tmp_path / "tpl" / "pyproject.toml").read_text()
+    pyproject = (template / "pyproject.toml").read_text()
     assert f'"{TORCH_RANGE}"' in pyproject and "torch==" not in pyproject
-    assert (tmp_path / "tpl" / "autograder" / "_student" / "manifest.json").is_file()
-    assert not (tmp_path / "tpl" / "autograder" / "release.py").exists()
+    # one version source: the template's package reports the engine's version (tests/test_packaging.py)
+    import tomllib
+
+    from autograder.student import package_version
+
+    assert tomllib.loads(pyproject)["project"]["version"] == package_version(TREE)
+    assert (template / "autograder" / "_student" / "manifest.json").is_file()
+    assert not (template / "autograder" / "release.py").exists()
 
 
 # ------------------------------------------------------------------------------------------
@@ -206,11 +219,9 @@ def test_wheel_ships_public_checks_only(wheel):
     assert sum(z.file_size for z in zipfile.ZipFile(wheel).infolist()) < 2_000_000  # small
 
 
-def test_pip_install_of_the_template_builds_the_same_package(wheel, tmp_path):
+def test_pip_install_of_the_template_builds_the_same_package(wheel, template, tmp_path):
     """What `%pip install git+<template repository>` builds: the same files as the released wheel."""
-    from autograder.classroom import build_template
-
-    build_template(TREE, tmp_path / "tpl")
+    shutil.copytree(template, tmp_path / "tpl")  # setuptools builds in the source tree: not in the shared one
     p = subprocess.run(
         [
             sys.executable,
@@ -257,6 +268,22 @@ def wheel_requirements(wheel: Path) -> list[Requirement]:
     return [
         Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines() if line.startswith("Requires-Dist:")
     ]
+
+
+def test_wheel_reports_the_engine_version_and_requires_python(wheel):
+    """One version source (autograder.__version__): the wheel's metadata and its own copy of the engine."""
+    import tomllib
+
+    import autograder
+
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        fields = dict(line.split(": ", 1) for line in z.read(meta).decode().splitlines() if ": " in line)
+        init = z.read("autograder/__init__.py").decode()
+    assert Version(fields["Version"]).public == autograder.__version__
+    assert f'__version__ = "{autograder.__version__}"' in init
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert SpecifierSet(fields["Requires-Python"]) == SpecifierSet(project["requires-python"])
 
 
 def test_torch_is_a_range_that_takes_colab_and_the_course_pin(wheel):
