@@ -36,6 +36,7 @@ Safe and resumable:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -44,7 +45,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -54,6 +54,7 @@ from pathlib import Path
 
 from . import __version__, errors
 from .course import CourseTree
+from .fsutil import atomic_write, temp_glob
 
 RESULT_VERSION = "1"
 MANIFEST_VERSION = "1"
@@ -113,27 +114,6 @@ def submission_key(course_fp: str, entries) -> str:
 # ------------------------------------------------------------------------------------------
 # files
 # ------------------------------------------------------------------------------------------
-def atomic_write(path: Path, data: str | bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def state_dir(out: Path) -> Path:
     return Path(str(out) + ".d")
 
@@ -221,7 +201,7 @@ _STARTS = None
 
 def _pool_init(starts) -> None:
     """In each grader process: where to say which student it starts grading (pid, student)."""
-    global _STARTS
+    global _STARTS  # noqa: PLW0603 - set once per pool process by its initializer, read by grade_student
     _STARTS = starts
 
 
@@ -257,10 +237,8 @@ def _kill_grader(pid: int) -> None:
     import signal
 
     for p in [pid, *_descendants(pid)]:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 # ------------------------------------------------------------------------------------------
@@ -308,11 +286,9 @@ def public_check_sources(tree: CourseTree) -> dict:
 
     out = {}
     for a in tree.model.assignments:
-        try:
+        with contextlib.suppress(Exception):  # feedback without source is still feedback
             for s in load_checks(tree.checks_dir, a.id, ("public",)):
                 out[(a.id, s.id)] = s.source
-        except Exception:  # noqa: BLE001 - feedback without source is still feedback
-            pass
     return out
 
 
@@ -770,7 +746,7 @@ def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit
                         rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
                     finish(job, rec)
                 if broken:
-                    for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
+                    for job in list(futures.values()):  # the pool is gone: requeue the rest
                         if job["student"] in killed:
                             finish(job, _timeout_record(tree, job, limit))
                         else:
@@ -787,10 +763,8 @@ def _dask_student(job: dict) -> dict:
     from distributed import Queue, get_worker
 
     _template(_tree(job["root"]))  # as locally, the clock starts once the course and the template are ready
-    try:
+    with contextlib.suppress(Exception):  # then the limit is counted from the submission
         Queue(job["starts_queue"]).put([job["student"], get_worker().address], timeout=10)
-    except Exception:  # noqa: BLE001 - the limit is then counted from the submission
-        pass
     return grade_student(dict(job, return_feedback=True))
 
 
@@ -873,10 +847,8 @@ def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, lim
                 if fut not in done and st and now - st[1] > limit:
                     futures.pop(fut)
                     fut.cancel()
-                    try:
+                    with contextlib.suppress(Exception):  # a worker already gone needs no restart
                         client.restart_workers([st[0]], raise_for_error=False)
-                    except Exception:  # noqa: BLE001
-                        pass
                     finish(job, _timeout_record(tree, job, limit))
             for fut in done:
                 job = futures.pop(fut, None)
@@ -898,7 +870,7 @@ def _lock_output(out: Path, sdir: Path):
     from .errors import InputError
 
     sdir.mkdir(parents=True, exist_ok=True)
-    f = open(sdir / "lock", "w")
+    f = open(sdir / "lock", "w")  # noqa: SIM115 - returned open: the lock lasts as long as the caller holds f
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -911,14 +883,12 @@ def _lock_output(out: Path, sdir: Path):
 
 def _remove_stale_temporaries(out: Path, results_dir: Path, feedback_dir: Path) -> None:
     """Temporary files of atomic_write that a kill -9 left behind (nobody else writes here: we hold the lock)."""
-    stale = list(out.parent.glob(f".{out.name}.*.tmp")) + list(results_dir.glob(".*.tmp"))
+    stale = list(out.parent.glob(temp_glob(out.name))) + list(results_dir.glob(temp_glob("*")))
     if feedback_dir.is_dir():
-        stale += list(feedback_dir.glob("*/.*.tmp"))
+        stale += list(feedback_dir.glob("*/" + temp_glob("*")))
     for p in stale:
-        try:
+        with contextlib.suppress(OSError):
             p.unlink()
-        except OSError:
-            pass
 
 
 def _drain_starts(starts, running: dict) -> None:

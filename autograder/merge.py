@@ -19,6 +19,7 @@ Cost: one JSON parse per student plus copies, no per-student rebuild (benchmarks
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,7 +34,6 @@ from .batch import (
     RESULT_VERSION,
     _lock_output,
     _remove_stale_temporaries,
-    atomic_write,
     course_fingerprint,
     safe_name,
     state_dir,
@@ -41,6 +41,7 @@ from .batch import (
 )
 from .course import CourseTree
 from .errors import InputError
+from .fsutil import atomic_write
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
@@ -137,10 +138,8 @@ def _place(src: Path, dst: Path) -> None:
             shutil.copyfile(src, tmp)  # another file system
         os.replace(tmp, dst)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             tmp.unlink()
-        except OSError:
-            pass
         raise
 
 

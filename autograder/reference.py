@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from . import wire
 from .checks import Probe
 from .extract import Program
+from .fsutil import atomic_write
 from .run import Limits, ProcessSession, StudentError
 
 # Cached outputs depend on how the worker encodes them: any change to worker.py invalidates the cache.
@@ -34,14 +34,6 @@ def default_cache_dir(root: Path) -> Path:
     return Path(env) if env else Path(root) / ".cache" / "reference"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
 # Cache files are content-addressed (solution, probe, arguments, encoder), so a file read once
 # never changes: a batch grader process keeps what it read for the next student.
 _READ: dict = {}
@@ -50,7 +42,7 @@ _read_bytes = 0
 
 
 def _read_cached(path: Path):
-    global _read_bytes
+    global _read_bytes  # noqa: PLW0603 - replaced by a cache object in the next commit
     if path in _READ:
         return _READ[path]
     try:
@@ -138,14 +130,15 @@ class ReferenceSession:
                 raw = self._session._call("reference", probe, kwargs)  # decoded; re-encode below
             except StudentError as exc:
                 raise ReferenceError(
-                    f"기준 해답이 {probe.name} 실행 중 실패했습니다: {exc.info.get('type')}: {exc.info.get('message')}\n"
+                    f"기준 해답이 {probe.name} 실행 중 실패했습니다: "
+                    f"{exc.info.get('type')}: {exc.info.get('message')}\n"
                     f"{exc.info.get('traceback', '')}"
                 ) from None
             from .worker import encode
 
             enc = json.loads(json.dumps(encode(raw)))
             if path is not None:
-                _atomic_write(path, json.dumps(enc))
+                atomic_write(path, json.dumps(enc))
         self._memo[pkey] = enc
         if self.record is not None:
             self.record[pkey] = enc

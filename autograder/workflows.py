@@ -112,7 +112,7 @@ def cmd_classroom_report(args) -> int:
 
 
 def cmd_similarity(args) -> int:
-    from .batch import atomic_write
+    from .fsutil import atomic_write
     from .similarity import DEFAULT_THRESHOLD, compare_class, render_html
 
     tree = _course(args)
