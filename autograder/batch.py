@@ -249,12 +249,9 @@ _TREE: dict = {}
 
 def _tree(root: str) -> CourseTree:
     if root not in _TREE:
-        from . import expect
-        from .course import load_course
+        from .context import load
 
-        tree = load_course(Path(root))
-        expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
-        _TREE[root] = tree
+        _TREE[root] = load(root)
     return _TREE[root]
 
 

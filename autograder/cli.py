@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import errors
 from .errors import CourseError, InputError
@@ -20,13 +19,9 @@ exit status:
 
 
 def _course(args):
-    from .course import load_course
+    from .context import load
 
-    tree = load_course(Path(args.root) if args.root else None)
-    from . import expect
-
-    expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
-    return tree
+    return load(args.root)
 
 
 def cmd_grade(args, visibilities=("public", "hidden")) -> int:

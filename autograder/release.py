@@ -178,14 +178,15 @@ def generate_assignments(
 # ------------------------------------------------------------------------------------------
 def public_reference(tree: CourseTree, a: Assignment, *, cache_dir: Path | None = None) -> dict:
     """{probe key: encoded reference result} of every reference call the public checks make."""
-    from . import expect, wire
+    from . import wire
     from .checks import load_checks
+    from .context import apply_settings
     from .extract import reference_program
     from .load import load_notebook
     from .reference import ReferenceSession, default_cache_dir
     from .verdict import run_checks
 
-    expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
+    apply_settings(tree)
     specs = load_checks(tree.checks_dir, a.id, ("public",))
     if not specs:
         return {}
