@@ -55,9 +55,20 @@ from pathlib import Path
 from . import __version__, errors
 from .course import CourseTree
 from .fsutil import atomic_write, temp_glob
+from .store import (
+    MANIFEST_VERSION,
+    RESULT_VERSION,
+    display_name,
+    find_students,
+    load_result,
+    name_id,
+    record_bytes,
+    record_order,
+    report_path,
+    safe_name,
+    state_dir,
+)
 
-RESULT_VERSION = "1"
-MANIFEST_VERSION = "1"
 CSV_INTERVAL_S = 5.0  # at most one CSV snapshot per this many seconds during a run
 SUMMARY_ROWS = 200  # a larger class gets the summary's mean row only (rich needs ~4 ms a row; the CSV has them all)
 ENGINE_DIR = Path(__file__).resolve().parent
@@ -114,31 +125,6 @@ def submission_key(course_fp: str, entries) -> str:
 # ------------------------------------------------------------------------------------------
 # files
 # ------------------------------------------------------------------------------------------
-def state_dir(out: Path) -> Path:
-    return Path(str(out) + ".d")
-
-
-def name_id(student: str) -> str:
-    """The exact bytes of a student's folder name (hex): what a kept record must match."""
-    return os.fsencode(student).hex()
-
-
-def safe_name(student: str) -> str:
-    """A file name for a student's result and feedback, injective on folder names: a name made
-    only of letters, digits and ``-_.@`` (at most 100 characters) is kept as it is; any other
-    name becomes a readable slug plus ``~`` (never in a kept name) and a hash of its exact bytes,
-    so ``a?b``, ``a!b`` and ``a_b`` get three different files. Upper-case letters also take the
-    second form (``Kim`` and ``kim`` are one file on a case-insensitive file system)."""
-    if student and len(student) <= 100 and all(_kept(ch) for ch in student) and not student.startswith("."):
-        return student
-    slug = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "-_.@" else "_" for ch in student)[:60]
-    return f"{slug.lstrip('.')}~{hashlib.sha256(os.fsencode(student)).hexdigest()[:16]}"
-
-
-def _kept(ch: str) -> bool:
-    return ch in "-_.@" or (ch.isalnum() and ch.isprintable() and ch == ch.lower() == ch.casefold())
-
-
 def shard_of(student: str, n: int) -> int:
     """The shard (0 <= shard < n) of a student folder name: stable across machines, Python versions
     and runs (SHA-256 of the name's exact bytes, never Python's salted ``hash``)."""
@@ -154,42 +140,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise ValueError(f"--shard {text!r}: need 0 <= i < n (shards are numbered 0 to n-1)")
     return i, n
-
-
-def record_order(record: dict) -> tuple[str, str]:
-    """One order for every listing of records (CSV, summary, report): by shown name, then by the
-    exact folder bytes (two folders may show the same cleaned name)."""
-    return (str(record.get("student", "")), str(record.get("name_id", "")))
-
-
-def display_name(student: str) -> str:
-    """The name shown in the CSV, the summary and the feedback: printable, valid UTF-8."""
-    from .errors import clean_name
-
-    return clean_name(student)
-
-
-def find_students(submissions: Path) -> list[Path]:
-    return sorted(p for p in Path(submissions).iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-
-
-def load_result(path: Path, student: str | None = None) -> dict | None:
-    """A kept record, only if it is whole and (with ``student``) belongs to that very folder name."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # a torn file cannot exist (atomic writes), but be safe: regrade
-    if not isinstance(data, dict) or data.get("version") != RESULT_VERSION:
-        return None
-    if student is not None and data.get("name_id") != name_id(student):
-        return None  # another student's record (or an old layout): never handed over
-    return data
-
-
-def record_bytes(record: dict) -> bytes:
-    from .report import json_bytes
-
-    return json_bytes(record, indent=1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -650,7 +600,7 @@ def run_batch(
         console=console,
         csv_written=True,
     )
-    print(f"wrote {out}, the class report {_report_path(out)} and per-student feedback in {feedback_dir}")
+    print(f"wrote {out}, the class report {report_path(out)} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
 
 
@@ -666,12 +616,6 @@ class Throttled:
         if final or self.last is None or now - self.last >= self.interval:
             self.fn()
             self.last = self.clock()
-
-
-def _report_path(out: Path) -> Path:
-    from .workflows import report_path
-
-    return report_path(out)
 
 
 def write_outputs(
@@ -694,7 +638,7 @@ def write_outputs(
     if not csv_written:
         atomic_write(out, csv_text(tree, records))
     print_summary(tree, records, reused=reused, graded=graded, seconds=seconds, console=console)
-    write_report(tree, out, _report_path(out), records=records)
+    write_report(tree, out, report_path(out), records=records)
 
 
 def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit: float) -> None:

@@ -66,7 +66,7 @@ class ClassStats:
 
 
 def load_records(csv_path: Path) -> list[dict]:
-    from .batch import load_result, state_dir
+    from .store import load_result, state_dir
 
     results = state_dir(Path(csv_path).resolve()) / "results"
     if not results.is_dir():

@@ -29,19 +29,11 @@ import time
 from pathlib import Path
 
 from . import errors
-from .batch import (
-    MANIFEST_VERSION,
-    RESULT_VERSION,
-    _lock_output,
-    _remove_stale_temporaries,
-    course_fingerprint,
-    safe_name,
-    state_dir,
-    write_outputs,
-)
+from .batch import _lock_output, _remove_stale_temporaries, course_fingerprint, write_outputs
 from .course import CourseTree
 from .errors import InputError
 from .fsutil import atomic_write
+from .store import MANIFEST_VERSION, RESULT_VERSION, safe_name, state_dir
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 

@@ -33,12 +33,13 @@ import tempfile
 from pathlib import Path
 
 from .course import Assignment, CourseTree
+from .errors import UsageError
 from .fsutil import atomic_write
 
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
-class ReleaseError(Exception):
+class ReleaseError(UsageError):
     """Release could not be produced (nbgrader failed, the reference fails its own checks...)."""
 
 

@@ -73,10 +73,10 @@ def questions(tree) -> list[Question]:
 
 def collect_answers(tree, submissions: Path) -> tuple[list[str], dict]:
     """Student names and {(student, question id): answer text or None (not submitted / unanswered)}."""
-    from .batch import find_students
     from .extract import index_cells
     from .load import load_notebook
     from .pipeline import find_entries
+    from .store import find_students
 
     submissions = Path(submissions)
     if not submissions.is_dir():
