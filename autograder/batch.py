@@ -194,38 +194,69 @@ def _kill_grader(pid: int) -> None:
 # ------------------------------------------------------------------------------------------
 # one student (runs in a pool process)
 # ------------------------------------------------------------------------------------------
-_TREE: dict = {}
+class GraderState:
+    """What one grader process keeps between the students it grades, and nothing else.
+
+    A pool process lives for one ``autograder batch``; a Dask worker serves every batch sent to
+    it, possibly of several courses or of a course edited in between. So, per course root:
+
+    - the loaded course, keyed by the bytes of its course.yaml: an edited course is reloaded, and
+      its settings (tolerances) are applied again for every student
+      (:func:`autograder.context.apply_settings`), so no student is graded with another course's settings;
+    - the worker template (:class:`autograder.run.Template`: torch imported once, each student's
+      worker forked from it), rebuilt (and the old one closed) when the course is reloaded.
+
+    One entry per root, so the state is bounded by the courses a process serves. Nothing a student
+    controls is kept: each student's code runs in a fresh worker, and results are files."""
+
+    def __init__(self):
+        self._trees: dict[str, tuple[bytes | None, CourseTree]] = {}
+        self._templates: dict[str, tuple[CourseTree, object]] = {}
+
+    def tree(self, root: str) -> CourseTree:
+        from .context import apply_settings, load
+
+        root = str(root)
+        try:
+            key = hashlib.sha256((Path(root) / "course.yaml").read_bytes()).digest()
+        except OSError:
+            key = None  # load() reports it (or finds the course elsewhere): never kept
+        hit = self._trees.get(root)
+        if key is not None and hit is not None and hit[0] == key:
+            return apply_settings(hit[1])
+        tree = load(root)
+        if key is not None:
+            self._trees[root] = (key, tree)
+        return tree
+
+    def template(self, tree: CourseTree):
+        """This process's worker template for ``tree``, or None (unsupported, failed, or turned off:
+        ``AUTOGRADER_TEMPLATE=0`` makes every student's worker import torch itself)."""
+        from .run import Template
+
+        off = os.environ.get("AUTOGRADER_TEMPLATE", "1").strip() in ("0", "off", "no", "false")
+        if off or not Template.supported():
+            return None
+        key = str(tree.root)
+        hit = self._templates.get(key)
+        if hit is not None and hit[0] is not tree:  # the course was reloaded: its imports may differ
+            hit[1].close()
+            hit = None
+        if hit is None:
+            import atexit
+
+            from .pipeline import course_imports
+
+            hit = self._templates[key] = (tree, Template(course_imports(tree)))
+            atexit.register(hit[1].close)
+        return hit[1] if hit[1].ok else None
+
+    def templates(self) -> list:
+        """The templates this process holds (for benchmarks/profile_student.py)."""
+        return [tpl for _, tpl in self._templates.values()]
 
 
-def _tree(root: str) -> CourseTree:
-    if root not in _TREE:
-        from .context import load
-
-        _TREE[root] = load(root)
-    return _TREE[root]
-
-
-_TEMPLATE: dict = {}
-
-
-def _template(tree: CourseTree):
-    """This grader process's worker template (see :class:`autograder.run.Template`), or None.
-
-    ``AUTOGRADER_TEMPLATE=0`` turns it off: every student's worker then imports torch itself."""
-    from .run import Template
-
-    if os.environ.get("AUTOGRADER_TEMPLATE", "1").strip() in ("0", "off", "no", "false") or not Template.supported():
-        return None
-    key = str(tree.root)
-    tpl = _TEMPLATE.get(key)
-    if tpl is None:
-        import atexit
-
-        from .pipeline import course_imports
-
-        tpl = _TEMPLATE[key] = Template(course_imports(tree))
-        atexit.register(tpl.close)
-    return tpl if tpl.ok else None
+_PROCESS = GraderState()  # this process's: see GraderState (a pool process or a Dask worker)
 
 
 def public_check_sources(tree: CourseTree) -> dict:
@@ -246,9 +277,9 @@ def grade_student(job: dict) -> dict:
     from .report import feedback_html, feedback_markdown, to_json
 
     keep = job.get("return_feedback")  # Dask: the client writes feedback and result (see _grade_dask)
-    tree = _tree(job["root"])
+    tree = _PROCESS.tree(job["root"])
     student, folder = job["student"], Path(job["folder"])
-    template = _template(tree)
+    template = _PROCESS.template(tree)
     if _STARTS is not None:  # the parent's per-student clock starts now (course and template ready)
         _STARTS.put((student, os.getpid()))
     started = time.time()
@@ -700,10 +731,11 @@ def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit
 def _dask_student(job: dict) -> dict:
     """What a Dask worker runs: :func:`grade_student` without writing (the client commits), after
     saying which worker started it (for the per-student limit). The worker process keeps its
-    course and forked-worker template between students (module caches of this module)."""
+    course and forked-worker template between students (:class:`GraderState`)."""
     from distributed import Queue, get_worker
 
-    _template(_tree(job["root"]))  # as locally, the clock starts once the course and the template are ready
+    # as locally, the clock starts once the course and the template are ready
+    _PROCESS.template(_PROCESS.tree(job["root"]))
     with contextlib.suppress(Exception):  # then the limit is counted from the submission
         Queue(job["starts_queue"]).put([job["student"], get_worker().address], timeout=10)
     return grade_student(dict(job, return_feedback=True))
@@ -714,7 +746,7 @@ def _worker_fingerprint(root: str) -> str:
     try:
         if not (Path(root) / "course.yaml").is_file():  # load_course would look elsewhere (cwd, parents)
             raise FileNotFoundError(f"no {Path(root) / 'course.yaml'} on this worker (no shared file system?)")
-        return course_fingerprint(_tree(root))
+        return course_fingerprint(_PROCESS.tree(root))
     except Exception as exc:  # noqa: BLE001 - reported by the client in one line
         from .errors import clean_text
 
