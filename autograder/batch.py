@@ -41,6 +41,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -72,6 +73,7 @@ from .store import (
 CSV_INTERVAL_S = 5.0  # at most one CSV snapshot per this many seconds during a run
 SUMMARY_ROWS = 200  # a larger class gets the summary's mean row only (rich needs ~4 ms a row; the CSV has them all)
 ENGINE_DIR = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------
@@ -519,10 +521,7 @@ def run_batch(
     _remove_stale_temporaries(out, results_dir, feedback_dir)
     visibilities = ("public", "hidden")
     if not tree.has_solutions:
-        print(
-            "warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
-            file=sys.stderr,
-        )
+        log.warning("no solutions/ here: only the public checks are graded (run batch in the instructor repository)")
         visibilities = ("public",)
     course_fp = course_fingerprint(tree)
 

@@ -20,6 +20,7 @@ where an exception becomes an exit status and a one-line message.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from . import errors
@@ -47,10 +48,44 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--root", help="course root (folder with course.yaml); default: search upwards from here")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        dest="verbosity",
+        help="diagnostics on stderr: what is being done (-v), and debugging detail (-vv)",
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
     for module in (cli_grading, cli_publish, cli_batch, cli_review):
         module.add(sub, EPILOG)
     return p
+
+
+class _OneLine(logging.Formatter):
+    """``warning: message``; an informational record is its message alone (what is being done)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+
+
+class _CliHandler(logging.StreamHandler):
+    """The handler :func:`configure_logging` installs (so a second call replaces it)."""
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """The package logger ``autograder`` (every module logs to ``autograder.<module>``) writes one
+    line per record to stderr: warnings and errors by default, ``-v`` adds what is being done,
+    ``-vv`` debugging detail. Configured here, once per run of the CLI, and nowhere else."""
+    logger = logging.getLogger("autograder")
+    for handler in [h for h in logger.handlers if isinstance(h, _CliHandler)]:
+        logger.removeHandler(handler)
+    handler = _CliHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    logger.propagate = False  # one line per record, even where something configured the root logger
 
 
 def failure(exc: BaseException) -> tuple[int, str] | None:
@@ -67,6 +102,8 @@ def failure(exc: BaseException) -> tuple[int, str] | None:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    # `grade -v` / `release -v` (the sub-command's own flag) mean -v too
+    configure_logging(args.verbosity + bool(getattr(args, "verbose", False)))
     try:
         return args.func(args)
     except (Exception, KeyboardInterrupt) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from . import errors
 from .context import load
 
 FORMATTER = argparse.RawDescriptionHelpFormatter
+log = logging.getLogger(__name__)
 
 
 def cmd_grade(args, visibilities=("public", "hidden")) -> int:
@@ -21,8 +23,7 @@ def cmd_grade(args, visibilities=("public", "hidden")) -> int:
     info: dict = {}
     results = grade_paths(tree, args.paths, visibilities=visibilities, sandbox=not args.no_sandbox, info=info)
     print_table(results, details=not args.quiet)
-    if getattr(args, "verbose", False):
-        print(describe(info.get("sandbox")), file=sys.stderr)
+    log.info(describe(info.get("sandbox")))  # shown with -v
     if args.json:
         data = to_json(results)
         if "sandbox" in info:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
 
 from . import errors
@@ -16,7 +16,7 @@ def cmd_release(args) -> int:
     from .release import check_release, release
 
     tree = load(args.root)
-    log = (lambda msg: print(msg, file=sys.stderr)) if args.verbose else None
+    log = logging.getLogger("autograder.release").info  # shown with -v
     if args.check:
         problems = check_release(tree, assignments=args.assignment or None, log=log)
         for p in problems:
