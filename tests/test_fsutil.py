@@ -120,3 +120,24 @@ def test_every_kept_file_goes_through_it(tmp_path, monkeypatch):
         report.write_json_atomic(target, {"a": 1})
     monkeypatch.undo()
     assert target.read_text() == "{}" and _listing(tmp_path) == ["r.json"]
+
+
+def test_atomic_copy_links_or_copies_and_cleans_up(tmp_path, monkeypatch):
+    """merge's placement: a hard link on one file system, a byte copy across file systems, the
+    target replaced whole, and no temporary file left when the rename fails."""
+    src, dst = tmp_path / "src.json", tmp_path / "out" / "dst.json"
+    dst.parent.mkdir()
+    src.write_text("new")
+    dst.write_text("old")
+    fsutil.atomic_copy(src, dst)
+    assert dst.read_text() == "new" and dst.stat().st_ino == src.stat().st_ino  # linked
+    dst.unlink()
+    monkeypatch.setattr(fsutil.os, "link", lambda a, b: (_ for _ in ()).throw(OSError(18, "cross-device link")))
+    fsutil.atomic_copy(src, dst)
+    assert dst.read_text() == "new" and dst.stat().st_ino != src.stat().st_ino  # copied
+    dst.write_text("old")
+    monkeypatch.setattr(fsutil.os, "replace", lambda *a: (_ for _ in ()).throw(OSError(5, "I/O error")))
+    with pytest.raises(OSError):
+        fsutil.atomic_copy(src, dst)
+    monkeypatch.undo()
+    assert dst.read_text() == "old" and _listing(dst.parent) == ["dst.json"]
