@@ -36,15 +36,16 @@ Safe and resumable:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -54,12 +55,25 @@ from pathlib import Path
 
 from . import __version__, errors
 from .course import CourseTree
+from .fsutil import atomic_write, temp_glob
+from .store import (
+    MANIFEST_VERSION,
+    RESULT_VERSION,
+    display_name,
+    find_students,
+    load_result,
+    name_id,
+    record_bytes,
+    record_order,
+    report_path,
+    safe_name,
+    state_dir,
+)
 
-RESULT_VERSION = "1"
-MANIFEST_VERSION = "1"
 CSV_INTERVAL_S = 5.0  # at most one CSV snapshot per this many seconds during a run
 SUMMARY_ROWS = 200  # a larger class gets the summary's mean row only (rich needs ~4 ms a row; the CSV has them all)
 ENGINE_DIR = Path(__file__).resolve().parent
+log = logging.getLogger(__name__)
 
 
 # ------------------------------------------------------------------------------------------
@@ -113,52 +127,6 @@ def submission_key(course_fp: str, entries) -> str:
 # ------------------------------------------------------------------------------------------
 # files
 # ------------------------------------------------------------------------------------------
-def atomic_write(path: Path, data: str | bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def state_dir(out: Path) -> Path:
-    return Path(str(out) + ".d")
-
-
-def name_id(student: str) -> str:
-    """The exact bytes of a student's folder name (hex): what a kept record must match."""
-    return os.fsencode(student).hex()
-
-
-def safe_name(student: str) -> str:
-    """A file name for a student's result and feedback, injective on folder names: a name made
-    only of letters, digits and ``-_.@`` (at most 100 characters) is kept as it is; any other
-    name becomes a readable slug plus ``~`` (never in a kept name) and a hash of its exact bytes,
-    so ``a?b``, ``a!b`` and ``a_b`` get three different files. Upper-case letters also take the
-    second form (``Kim`` and ``kim`` are one file on a case-insensitive file system)."""
-    if student and len(student) <= 100 and all(_kept(ch) for ch in student) and not student.startswith("."):
-        return student
-    slug = "".join(ch if (ch.isalnum() and ch.isprintable()) or ch in "-_.@" else "_" for ch in student)[:60]
-    return f"{slug.lstrip('.')}~{hashlib.sha256(os.fsencode(student)).hexdigest()[:16]}"
-
-
-def _kept(ch: str) -> bool:
-    return ch in "-_.@" or (ch.isalnum() and ch.isprintable() and ch == ch.lower() == ch.casefold())
-
-
 def shard_of(student: str, n: int) -> int:
     """The shard (0 <= shard < n) of a student folder name: stable across machines, Python versions
     and runs (SHA-256 of the name's exact bytes, never Python's salted ``hash``)."""
@@ -176,42 +144,6 @@ def parse_shard(text: str) -> tuple[int, int]:
     return i, n
 
 
-def record_order(record: dict) -> tuple[str, str]:
-    """One order for every listing of records (CSV, summary, report): by shown name, then by the
-    exact folder bytes (two folders may show the same cleaned name)."""
-    return (str(record.get("student", "")), str(record.get("name_id", "")))
-
-
-def display_name(student: str) -> str:
-    """The name shown in the CSV, the summary and the feedback: printable, valid UTF-8."""
-    from .errors import clean_name
-
-    return clean_name(student)
-
-
-def find_students(submissions: Path) -> list[Path]:
-    return sorted(p for p in Path(submissions).iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
-
-
-def load_result(path: Path, student: str | None = None) -> dict | None:
-    """A kept record, only if it is whole and (with ``student``) belongs to that very folder name."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None  # a torn file cannot exist (atomic writes), but be safe: regrade
-    if not isinstance(data, dict) or data.get("version") != RESULT_VERSION:
-        return None
-    if student is not None and data.get("name_id") != name_id(student):
-        return None  # another student's record (or an old layout): never handed over
-    return data
-
-
-def record_bytes(record: dict) -> bytes:
-    from .report import json_bytes
-
-    return json_bytes(record, indent=1)
-
-
 # ------------------------------------------------------------------------------------------
 # per-student wall-clock limit (issue 13): a grader process that stalls on one student is
 # killed, the student is recorded as ``timeout`` and the batch goes on
@@ -221,7 +153,7 @@ _STARTS = None
 
 def _pool_init(starts) -> None:
     """In each grader process: where to say which student it starts grading (pid, student)."""
-    global _STARTS
+    global _STARTS  # noqa: PLW0603 - set once per pool process by its initializer, read by grade_student
     _STARTS = starts
 
 
@@ -257,50 +189,76 @@ def _kill_grader(pid: int) -> None:
     import signal
 
     for p in [pid, *_descendants(pid)]:
-        try:
+        with contextlib.suppress(OSError):
             os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 # ------------------------------------------------------------------------------------------
 # one student (runs in a pool process)
 # ------------------------------------------------------------------------------------------
-_TREE: dict = {}
+class GraderState:
+    """What one grader process keeps between the students it grades, and nothing else.
+
+    A pool process lives for one ``autograder batch``; a Dask worker serves every batch sent to
+    it, possibly of several courses or of a course edited in between. So, per course root:
+
+    - the loaded course, keyed by the bytes of its course.yaml: an edited course is reloaded, and
+      its settings (tolerances) are applied again for every student
+      (:func:`autograder.context.apply_settings`), so no student is graded with another course's settings;
+    - the worker template (:class:`autograder.run.Template`: torch imported once, each student's
+      worker forked from it), rebuilt (and the old one closed) when the course is reloaded.
+
+    One entry per root, so the state is bounded by the courses a process serves. Nothing a student
+    controls is kept: each student's code runs in a fresh worker, and results are files."""
+
+    def __init__(self):
+        self._trees: dict[str, tuple[bytes | None, CourseTree]] = {}
+        self._templates: dict[str, tuple[CourseTree, object]] = {}
+
+    def tree(self, root: str) -> CourseTree:
+        from .context import apply_settings, load
+
+        root = str(root)
+        try:
+            key = hashlib.sha256((Path(root) / "course.yaml").read_bytes()).digest()
+        except OSError:
+            key = None  # load() reports it (or finds the course elsewhere): never kept
+        hit = self._trees.get(root)
+        if key is not None and hit is not None and hit[0] == key:
+            return apply_settings(hit[1])
+        tree = load(root)
+        if key is not None:
+            self._trees[root] = (key, tree)
+        return tree
+
+    def template(self, tree: CourseTree):
+        """This process's worker template for ``tree``, or None (unsupported, failed, or turned off:
+        ``AUTOGRADER_TEMPLATE=0`` makes every student's worker import torch itself)."""
+        from .run import Template
+
+        off = os.environ.get("AUTOGRADER_TEMPLATE", "1").strip() in ("0", "off", "no", "false")
+        if off or not Template.supported():
+            return None
+        key = str(tree.root)
+        hit = self._templates.get(key)
+        if hit is not None and hit[0] is not tree:  # the course was reloaded: its imports may differ
+            hit[1].close()
+            hit = None
+        if hit is None:
+            import atexit
+
+            from .pipeline import course_imports
+
+            hit = self._templates[key] = (tree, Template(course_imports(tree)))
+            atexit.register(hit[1].close)
+        return hit[1] if hit[1].ok else None
+
+    def templates(self) -> list:
+        """The templates this process holds (for benchmarks/profile_student.py)."""
+        return [tpl for _, tpl in self._templates.values()]
 
 
-def _tree(root: str) -> CourseTree:
-    if root not in _TREE:
-        from . import expect
-        from .course import load_course
-
-        tree = load_course(Path(root))
-        expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
-        _TREE[root] = tree
-    return _TREE[root]
-
-
-_TEMPLATE: dict = {}
-
-
-def _template(tree: CourseTree):
-    """This grader process's worker template (see :class:`autograder.run.Template`), or None.
-
-    ``AUTOGRADER_TEMPLATE=0`` turns it off: every student's worker then imports torch itself."""
-    from .run import Template
-
-    if os.environ.get("AUTOGRADER_TEMPLATE", "1").strip() in ("0", "off", "no", "false") or not Template.supported():
-        return None
-    key = str(tree.root)
-    tpl = _TEMPLATE.get(key)
-    if tpl is None:
-        import atexit
-
-        from .pipeline import course_imports
-
-        tpl = _TEMPLATE[key] = Template(course_imports(tree))
-        atexit.register(tpl.close)
-    return tpl if tpl.ok else None
+_PROCESS = GraderState()  # this process's: see GraderState (a pool process or a Dask worker)
 
 
 def public_check_sources(tree: CourseTree) -> dict:
@@ -308,11 +266,9 @@ def public_check_sources(tree: CourseTree) -> dict:
 
     out = {}
     for a in tree.model.assignments:
-        try:
+        with contextlib.suppress(Exception):  # feedback without source is still feedback
             for s in load_checks(tree.checks_dir, a.id, ("public",)):
                 out[(a.id, s.id)] = s.source
-        except Exception:  # noqa: BLE001 - feedback without source is still feedback
-            pass
     return out
 
 
@@ -323,9 +279,9 @@ def grade_student(job: dict) -> dict:
     from .report import feedback_html, feedback_markdown, to_json
 
     keep = job.get("return_feedback")  # Dask: the client writes feedback and result (see _grade_dask)
-    tree = _tree(job["root"])
+    tree = _PROCESS.tree(job["root"])
     student, folder = job["student"], Path(job["folder"])
-    template = _template(tree)
+    template = _PROCESS.template(tree)
     if _STARTS is not None:  # the parent's per-student clock starts now (course and template ready)
         _STARTS.put((student, os.getpid()))
     started = time.time()
@@ -569,10 +525,7 @@ def run_batch(
     _remove_stale_temporaries(out, results_dir, feedback_dir)
     visibilities = ("public", "hidden")
     if not tree.has_solutions:
-        print(
-            "warning: no solutions/ here: only the public checks are graded (run batch in the instructor repository)",
-            file=sys.stderr,
-        )
+        log.warning("no solutions/ here: only the public checks are graded (run batch in the instructor repository)")
         visibilities = ("public",)
     course_fp = course_fingerprint(tree)
 
@@ -681,7 +634,7 @@ def run_batch(
         console=console,
         csv_written=True,
     )
-    print(f"wrote {out}, the class report {_report_path(out)} and per-student feedback in {feedback_dir}")
+    print(f"wrote {out}, the class report {report_path(out)} and per-student feedback in {feedback_dir}")
     return errors.EXIT_OK
 
 
@@ -697,12 +650,6 @@ class Throttled:
         if final or self.last is None or now - self.last >= self.interval:
             self.fn()
             self.last = self.clock()
-
-
-def _report_path(out: Path) -> Path:
-    from .workflows import report_path
-
-    return report_path(out)
 
 
 def write_outputs(
@@ -725,7 +672,7 @@ def write_outputs(
     if not csv_written:
         atomic_write(out, csv_text(tree, records))
     print_summary(tree, records, reused=reused, graded=graded, seconds=seconds, console=console)
-    write_report(tree, out, _report_path(out), records=records)
+    write_report(tree, out, report_path(out), records=records)
 
 
 def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit: float) -> None:
@@ -774,7 +721,7 @@ def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit
                         rec = _error_record(tree, job, f"{type(exc).__name__}: {exc}")
                     finish(job, rec)
                 if broken:
-                    for fut, job in list(futures.items()):  # the pool is gone: requeue the rest
+                    for job in list(futures.values()):  # the pool is gone: requeue the rest
                         if job["student"] in killed:
                             finish(job, _timeout_record(tree, job, limit))
                         else:
@@ -787,14 +734,13 @@ def _grade_local(tree: CourseTree, todo: list[dict], finish, *, jobs: int, limit
 def _dask_student(job: dict) -> dict:
     """What a Dask worker runs: :func:`grade_student` without writing (the client commits), after
     saying which worker started it (for the per-student limit). The worker process keeps its
-    course and forked-worker template between students (module caches of this module)."""
+    course and forked-worker template between students (:class:`GraderState`)."""
     from distributed import Queue, get_worker
 
-    _template(_tree(job["root"]))  # as locally, the clock starts once the course and the template are ready
-    try:
+    # as locally, the clock starts once the course and the template are ready
+    _PROCESS.template(_PROCESS.tree(job["root"]))
+    with contextlib.suppress(Exception):  # then the limit is counted from the submission
         Queue(job["starts_queue"]).put([job["student"], get_worker().address], timeout=10)
-    except Exception:  # noqa: BLE001 - the limit is then counted from the submission
-        pass
     return grade_student(dict(job, return_feedback=True))
 
 
@@ -803,7 +749,7 @@ def _worker_fingerprint(root: str) -> str:
     try:
         if not (Path(root) / "course.yaml").is_file():  # load_course would look elsewhere (cwd, parents)
             raise FileNotFoundError(f"no {Path(root) / 'course.yaml'} on this worker (no shared file system?)")
-        return course_fingerprint(_tree(root))
+        return course_fingerprint(_PROCESS.tree(root))
     except Exception as exc:  # noqa: BLE001 - reported by the client in one line
         from .errors import clean_text
 
@@ -877,10 +823,8 @@ def _grade_dask(tree: CourseTree, todo: list[dict], finish, *, address: str, lim
                 if fut not in done and st and now - st[1] > limit:
                     futures.pop(fut)
                     fut.cancel()
-                    try:
+                    with contextlib.suppress(Exception):  # a worker already gone needs no restart
                         client.restart_workers([st[0]], raise_for_error=False)
-                    except Exception:  # noqa: BLE001
-                        pass
                     finish(job, _timeout_record(tree, job, limit))
             for fut in done:
                 job = futures.pop(fut, None)
@@ -902,7 +846,7 @@ def _lock_output(out: Path, sdir: Path):
     from .errors import InputError
 
     sdir.mkdir(parents=True, exist_ok=True)
-    f = open(sdir / "lock", "w")
+    f = open(sdir / "lock", "w")  # noqa: SIM115 - returned open: the lock lasts as long as the caller holds f
     try:
         fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -915,14 +859,12 @@ def _lock_output(out: Path, sdir: Path):
 
 def _remove_stale_temporaries(out: Path, results_dir: Path, feedback_dir: Path) -> None:
     """Temporary files of atomic_write that a kill -9 left behind (nobody else writes here: we hold the lock)."""
-    stale = list(out.parent.glob(f".{out.name}.*.tmp")) + list(results_dir.glob(".*.tmp"))
+    stale = list(out.parent.glob(temp_glob(out.name))) + list(results_dir.glob(temp_glob("*")))
     if feedback_dir.is_dir():
-        stale += list(feedback_dir.glob("*/.*.tmp"))
+        stale += list(feedback_dir.glob("*/" + temp_glob("*")))
     for p in stale:
-        try:
+        with contextlib.suppress(OSError):
             p.unlink()
-        except OSError:
-            pass
 
 
 def _drain_starts(starts, running: dict) -> None:

@@ -66,7 +66,7 @@ class ClassStats:
 
 
 def load_records(csv_path: Path) -> list[dict]:
-    from .batch import load_result, state_dir
+    from .store import load_result, state_dir
 
     results = state_dir(Path(csv_path).resolve()) / "results"
     if not results.is_dir():
@@ -142,7 +142,7 @@ def _distribution_plot(stats: ClassStats) -> str:
     cols = min(n, 3)
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(10, 2.8 * rows), squeeze=False)
-    for ax, aid in zip(axes.flat, stats.assignments):
+    for ax, aid in zip(axes.flat, stats.assignments, strict=False):
         vals = stats.scores.get(aid, [])
         top = stats.max_scores[aid]
         ax.hist(vals, bins=min(20, max(5, len(vals))), range=(0, top), color="C0", edgecolor="white")
@@ -187,7 +187,8 @@ _CSS = """
 body { font-family: "Noto Sans CJK KR", "Noto Sans KR", sans-serif; margin: 1.5em; max-width: 1100px; }
 img { max-width: 100%; } table { border-collapse: collapse; margin: .5em 0; }
 td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
-td.num { text-align: right; } .msg { font-size: 90%; white-space: pre-wrap; word-break: keep-all; overflow-wrap: anywhere; }
+td.num { text-align: right; }
+.msg { font-size: 90%; white-space: pre-wrap; word-break: keep-all; overflow-wrap: anywhere; }
 """
 
 
@@ -228,7 +229,7 @@ def render_html(stats: ClassStats, *, title: str = "Class report") -> str:
 
 
 def write_report(tree, csv_path: Path, out: Path, records: list[dict] | None = None) -> Path:
-    from .batch import atomic_write
+    from .fsutil import atomic_write
 
     records = load_records(csv_path) if records is None else records
     title = f"{tree.model.course.title}: class report ({Path(csv_path).name})"

@@ -1,13 +1,30 @@
-"""Command line: wires the stages together. No grading logic lives here."""
+"""Command line: wires the stages together. No grading logic lives here.
+
+The sub-commands live in four modules by topic, each with its handlers next to their argument
+parsers, each one screen:
+
+- :mod:`autograder.cli_grading`: grade, check, validate, classroom-report (notebooks graded here and now);
+- :mod:`autograder.cli_publish`: release, student-package, classroom-template (what students receive);
+- :mod:`autograder.cli_batch`: batch, merge, report (a whole class, its shards and its class report);
+- :mod:`autograder.cli_review`: similarity, written (what an instructor reviews by hand).
+
+They are modules, not a ``commands/`` package, so the course package and the student package
+stay one flat package (pyproject's ``packages = ["autograder"]``, the student wheel's copy).
+Only parsing and wiring live there: the work is done in the modules each handler imports
+lazily (``autograder check`` never imports nbgrader or Dask). A handler gets its course from
+:func:`autograder.context.load` and returns an exit status; a problem the person can fix is
+raised as CourseError, InputError or UsageError, and :func:`failure`, here, is the one place
+where an exception becomes an exit status and a one-line message.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from pathlib import Path
 
 from . import errors
-from .errors import CourseError, InputError
+from .errors import CourseError, InputError, UsageError
 from .sandbox import SandboxUnavailable
 
 EPILOG = """\
@@ -17,61 +34,12 @@ exit status:
   2  could not run: bad arguments, broken course.yaml, no notebook found, validation failed
   3  grading ran, but some notebook could not be read; it is scored 0 and the reason is printed
 """
-
-
-def _course(args):
-    from .course import load_course
-
-    tree = load_course(Path(args.root) if args.root else None)
-    from . import expect
-
-    expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
-    return tree
-
-
-def cmd_grade(args, visibilities=("public", "hidden")) -> int:
-    from .pipeline import grade_paths
-    from .report import print_table, to_json, write_json_atomic
-
-    tree = _course(args)
-    from .sandbox import describe, summary
-
-    info: dict = {}
-    results = grade_paths(tree, args.paths, visibilities=visibilities, sandbox=not args.no_sandbox, info=info)
-    print_table(results, details=not args.quiet)
-    if getattr(args, "verbose", False):
-        print(describe(info.get("sandbox")), file=sys.stderr)
-    if args.json:
-        data = to_json(results)
-        if "sandbox" in info:
-            data["sandbox"] = summary(info["sandbox"])
-        write_json_atomic(args.json, data)
-    # one line per problem (a linked submission folder is the same problem for every notebook in it)
-    unreadable = list(dict.fromkeys(r.problem for r in results if r.problem and not r.problem.startswith("제출하지")))
-    for problem in unreadable:
-        print(f"error: {problem}", file=sys.stderr)
-    return errors.EXIT_PARTIAL if unreadable else errors.EXIT_OK
-
-
-def cmd_check(args) -> int:
-    return cmd_grade(args, visibilities=("public",))
-
-
-def cmd_validate(args) -> int:
-    from .course import validate_course
-
-    tree = _course(args)
-    problems = validate_course(tree, release=not args.source_only)
-    for p in problems:
-        print(p)
-    if problems:
-        return errors.EXIT_USAGE
-    n = len(tree.model.assignments)
-    print(f"{tree.path}: OK ({n} assignments, notebooks and checks agree)")
-    return errors.EXIT_OK
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import cli_batch, cli_grading, cli_publish, cli_review
+
     p = argparse.ArgumentParser(
         prog="autograder",
         description="Grade Lecture 09 notebooks: student code runs in a separate sandboxed process; "
@@ -80,61 +48,71 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--root", help="course root (folder with course.yaml); default: search upwards from here")
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        dest="verbosity",
+        help="diagnostics on stderr: what is being done (-v), and debugging detail (-vv)",
+    )
     sub = p.add_subparsers(dest="cmd", required=True)
-
-    g = sub.add_parser(
-        "grade",
-        help="grade notebooks or a student's folder (public and hidden checks)",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    g.add_argument("paths", nargs="+", metavar="PATH", help="a notebook, or a folder holding <id>/<id>.ipynb")
-    g.add_argument("--json", metavar="FILE", help="write the result as JSON")
-    g.add_argument("-q", "--quiet", action="store_true", help="only the table, no failure details")
-    g.add_argument("-v", "--verbose", action="store_true", help="also print which sandbox layers were active")
-    g.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
-    g.set_defaults(func=cmd_grade)
-
-    c = sub.add_parser(
-        "check",
-        help="run the public checks on a notebook (what students run before pushing)",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    c.add_argument("paths", nargs="+", metavar="NOTEBOOK")
-    c.add_argument("--json", metavar="FILE")
-    c.add_argument("-q", "--quiet", action="store_true")
-    c.add_argument("-v", "--verbose", action="store_true", help="also print which sandbox layers were active")
-    c.add_argument("--no-sandbox", action="store_true", help=argparse.SUPPRESS)
-    c.set_defaults(func=cmd_check)
-
-    v = sub.add_parser("validate", help="validate course.yaml against the notebooks and check files")
-    v.add_argument("--source-only", action="store_true", help="skip the released notebooks in assignments/")
-    v.set_defaults(func=cmd_validate)
-
-    from . import workflows
-
-    workflows.add_commands(sub, EPILOG)
+    for module in (cli_grading, cli_publish, cli_batch, cli_review):
+        module.add(sub, EPILOG)
     return p
 
 
+class _OneLine(logging.Formatter):
+    """``warning: message``; an informational record is its message alone (what is being done)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        return message if record.levelno == logging.INFO else f"{record.levelname.lower()}: {message}"
+
+
+class _CliHandler(logging.StreamHandler):
+    """The handler :func:`configure_logging` installs (so a second call replaces it)."""
+
+
+def configure_logging(verbosity: int = 0) -> None:
+    """The package logger ``autograder`` (every module logs to ``autograder.<module>``) writes one
+    line per record to stderr: warnings and errors by default, ``-v`` adds what is being done,
+    ``-vv`` debugging detail. Configured here, once per run of the CLI, and nowhere else."""
+    logger = logging.getLogger("autograder")
+    for handler in [h for h in logger.handlers if isinstance(h, _CliHandler)]:
+        logger.removeHandler(handler)
+    handler = _CliHandler(sys.stderr)
+    handler.setFormatter(_OneLine())
+    logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG)
+    logger.propagate = False  # one line per record, even where something configured the root logger
+
+
+def failure(exc: BaseException) -> tuple[int, str] | None:
+    """The exit status and the one line printed for an exception a person can act on; None for
+    anything else (a bug in the grader: its traceback is shown, exit 1)."""
+    if isinstance(exc, CourseError):
+        return errors.EXIT_USAGE, str(exc)  # already "course.yaml: key: problem", one line per problem
+    if isinstance(exc, (InputError, UsageError, SandboxUnavailable)):
+        return errors.EXIT_USAGE, f"error: {exc}"
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted"
+    return None
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    # `grade -v` / `release -v` (the sub-command's own flag) mean -v too
+    configure_logging(args.verbosity + bool(getattr(args, "verbose", False)))
     try:
         return args.func(args)
-    except CourseError as exc:
-        print(str(exc), file=sys.stderr)
-        return errors.EXIT_USAGE
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return errors.EXIT_USAGE
-    except SandboxUnavailable as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return errors.EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:
+        known = failure(exc)
+        if known is None:
+            raise
+        status, message = known
+        print(message, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover

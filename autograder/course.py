@@ -311,7 +311,8 @@ def check_problems(tree: CourseTree, a: Assignment, idx: int) -> list[str]:
         got = totals.get(ex.id, 0.0)
         if abs(got - ex.points) > 1e-9:
             problems.append(
-                f"assignments[{idx}].exercises[{j}].points: {ex.points:g} here but the checks of {ex.id!r} add up to {got:g}"
+                f"assignments[{idx}].exercises[{j}].points: {ex.points:g} here "
+                f"but the checks of {ex.id!r} add up to {got:g}"
             )
     return problems
 

@@ -112,7 +112,9 @@ def _git(git_dir: Path, *args: str, binary: bool = False):
         "protocol.allow=never",
         *args,
     ]
-    p = subprocess.run(cmd, capture_output=True, env=env, timeout=GIT_TIMEOUT_S, stdin=subprocess.DEVNULL)
+    p = subprocess.run(  # the exit status becomes NotARepository below
+        cmd, capture_output=True, env=env, timeout=GIT_TIMEOUT_S, stdin=subprocess.DEVNULL, check=False
+    )
     if p.returncode != 0:
         raise NotARepository(
             p.stderr.decode("utf-8", "replace").strip().splitlines()[-1][:200] if p.stderr else f"git {args[0]} failed"
@@ -152,7 +154,7 @@ def _notebook_blob(git_dir: Path, commit: str, aid: str) -> tuple[bytes | None, 
         listing = _git(git_dir, "ls-tree", "-z", "--full-tree", commit, "--", rel)
         if not listing:
             continue
-        meta, _, name = listing.rstrip("\0").partition("\t")
+        meta = listing.rstrip("\0").partition("\t")[0]
         mode, kind, obj = meta.split()
         if kind != "blob" or mode not in ("100644", "100755"):
             return None, f"{rel}: 일반 파일이 아닙니다 (git mode {mode}: a link or folder is not graded)"

@@ -18,6 +18,11 @@ class InputError(Exception):
         super().__init__(f"{self.path}: {problem}")
 
 
+class UsageError(Exception):
+    """A command cannot run as asked (conflicting arguments, a release nbgrader refused...).
+    ``str()`` is the line printed after ``error:``; the exit status is :data:`EXIT_USAGE`."""
+
+
 class CourseError(Exception):
     """course.yaml (or the course tree it describes) is inconsistent. One line per problem."""
 

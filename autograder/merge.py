@@ -28,19 +28,11 @@ import time
 from pathlib import Path
 
 from . import errors
-from .batch import (
-    MANIFEST_VERSION,
-    RESULT_VERSION,
-    _lock_output,
-    _remove_stale_temporaries,
-    atomic_write,
-    course_fingerprint,
-    safe_name,
-    state_dir,
-    write_outputs,
-)
+from .batch import _lock_output, _remove_stale_temporaries, course_fingerprint, write_outputs
 from .course import CourseTree
 from .errors import InputError
+from .fsutil import atomic_copy, atomic_write
+from .store import MANIFEST_VERSION, RESULT_VERSION, safe_name, state_dir
 
 _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 
@@ -123,27 +115,6 @@ def load_shards(
     return out, n_all
 
 
-def _place(src: Path, dst: Path) -> None:
-    """``dst`` becomes a copy of ``src``: a hard link when both are on one file system (every store
-    file is only ever replaced, never rewritten in place, and the shards are locked while merging,
-    so a link is a copy), else a byte copy; atomically (temporary name + ``os.replace``). Not fsynced
-    file by file: the merged store is derived data (after a crash, run merge again), and 30,000
-    fsyncs would be most of a 10,000-student merge."""
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
-    try:
-        try:
-            os.link(src, tmp)  # one system call (plus the rename) per file
-        except OSError:
-            shutil.copyfile(src, tmp)  # another file system
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-
-
 def merge(
     tree: CourseTree, out: Path, shard_outs: list[Path], *, feedback_dir: Path | None = None, console=None
 ) -> int:
@@ -169,7 +140,7 @@ def merge(
     for so, rec, m, src in items:
         fname = f"{safe_name(os.fsdecode(bytes.fromhex(rec['name_id'])))}.json"
         wanted.add(fname)
-        _place(src, results_dir / fname)
+        atomic_copy(src, results_dir / fname)
         src_fb = state_dir(so.resolve()) / (m.get("feedback_dir") or "feedback") / fname[:-5]  # relative: in the store
         dst_fb = feedback_dir / fname[:-5]
         dst_fb.mkdir(exist_ok=True)
@@ -179,7 +150,7 @@ def merge(
             except OSError:
                 regular = False
             if regular:
-                _place(src_fb / f, dst_fb / f)
+                atomic_copy(src_fb / f, dst_fb / f)
             else:  # as in the shard (e.g. no submission: no feedback), never a stale page of an earlier merge
                 (dst_fb / f).unlink(missing_ok=True)
     for p in results_dir.glob("*.json"):  # the merged store holds exactly the merged class

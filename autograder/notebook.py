@@ -170,7 +170,8 @@ class ExerciseReport:
                 out.append(
                     f"<tr style='{_ROW}'><td style='{_NARROW};color:{c}'>{_mark(r.status)} {_status_ko(r.status)}</td>"
                     f"<td style='{_NARROW}'>{r.score:g}/{r.max_score:g}</td>"
-                    f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit;overflow-wrap:anywhere'>"
+                    f"<td style='{_CELL}'><code style='background:transparent;padding:0;color:inherit;"
+                    "overflow-wrap:anywhere'>"
                     f"{e(r.id)}</code>{doc}</td></tr>"
                 )
                 if r.status != "passed" and r.message:
@@ -204,25 +205,24 @@ class Checks:
     def _setup(self):
         if self._tree is not None or self._packaged is not None or self._problem:
             return
-        from . import expect
+        from .context import apply_tolerances
 
         manifest = packaged_manifest() if self.root is None and not _course_yaml_in_reach() else None
         if manifest is not None:  # no course checkout: the student package's checks (course.py not imported:
             self._packaged = manifest  # pydantic and yaml cost ~0.4 s, a third of a Colab setup cell)
-            expect.configure({k: tuple(v) for k, v in manifest.get("tolerances", {}).items()})
+            apply_tolerances({k: tuple(v) for k, v in manifest.get("tolerances", {}).items()})
             return
-        from .course import load_course
+        from .context import load
         from .errors import CourseError
 
         try:
-            self._tree = load_course(self.root)
+            self._tree = load(self.root)
         except CourseError as exc:
             self._problem = (
                 "채점 파일(course.yaml)도 채점 패키지의 공개 검사도 찾지 못했습니다. 설정 셀(맨 위 코드 셀)을 "
                 f"먼저 실행하거나 과제 저장소 안에서 노트북을 여세요 (README 참고). [{exc.problems[0]}]"
             )
             return
-        expect.configure({k: (v.rtol, v.atol) for k, v in self._tree.model.grading.tolerances.items()})
 
     def _packaged_problem(self) -> str:
         """One line when the package cannot check this notebook (unknown assignment, other version)."""
@@ -320,7 +320,7 @@ class Checks:
             specs,
             aid,
             student=lambda probe, kw: session.call(aid, probe, kw),
-            reference=lambda probe, kw: ref.call(probe, kw),
+            reference=ref.call,
             seed_base=seed,
         )
         return ExerciseReport(exercise, results, scope=scope, total=total)

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from . import wire
 from .checks import Probe
 from .extract import Program
+from .fsutil import atomic_write
 from .run import Limits, ProcessSession, StudentError
 
 # Cached outputs depend on how the worker encodes them: any change to worker.py invalidates the cache.
@@ -34,34 +34,44 @@ def default_cache_dir(root: Path) -> Path:
     return Path(env) if env else Path(root) / ".cache" / "reference"
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+class ReadCache:
+    """Reference outputs read from the disk cache, kept by a process for its next students.
+
+    Safe to share between students and sessions: a cache file's path is the SHA-256 of everything
+    its content depends on (:data:`CACHE_VERSION`, the solution's code, the probe, its arguments),
+    so the content at a path never changes; the values are plain JSON data that callers decode
+    into fresh objects (:func:`autograder.wire.decode`). Bounded: at most ``budget`` characters of
+    JSON are kept (first come); beyond that a file is read again each time it is asked for."""
+
+    def __init__(self, budget: int = 64 * 2**20):
+        self.budget = budget
+        self.used = 0
+        self._data: dict[Path, object] = {}
+
+    def __contains__(self, path) -> bool:
+        return Path(path) in self._data
+
+    def get(self, path: Path):
+        """The decoded JSON at ``path``, or None if it is missing or not valid JSON."""
+        path = Path(path)
+        if path in self._data:
+            return self._data[path]
+        try:
+            text = path.read_text(encoding="utf-8")
+            enc = json.loads(text)
+        except (OSError, json.JSONDecodeError):
+            return None
+        if self.used + len(text) <= self.budget:
+            self._data[path] = enc
+            self.used += len(text)
+        return enc
+
+    def clear(self) -> None:
+        self._data.clear()
+        self.used = 0
 
 
-# Cache files are content-addressed (solution, probe, arguments, encoder), so a file read once
-# never changes: a batch grader process keeps what it read for the next student.
-_READ: dict = {}
-_READ_BUDGET = 64 * 2**20
-_read_bytes = 0
-
-
-def _read_cached(path: Path):
-    global _read_bytes
-    if path in _READ:
-        return _READ[path]
-    try:
-        text = path.read_text(encoding="utf-8")
-        enc = json.loads(text)
-    except (OSError, json.JSONDecodeError):
-        return None
-    if _read_bytes + len(text) <= _READ_BUDGET:
-        _READ[path] = enc
-        _read_bytes += len(text)
-    return enc
+DISK_READS = ReadCache()  # this process's; a batch grader process reuses it for every student
 
 
 class PublicStore:
@@ -95,8 +105,10 @@ class ReferenceSession:
         public_store: PublicStore | None = None,
         limits: Limits | None = None,
         record=None,
+        read_cache: ReadCache | None = None,
     ):
         self.program = program
+        self.read_cache = read_cache if read_cache is not None else DISK_READS
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.public_store = public_store
         self.limits = limits or Limits(
@@ -127,7 +139,7 @@ class ReferenceSession:
                 )
         path = self._cache_path(pkey)
         if enc is None and path is not None:
-            enc = _read_cached(path)
+            enc = self.read_cache.get(path)
         if enc is None:
             if self.program is None:
                 raise ReferenceError("기준 해답(solutions/)이 없어 이 검사를 실행할 수 없습니다.")
@@ -138,14 +150,15 @@ class ReferenceSession:
                 raw = self._session._call("reference", probe, kwargs)  # decoded; re-encode below
             except StudentError as exc:
                 raise ReferenceError(
-                    f"기준 해답이 {probe.name} 실행 중 실패했습니다: {exc.info.get('type')}: {exc.info.get('message')}\n"
+                    f"기준 해답이 {probe.name} 실행 중 실패했습니다: "
+                    f"{exc.info.get('type')}: {exc.info.get('message')}\n"
                     f"{exc.info.get('traceback', '')}"
                 ) from None
             from .worker import encode
 
             enc = json.loads(json.dumps(encode(raw)))
             if path is not None:
-                _atomic_write(path, json.dumps(enc))
+                atomic_write(path, json.dumps(enc))
         self._memo[pkey] = enc
         if self.record is not None:
             self.record[pkey] = enc

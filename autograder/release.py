@@ -33,11 +33,13 @@ import tempfile
 from pathlib import Path
 
 from .course import Assignment, CourseTree
+from .errors import UsageError
+from .fsutil import atomic_write
 
 LEAK_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
 
-class ReleaseError(Exception):
+class ReleaseError(UsageError):
     """Release could not be produced (nbgrader failed, the reference fails its own checks...)."""
 
 
@@ -70,7 +72,7 @@ def run_nbgrader(args: list[str], *, cwd: Path, what: str) -> subprocess.Complet
     env = dict(os.environ)
     env.setdefault("PYTHONWARNINGS", "ignore")
     env["JUPYTER_CONFIG_DIR"] = str(Path(cwd) / ".jupyter")  # no instructor-wide config leaks in
-    proc = subprocess.run(nbgrader_command() + args, cwd=cwd, env=env, capture_output=True, text=True)
+    proc = subprocess.run(nbgrader_command() + args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
         raise ReleaseError(f"nbgrader {what} failed (exit {proc.returncode}):\n{tail}")
@@ -149,6 +151,7 @@ def generate_assignments(
         env=env,
         capture_output=True,
         text=True,
+        check=False,  # the exit status is turned into a ReleaseError below
     )
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
@@ -176,14 +179,15 @@ def generate_assignments(
 # ------------------------------------------------------------------------------------------
 def public_reference(tree: CourseTree, a: Assignment, *, cache_dir: Path | None = None) -> dict:
     """{probe key: encoded reference result} of every reference call the public checks make."""
-    from . import expect, wire
+    from . import wire
     from .checks import load_checks
+    from .context import apply_settings
     from .extract import reference_program
     from .load import load_notebook
     from .reference import ReferenceSession, default_cache_dir
     from .verdict import run_checks
 
-    expect.configure({k: (v.rtol, v.atol) for k, v in tree.model.grading.tolerances.items()})
+    apply_settings(tree)
     specs = load_checks(tree.checks_dir, a.id, ("public",))
     if not specs:
         return {}
@@ -200,7 +204,7 @@ def public_reference(tree: CourseTree, a: Assignment, *, cache_dir: Path | None 
         results = run_checks(
             specs,
             a.id,
-            student=lambda probe, kw: ref.call(probe, kw),
+            student=ref.call,
             reference=reference,
             seed_base=tree.model.grading.seed,
         )
@@ -235,7 +239,7 @@ def same_values(x, y, rtol: float = 1e-9, atol: float = 1e-300) -> bool:
     if isinstance(x, dict) and isinstance(y, dict):
         return x.keys() == y.keys() and all(same_values(x[k], y[k], rtol, atol) for k in x)
     if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(same_values(u, v, rtol, atol) for u, v in zip(x, y))
+        return len(x) == len(y) and all(same_values(u, v, rtol, atol) for u, v in zip(x, y, strict=False))
     if isinstance(x, float) and isinstance(y, (int, float)) and not isinstance(y, bool):
         return bool(np.isclose(x, y, rtol=rtol, atol=atol, equal_nan=True))
     return type(x) is type(y) and x == y
@@ -270,7 +274,7 @@ def write_references(tree: CourseTree, chosen, out_root: Path, log) -> list[Path
         log(f"{a.id}: public reference outputs")
         record = public_reference(tree, a)
         store = Path(out_root) / "checks" / a.id / "public_reference.json"
-        _atomic_write_text(store, dump_store(record))
+        atomic_write(store, dump_store(record))
         written.append(store.relative_to(out_root))
     return written
 
@@ -301,21 +305,6 @@ def build_release(
     return written
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a committed file is 0644
-    os.replace(tmp, path)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _files(folder: Path) -> set[Path]:
     if not folder.is_dir():
         return set()
@@ -339,7 +328,7 @@ def release(tree: CourseTree, *, assignments=None, log=None) -> list[Path]:
             store = tmp / "checks" / a.id / "public_reference.json"
             committed = tree.checks_dir / a.id / "public_reference.json"
             if not (committed.exists() and stores_agree(committed, store)):  # same values: keep the bytes (no churn)
-                _atomic_write_text(committed, store.read_text(encoding="utf-8"))
+                atomic_write(committed, store.read_text(encoding="utf-8"))
         for line in sync_source_notebooks(tree, chosen, write=True):
             log(line.replace("differs from", "updated from").replace(" (run `autograder release`)", ""))
         written += build_release(
@@ -389,6 +378,7 @@ def check_release(tree: CourseTree, *, assignments=None, log=None) -> list[str]:
                 problems.append(f"{shown}: missing (run `autograder release`)")
             elif not stores_agree(new_store, old_store):
                 problems.append(
-                    f"{shown}: differs from the reference solution's outputs for the public checks (run `autograder release`)"
+                    f"{shown}: differs from the reference solution's outputs for the public checks "
+                    "(run `autograder release`)"
                 )
     return problems

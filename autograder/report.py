@@ -52,9 +52,9 @@ def json_bytes(data, *, indent: int | None = 2) -> bytes:
 
 
 def write_json_atomic(path, data) -> None:
-    """Write ``data`` as JSON through :func:`autograder.batch.atomic_write` (temporary file, fsync,
+    """Write ``data`` as JSON through :func:`autograder.fsutil.atomic_write` (temporary file, fsync,
     ``os.replace``; nothing is left behind on failure and an old file stays whole)."""
-    from .batch import atomic_write
+    from .fsutil import atomic_write
 
     atomic_write(Path(path), json_bytes(data))
 
@@ -141,7 +141,8 @@ def feedback_markdown(results: list[AssignmentResult], *, student: str = "", che
         for c in r.checks:
             vis = "공개" if c.visibility == "public" else "비공개"
             out.append(
-                f"| {c.exercise} | {c.id} | {vis} | {STATUS_MARK[c.status]} {STATUS_KO[c.status]} | {_num(c.score)}/{_num(c.max_score)} |"
+                f"| {c.exercise} | {c.id} | {vis} | {STATUS_MARK[c.status]} {STATUS_KO[c.status]} "
+                f"| {_num(c.score)}/{_num(c.max_score)} |"
             )
         out.append("")
         for c in r.checks:

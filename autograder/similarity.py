@@ -112,9 +112,9 @@ def compare_class(
 ) -> Report:
     from copydetect import compare_files
 
-    from .batch import find_students
     from .load import load_notebook
     from .pipeline import find_entries
+    from .store import find_students
 
     submissions = Path(submissions)
     if not submissions.is_dir():
@@ -178,7 +178,8 @@ body { font-family: "Noto Sans CJK KR", "Noto Sans KR", sans-serif; margin: 1.5e
 table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: left; }
 .flag { background: #fde2e2; } .pair { margin-top: 2em; }
 .side { display: grid; grid-template-columns: 1fr 1fr; gap: 1em; }
-pre { background: #f7f7f7; padding: .5em; overflow-x: auto; font-size: 12px; white-space: pre-wrap; word-break: break-all; }
+pre { background: #f7f7f7; padding: .5em; overflow-x: auto; font-size: 12px;
+      white-space: pre-wrap; word-break: break-all; }
 mark { background: #ffe08a; }
 """
 
@@ -212,8 +213,10 @@ def render_html(report: Report, *, top: int = 20) -> str:
         '<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>유사도 보고서 (similarity)</title>',
         f"<style>{_CSS}</style></head><body>",
         "<h1>답안 유사도 보고서 (answer-cell similarity)</h1>",
-        f"<p>{len(report.students)}명, {len(report.pairs)}쌍. 배포된 stub과 docstring은 제외하고 copydetect(winnowing)로 비교했습니다. "
-        f"유사도 = 두 학생 각자의 코드 중 겹치는 비율의 작은 쪽. {report.threshold:.2f} 이상인 과제가 있으면 <b>검토 필요</b>로 표시합니다. "
+        f"<p>{len(report.students)}명, {len(report.pairs)}쌍. "
+        "배포된 stub과 docstring은 제외하고 copydetect(winnowing)로 비교했습니다. "
+        "유사도 = 두 학생 각자의 코드 중 겹치는 비율의 작은 쪽. "
+        f"{report.threshold:.2f} 이상인 과제가 있으면 <b>검토 필요</b>로 표시합니다. "
         "표시는 판정이 아니라 살펴볼 곳입니다.</p>",
         f"<table><thead><tr><th>학생 A</th><th>학생 B</th><th>최대</th>{head}<th></th></tr></thead><tbody>",
         *rows,

@@ -73,10 +73,10 @@ def questions(tree) -> list[Question]:
 
 def collect_answers(tree, submissions: Path) -> tuple[list[str], dict]:
     """Student names and {(student, question id): answer text or None (not submitted / unanswered)}."""
-    from .batch import find_students
     from .extract import index_cells
     from .load import load_notebook
     from .pipeline import find_entries
+    from .store import find_students
 
     submissions = Path(submissions)
     if not submissions.is_dir():
@@ -137,7 +137,8 @@ def question_page(q: Question, students: list[str], answers: dict) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{esc(q.assignment)} / {esc(q.id)} ({q.points:g}점)</h1>",
         f"<h2>질문 (question)</h2>{_markdown(q.prompt)}",
-        f'<h2>모범 답안과 채점 기준 (rubric)</h2><div class="rubric">{_markdown(q.rubric) if q.rubric else "(source notebook 없음)"}</div>',
+        '<h2>모범 답안과 채점 기준 (rubric)</h2><div class="rubric">'
+        f"{_markdown(q.rubric) if q.rubric else '(source notebook 없음)'}</div>",
         f"<h2>학생 답안 ({sum(answers.get((s, q.id)) is not None for s in students)}/{len(students)}명 작성)</h2>",
     ]
     for s in students:
@@ -159,7 +160,7 @@ def _anchor(student: str) -> str:
 
 
 def export(tree, submissions: Path, out_dir: Path) -> list[Path]:
-    from .batch import atomic_write
+    from .fsutil import atomic_write
 
     students, answers = collect_answers(tree, submissions)
     out_dir = Path(out_dir)
@@ -251,7 +252,7 @@ def read_gradebook(tree, db: Path) -> dict:
 
 def merge_into_grades(tree, grades: Path, scores: dict) -> tuple[int, int]:
     """Add the written columns to the batch CSV (atomically, in place); returns (students, pending scores)."""
-    from .batch import atomic_write
+    from .fsutil import atomic_write
 
     qs = questions(tree)
     try:

@@ -81,14 +81,14 @@ def main() -> None:
                 "sandbox": True,
                 "picks": None,
             }
-            tpl = next(iter(batch._TEMPLATE.values()), None)
+            tpl = next(iter(batch._PROCESS.templates()), None)
             t0 = proc_cpu(tpl.proc.pid) if tpl is not None and tpl.proc else (0.0, 0.0)
             if i > 0:
                 prof.enable()
             rec = batch.grade_student(job)
             if i > 0:
                 prof.disable()
-            tpl = next(iter(batch._TEMPLATE.values()), None)
+            tpl = next(iter(batch._PROCESS.templates()), None)
             t1 = proc_cpu(tpl.proc.pid) if tpl is not None and tpl.proc else (0.0, 0.0)
             rows.append((self_cpu() - c0, t1[1] - t0[1], t1[0] - t0[0], time.perf_counter() - w0, rec["status"]))
         print(f"assignments: {', '.join(ids)}; {args.students} students graded one after another")

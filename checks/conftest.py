@@ -34,13 +34,13 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="module")
 def _grading(request):
-    from autograder.course import load_course
+    from autograder.context import load
     from autograder.extract import reference_program, student_program
     from autograder.load import load_notebook
     from autograder.reference import ReferenceSession, default_cache_dir
     from autograder.run import Limits, ProcessSession
 
-    tree = load_course(Path(request.module.__file__).resolve().parents[2])
+    tree = load(Path(request.module.__file__).resolve().parents[2])  # course.yaml's settings (tolerances) in force
     aid = Path(request.module.__file__).parent.name
     a = tree.model.assignment(aid)
     source = load_notebook(tree.source_notebook(a))
