@@ -126,7 +126,10 @@ def describe_student_error(info: dict, exercise: str, home: dict | None = None) 
             f"답안 셀 '{raised_in}'부터 구현하세요."
         )
     if typ == "NotImplementedError":
-        head = f"'{exercise}': 아직 구현하지 않았습니다 (NotImplementedError). `raise NotImplementedError()`를 지우고 구현하세요."
+        head = (
+            f"'{exercise}': 아직 구현하지 않았습니다 (NotImplementedError). "
+            "`raise NotImplementedError()`를 지우고 구현하세요."
+        )
     elif typ == "Timeout":
         return f"'{exercise}': {msg}"
     else:
@@ -220,7 +223,8 @@ def run_checks(
                     score=0.0,
                     status="timeout",
                     message=(
-                        f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, 이 연습의 나머지 검사는 실행하지 않았습니다."
+                        f"검사 '{timed_out[spec.exercise]}'에서 시간 제한을 넘어, "
+                        "이 연습의 나머지 검사는 실행하지 않았습니다."
                     ),
                     **base,
                 )
@@ -264,7 +268,10 @@ def run_checks(
                 CheckResult(
                     score=0.0,
                     status="error",
-                    message=f"출력을 검사하는 중 처리할 수 없는 값이 나왔습니다 ({tb}). 반환 형식(튜플 순서, dict 키, 타입)을 확인하세요.",
+                    message=(
+                        f"출력을 검사하는 중 처리할 수 없는 값이 나왔습니다 ({tb}). "
+                        "반환 형식(튜플 순서, dict 키, 타입)을 확인하세요."
+                    ),
                     **base,
                 )
             )
