@@ -7,6 +7,7 @@ with their status, not just "it ran".
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -139,7 +140,10 @@ def scale(x, a):
 
 
 def test_breaking_builtins_in_student_process_earns_nothing(course):
-    wrong = "import builtins\nbuiltins.isinstance = lambda *a: True\ndef scale(x, a):\n    return 2 * a * np.asarray(x, float)\n"
+    wrong = (
+        "import builtins\nbuiltins.isinstance = lambda *a: True\n"
+        "def scale(x, a):\n    return 2 * a * np.asarray(x, float)\n"
+    )
     res = grade(course, "builtins", {"scale": wrong, "sample_coin": T.COIN})
     assert {c.status for c in res[0].checks if c.exercise == "scale"} <= {"failed", "error"}
     assert res[0].score <= 2  # at most the (correct) sample_coin exercise
@@ -287,7 +291,7 @@ def test_dkw_accepts_the_right_distribution_and_rejects_a_wrong_scale():
 # -- CLI --------------------------------------------------------------------------------
 def run_cli(*args, cwd):
     return subprocess.run(
-        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "autograder", *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
 
 
@@ -334,7 +338,9 @@ def test_cli_check_runs_public_checks_only(course, tmp_path):
 
 
 def test_help_documents_exit_statuses():
-    p = subprocess.run([sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", "--help"], capture_output=True, text=True, check=False
+    )
     assert "exit status" in p.stdout and "3  grading ran, but some notebook could not be read" in p.stdout
 
 
@@ -376,14 +382,16 @@ def test_check_files_run_under_pytest_itself(course, tmp_path):
     )
     files = [str(course.root / "checks" / "00_tiny" / f) for f in ("public.py", "hidden.py")]
     args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--import-mode=importlib", *files]
-    ok = subprocess.run(args, cwd=course.root, capture_output=True, text=True, timeout=300)
+    ok = subprocess.run(args, cwd=course.root, capture_output=True, text=True, timeout=300, check=False)
     assert ok.returncode == 0 and "4 passed" in ok.stdout, ok.stdout + ok.stderr
     bad = T.submission(
         course.root,
         "pytest-bad",
         {"scale": "def scale(x, a):\n    return 2 * np.asarray(x, float)\n", "sample_coin": T.COIN},
     )
-    res = subprocess.run([*args, "--notebook", str(bad)], cwd=course.root, capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [*args, "--notebook", str(bad)], cwd=course.root, capture_output=True, text=True, timeout=300, check=False
+    )
     assert res.returncode == 1 and "2 failed" in res.stdout and "허용 오차" in res.stdout, res.stdout
 
 
@@ -536,7 +544,9 @@ def test_a_template_dies_with_the_process_that_started_it(tmp_path):
         "import os, sys\nfrom autograder.run import Template\nt = Template(['math'])\n"
         "print(t.proc.pid, t.ok, flush=True)\nos._exit(0)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    ).stdout.split()
     pid, ok = int(out[0]), out[1]
     assert ok == "True"
     deadline = time.time() + 10
@@ -550,3 +560,28 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+@needs_template
+def test_a_template_started_by_a_thread_outlives_that_thread():
+    """Dask runs students on executor threads: the thread that started the template may end while the
+    grader process goes on. The template watches the process (pidfd), not the thread (PR_SET_PDEATHSIG,
+    which killed it here, so every later student started a worker the slow way)."""
+    import threading
+
+    from autograder.run import Template
+
+    box = []
+    t = threading.Thread(target=lambda: box.append(Template(["math"])))
+    t.start()
+    t.join()
+    tpl = box[0]
+    try:
+        time.sleep(0.5)  # PR_SET_PDEATHSIG's SIGKILL would have landed by now
+        assert tpl.ok and tpl.proc.poll() is None, "the template died with the thread that started it"
+        child = tpl.fork({"log": os.devnull}, env={}, cwd="/", rlimits=())
+        assert child is not None, "the template no longer forks workers"
+        child.kill()
+        child.wait(10)
+    finally:
+        tpl.close()
