@@ -406,14 +406,16 @@ def test_notebook_intros_state_the_cell_limit():
 
 def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     """Lines nobody asked for (a student thread writing events) are not queued without bound:
-    past run.MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
+    past MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
     import queue
     import threading
     import types
 
-    monkeypatch.setattr(run, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
+    from autograder import connection
+
+    monkeypatch.setattr(connection, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
     r, w = os.pipe()
-    worker = run._Worker.__new__(run._Worker)
+    worker = connection.WorkerConnection.__new__(connection.WorkerConnection)
     worker.proc = types.SimpleNamespace(stdout=os.fdopen(r, "rb"))
     worker.lines, worker._queued, worker._queued_lock = queue.Queue(), 0, threading.Lock()
     reader = threading.Thread(target=worker._read, daemon=True)
@@ -423,7 +425,7 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     def flood():
         with os.fdopen(w, "wb") as f:
             try:
-                for _ in range(4 * run.MAX_QUEUED // len(line)):
+                for _ in range(4 * connection.MAX_QUEUED // len(line)):
                     f.write(line)
             except OSError:  # the reader stopped reading and its end was closed
                 pass
@@ -438,4 +440,5 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     while not worker.lines.empty():
         msgs.append(worker.lines.get())
     assert msgs[-1] is None and "__too_big__" in msgs[-2], msgs[-2:]
-    assert run.MAX_QUEUED < worker._queued <= run.MAX_QUEUED + len(line) // 4096  # cut at the first line past it
+    limit = connection.MAX_QUEUED
+    assert limit < worker._queued <= limit + len(line) // 4096  # cut at the first line past it
