@@ -585,3 +585,25 @@ def test_a_template_started_by_a_thread_outlives_that_thread():
         child.wait(10)
     finally:
         tpl.close()
+
+
+def test_a_finished_programs_unused_time_goes_to_the_programs_still_waiting():
+    """run.TimeBudget (was spread over ProcessSession): 90 s over three notebooks; the first finishes
+    after 10 s, so the two still to come get 30 + 20/2 s each, and a finished one keeps its own share."""
+    from autograder.run import TimeBudget
+
+    b = TimeBudget(90.0)
+    for key in "abc":
+        b.add(key)
+    assert b.share("a") == b.share("c") == 30
+    b.spent["a"] = 10.0
+    b.finished.add("a")
+    assert b.share("b") == b.share("c") == 40 and b.share("a") == 30
+    b.spent["b"] = 45.0
+    assert b.remaining("b") == -5 and b.used_up("b") and not b.used_up("c")
+    b.expired.add("c")
+    assert b.used_up("c")
+    b.renew()
+    assert b.spent == dict.fromkeys("abc", 0.0) and not b.finished and not b.expired and b.share("b") == 30
+    b.forget("c")
+    assert b.share("a") == 45
