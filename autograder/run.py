@@ -189,6 +189,69 @@ class CellLoads:
         self.errors.setdefault(key, {})[cell_id] = {**info, "timeout": timeout}
 
 
+class WorkerSlot:
+    """The session's current worker: started on demand (forked from the template when there is one),
+    its sandbox report read once, replaced after a kill."""
+
+    def __init__(self, limits: Limits, sandbox: bool, protect: tuple, template: Template | None):
+        self.limits, self.sandbox, self.protect, self.template = limits, sandbox, protect, template
+        self.preload: tuple = ()  # modules the worker imports before any cell arrives
+        self.starts = {"forked": 0, "started": 0}  # how each worker (first and restarts) came to be
+        self.restarts = 0
+        self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
+        self.conn: WorkerConnection | None = None
+        self.fresh = False  # its ready message (the sandbox report) is still to be read
+
+    def spawn(self, preload=None) -> bool:
+        """Start a worker if there is none (True if it did). It enters its sandbox, then imports ``preload``."""
+        if preload is not None:
+            self.preload = tuple(preload)
+        if self.conn is not None:
+            return False
+        self.conn = WorkerConnection(self.limits, self.sandbox, self.protect, self.preload, self.template)
+        self.starts["forked" if self.conn.forked else "started"] += 1
+        self.fresh = True
+        return True
+
+    def read_ready(self) -> None:
+        """The worker's first line: which sandbox layers took effect (sent before any student code runs)."""
+        if not self.fresh:
+            return
+        self.fresh, w = False, self.conn
+        try:
+            msg = w.next(time.monotonic() + max(self.limits.setup_timeout_s, 30))
+        except TimeoutError:
+            msg = None
+            w.kill_process()  # its reader then reports EOF: the pending loads fail as usual
+        if msg is None:
+            w.lines.put(None)  # keep the EOF for whoever reads next
+        info = msg.get("sandbox") if isinstance(msg, dict) and msg.get("event") == "ready" else None
+        if not isinstance(info, dict):
+            info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
+        self.sandbox_info = info
+        w.pidns = "pidns" in (info.get("layers") or [])
+        if self.sandbox and sandbox_mode() == "strict":
+            hidden = info.get("hidden") or {}
+            exposed = [p for p, h in hidden.items() if not h] + [str(p) for p in self.protect if str(p) not in hidden]
+            if exposed or "view" not in info.get("layers", []):
+                self.kill()
+                why = "; ".join(info.get("notes") or []) or "no private view"
+                seen = ", ".join(exposed) or "the file system"
+                raise SandboxUnavailable(f"AUTOGRADER_SANDBOX=strict: student code could see {seen} ({why})")
+
+    def kill(self) -> None:
+        if self.conn is not None:
+            self.conn.kill()
+            self.conn = None
+            self.restarts += 1
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.send({"op": "exit"})
+            self.conn.kill()  # no waiting for interpreter shutdown; the namespace's init is reaped
+            self.conn = None
+
+
 class ProcessSession:
     """Notebook programs loaded into a separate worker process; probes called over a pipe. A worker
     that hangs or dies is replaced: the next call starts a new one, which runs the programs' cells
@@ -198,19 +261,21 @@ class ProcessSession:
         self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
     ):
         self.limits = limits or Limits()
-        self.sandbox = sandbox
-        self.template = template  # forks workers with the libraries already imported (batch grading)
-        self.protect = tuple(protect)  # paths student code must not see (verified by the worker)
-        self.preload: tuple = ()  # modules the worker imports before any cell arrives
-        self.starts = {"forked": 0, "started": 0}  # how each worker (first and restarts) came to be
-        self.restarts = 0
-        self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
+        # protect: paths student code must not see (verified by the worker); template: forks workers
+        # with the libraries already imported (batch grading)
+        self.worker = WorkerSlot(self.limits, sandbox, tuple(protect), template)
         self.programs: dict[str, Program] = {}
         self.time = TimeBudget(self.limits.time_limit_s)
         self.loads = CellLoads(self.limits)
-        self._worker: WorkerConnection | None = None
-        self._fresh = False  # its ready message (the sandbox report) is still to be read
         self._memo: dict = {}
+
+    @property
+    def starts(self) -> dict:
+        return self.worker.starts
+
+    @property
+    def sandbox_info(self) -> dict | None:
+        return self.worker.sandbox_info
 
     # -- programs and their time ---------------------------------------------------------
     def add(self, program: Program, key: str | None = None) -> str:
@@ -222,10 +287,10 @@ class ProcessSession:
 
     def remove(self, key: str) -> None:
         """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
-        if key in self.loads.loaded and self._worker is not None:
+        if key in self.loads.loaded and self.worker.conn is not None:
             self._finish_loads()
-            if self._worker is not None:
-                self._worker.send({"op": "drop", "key": key})
+            if self.worker.conn is not None:
+                self.worker.conn.send({"op": "drop", "key": key})
         self.programs.pop(key, None)
         self.loads.forget(key)
         self.time.forget(key)
@@ -250,82 +315,41 @@ class ProcessSession:
 
     # -- the worker ------------------------------------------------------------------------
     def spawn(self, preload=None):
-        """Start the worker process. It enters its sandbox, then imports ``preload`` (modules the
-        trusted setup cells import) while the grader is still preparing."""
-        if preload is not None:
-            self.preload = tuple(preload)
-        if self._worker is None:
-            self._worker = WorkerConnection(self.limits, self.sandbox, self.protect, self.preload, self.template)
-            self.starts["forked" if self._worker.forked else "started"] += 1
+        """Start the worker process; it imports ``preload`` while the grader is still preparing."""
+        if self.worker.spawn(preload):
             self.loads.new_worker()
-            self._fresh = True
 
     def start(self):
         """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
         self.spawn()
         for key, program in self.programs.items():
             if key not in self.loads.loaded and key not in self.time.expired:
-                self.loads.send(self._worker, key, program)
-        if self._fresh:
-            self._fresh = False
-            self.sandbox_info = self._read_ready()
-
-    def _read_ready(self) -> dict:
-        """The worker's first line: which sandbox layers took effect (sent before any student code runs)."""
-        w = self._worker
-        try:
-            msg = w.next(time.monotonic() + max(self.limits.setup_timeout_s, 30))
-        except TimeoutError:
-            msg = None
-            w.kill_process()  # its reader then reports EOF: the pending loads fail as usual
-        if msg is None:
-            w.lines.put(None)  # keep the EOF for whoever reads next
-        info = msg.get("sandbox") if isinstance(msg, dict) and msg.get("event") == "ready" else None
-        if not isinstance(info, dict):
-            info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
-        w.pidns = "pidns" in (info.get("layers") or [])
-        if self.sandbox and sandbox_mode() == "strict":
-            exposed = [p for p, hidden in (info.get("hidden") or {}).items() if not hidden]
-            exposed += [str(p) for p in self.protect if str(p) not in (info.get("hidden") or {})]
-            if exposed or "view" not in info.get("layers", []):
-                self._kill()
-                why = "; ".join(info.get("notes") or []) or "no private view"
-                seen = ", ".join(exposed) or "the file system"
-                raise SandboxUnavailable(f"AUTOGRADER_SANDBOX=strict: student code could see {seen} ({why})")
-        return info
+                self.loads.send(self.worker.conn, key, program)
+        self.worker.read_ready()
 
     def _finish_loads(self):
         """Wait for every load sent so far. A cell that hangs or takes the worker down is recorded and
         skipped; a new worker then runs the programs again without it."""
         while self.loads.pending:
             key = self.loads.pending[0]
-            failure = self.loads.await_first(self._worker, self.programs.get(key), self.time)
+            failure = self.loads.await_first(self.worker.conn, self.programs.get(key), self.time)
             if failure is None:
                 continue
             cell_id, timeout, cell_limit = failure
-            self.loads.failed(key, cell_id, timeout, cell_limit, self._worker)
-            self._kill()
+            self.loads.failed(key, cell_id, timeout, cell_limit, self.worker.conn)
+            self.worker.kill()
             if cell_id is None and not (timeout and key in self.time.expired):  # died before any cell
                 raise StudentError(died("프로세스 시작"))
             self.start()
 
     def close(self):
-        if self._worker is not None:
-            self._worker.send({"op": "exit"})
-            self._worker.kill()  # no waiting for interpreter shutdown; the namespace's init is reaped
-            self._worker = None
+        self.worker.close()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
-
-    def _kill(self):
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
-            self.restarts += 1
 
     # -- probe calls -----------------------------------------------------------------------
     def call(self, key: str, probe: Probe, kwargs: dict):
@@ -357,12 +381,12 @@ class ProcessSession:
         if self.time.used_up(key):
             raise self._out_of_time(key)
         t0 = time.monotonic()
-        self._worker.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
+        self.worker.conn.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
         budget_left = self.time.remaining(key)
         try:
             msg = self._await_reply(t0 + min(self.limits.call_timeout_s, budget_left))
         except TimeoutError:
-            self._kill()
+            self.worker.kill()
             if budget_left < self.limits.call_timeout_s:
                 self.time.expired.add(key)
                 raise self._out_of_time(key) from None
@@ -378,17 +402,17 @@ class ProcessSession:
             return wire.decode(msg.get("result"), msg.get("__arrays__"))
         except wire.WireError as exc:
             # the worker never encodes such a reply: it was forged, and the real one may still come
-            self._kill()
+            self.worker.kill()
             raise StudentError(error_record("OutputError", str(exc))) from None
 
     def _await_reply(self, deadline) -> dict:
         """The call's reply; raises TimeoutError at ``deadline`` or StudentError if the worker died
         or sent what cannot be read (then it is killed: a new one serves the next call)."""
         while True:
-            msg = self._worker.next(deadline)
+            msg = self.worker.conn.next(deadline)
             if msg is None or "__too_big__" in msg or "__garbled__" in msg:
-                info = died("검사 호출", self._worker)
-                self._kill()
+                info = died("검사 호출", self.worker.conn)
+                self.worker.kill()
                 if msg is not None:
                     why = msg.get("__too_big__") or msg.get("__garbled__")
                     info.update(type="OutputError", message=why if isinstance(why, str) else "잘못된 응답")
