@@ -222,8 +222,10 @@ def parse_notebook(path, data: bytes) -> nbformat.NotebookNode:
     try:
         with warnings.catch_warnings():  # e.g. MissingIDFieldWarning: noise for a student, not a problem
             warnings.simplefilter("ignore")
-            nb = nbformat.reads(text, as_version=4)  # joins multi-line sources, as Jupyter does
-            nbformat.validate(nb)
+            invalid: dict = {}  # reads validates once; the error comes back here
+            nb = nbformat.reads(text, as_version=4, capture_validation_error=invalid)  # joins multi-line sources
+            if invalid:
+                raise invalid["ValidationError"]
     except nbformat.ValidationError as exc:
         msg = clean_text(str(exc.message).splitlines()[0] if str(exc.message) else "", limit=200)
         raise InputError(path, f"노트북 형식이 올바르지 않습니다 (invalid nbformat 4: {msg})") from None

@@ -131,7 +131,8 @@ def find_entries(tree: CourseTree, paths) -> list[Entry]:
             if a is None:
                 raise InputError(
                     p,
-                    f"어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 ({', '.join(i + '.ipynb' for i in ids)})",
+                    "어느 과제의 노트북인지 알 수 없습니다: 파일 이름이 과제 id여야 합니다 "
+                    f"({', '.join(i + '.ipynb' for i in ids)})",
                 )
             if p.stem != a.id:
                 entries[a.id] = Entry(
@@ -172,6 +173,22 @@ def trusted_notebook(path: Path):
     return nb
 
 
+_DERIVED: dict = {}
+
+
+def _derived(nb, what: str, compute):
+    """``compute()``: something read from a trusted notebook ``nb`` (as :func:`trusted_notebook`
+    returns it), computed once per process and notebook instead of once per student."""
+    entry = _DERIVED.get(id(nb))
+    if entry is None or entry[0] is not nb:  # holding nb keeps its id from being reused
+        if len(_DERIVED) >= 64:
+            _DERIVED.clear()
+        entry = _DERIVED[id(nb)] = (nb, {})
+    if what not in entry[1]:
+        entry[1][what] = compute()
+    return entry[1][what]
+
+
 def course_imports(tree: CourseTree) -> list[str]:
     """Modules the trusted setup cells of every assignment import (what a template preloads)."""
     names: set[str] = set()
@@ -197,7 +214,7 @@ def grade_program(a: Assignment, specs, program, session, key: str, ref, seed_ba
         specs,
         a.id,
         student=lambda probe, kw: session.call(key, probe, kw),
-        reference=lambda probe, kw: ref.call(probe, kw),
+        reference=ref.call,
         seed_base=seed_base,
         problems=program.problems,
         cell_error=lambda ex: session.cell_error(key, ex) if ex in answer_of else None,
@@ -243,7 +260,8 @@ def grade_entries(
             if not e.problem
         }
         if sources:  # the worker enters its sandbox and imports the setup cells' libraries (torch: ~1 s)
-            session.spawn(preload=sorted(set().union(*(setup_imports(nb) for nb in sources.values()))))
+            imports = (_derived(nb, "imports", lambda nb=nb: frozenset(setup_imports(nb))) for nb in sources.values())
+            session.spawn(preload=sorted(set().union(*imports)))
         for e in entries:  # ... while the grader reads the submissions and the check files
             a = e.assignment
             specs = load_checks(tree.checks_dir, a.id, visibilities)
@@ -258,7 +276,11 @@ def grade_entries(
                 continue
             program = student_program(a, source_nb, nb)
             session.add(program, a.id)
-            ref_prog = reference_program(a, source_nb) if solutions else None
+            ref_prog = (
+                _derived(source_nb, f"reference/{a.id}", lambda a=a, nb=source_nb: reference_program(a, nb))
+                if solutions
+                else None
+            )
             store = PublicStore(public_store_path(tree, a.id)) if not solutions else None
             prepared.append(
                 (
@@ -266,7 +288,7 @@ def grade_entries(
                     specs,
                     program,
                     ReferenceSession(ref_prog, cache_dir=cache_dir, public_store=store),
-                    answer_definitions(a, source_nb),
+                    dict(_derived(source_nb, f"home/{a.id}", lambda a=a, nb=source_nb: answer_definitions(a, nb))),
                 )
             )
         if prepared:

@@ -12,51 +12,40 @@ the submission is still graded.
 :class:`InProcessSession` runs probes in the current interpreter (used inside Jupyter for
 the public checks and by nbgrader's hidden test cells); results make the same round trip
 through the wire format so verdicts are identical.
+
+The parts: :mod:`autograder.limits` (how a worker is started: limits, environment),
+:mod:`autograder.template` (forking workers from a process that imported torch once),
+:mod:`autograder.connection` (one worker: the pipe, reading and bounding its replies, the error
+records); here, the session: which programs a worker runs, their time budgets, probe calls.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import queue
-import resource
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from . import wire
 from .checks import Probe
+from .connection import (  # noqa: F401 - re-exported: run.X is where the rest of the package and the tests look
+    MAX_FLOAT_CHARS,
+    MAX_INT_DIGITS,
+    MAX_LINE,
+    MAX_QUEUED,
+    ReplyError,
+    WorkerConnection,
+    clean_error,
+    decode_line,
+    died,
+    error_record,
+    read_reply,
+)
 from .extract import Program
-from .sandbox import MemoryCgroup, SandboxUnavailable
+from .limits import LOG_LIMIT, SAFE_ENV, SANDBOX_MODES, WORKER, Limits, sandbox_mode, scrubbed_env  # noqa: F401 - as above
+from .sandbox import SandboxUnavailable
+from .template import ForkedProcess, Template  # noqa: F401 - as above
 
-WORKER = Path(__file__).with_name("worker.py")
-# Limits on what the grader reads from the worker (student data; docs/threat-model.md states them).
-# Measured over samples/submitted/full_marks (all five notebooks, 219/219): the largest reply line
-# is 2.5 MiB, the most JSON values in one reply 4,006, the deepest nesting 6, the longest
-# integer 4 digits, the longest string 1.07 MB (an array's base64).
-MAX_LINE = 16 * 2**20  # one reply line, bytes (6x the largest legitimate one)
-MAX_QUEUED = 2 * MAX_LINE  # reply bytes read but not yet consumed; more is a flood and kills the worker
-MAX_INT_DIGITS = 40  # an integer in a reply (int64 has 19 digits)
-MAX_FLOAT_CHARS = 64  # a float literal in a reply
-LOG_LIMIT = 8 * 2**20  # RLIMIT_FSIZE for the worker's files (its output log included)
-SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT")
-# AUTOGRADER_SANDBOX: "auto" (default: every layer that works here), "strict" (refuse to grade
-# unless protected paths are verified invisible to student code), "userns" (force an
-# unprivileged user namespace, for testing), "off" (limits only; what --no-sandbox gives).
-SANDBOX_MODES = ("auto", "strict", "userns", "off")
-
-
-def sandbox_mode() -> str:
-    mode = os.environ.get("AUTOGRADER_SANDBOX", "auto").strip().lower() or "auto"
-    if mode not in SANDBOX_MODES:
-        raise SandboxUnavailable(f"AUTOGRADER_SANDBOX={mode!r}: expected one of {', '.join(SANDBOX_MODES)}")
-    return mode
+_Worker = WorkerConnection  # the name it had
 
 
 class StudentError(Exception):
@@ -72,544 +61,163 @@ class StudentTimeout(StudentError):
 
 
 @dataclass
-class Limits:
-    call_timeout_s: float = 10.0
-    setup_timeout_s: float = 60.0
-    time_limit_s: float = 300.0
-    memory_limit_mb: int = 4096
-    max_processes: int = 64
-    max_open_files: int = 256
-    cell_timeout_s: float = 10.0  # one answer cell's top level (setup cells have setup_timeout_s)
+class TimeBudget:
+    """time_limit_s split between the programs: time the grader waits on the worker for a program
+    (its cells, its calls) is charged to it, and one that used up its share is graded "timeout"
+    from then on (``expired``) while the others keep theirs; what a finished program (``done``)
+    did not use is shared among those still to come."""
 
-    @classmethod
-    def from_course(cls, grading) -> Limits:
-        return cls(
-            grading.call_timeout_s,
-            grading.setup_timeout_s,
-            grading.time_limit_s,
-            grading.memory_limit_mb,
-            cell_timeout_s=grading.cell_timeout_s,
-        )
+    limit_s: float
+    spent: dict[str, float] = field(default_factory=dict)
+    finished: set = field(default_factory=set)
+    expired: set = field(default_factory=set)
 
-
-def scrubbed_env(home: str) -> dict:
-    env = {k: os.environ[k] for k in SAFE_ENV if k in os.environ}
-    env.setdefault("PATH", "/usr/bin:/bin")
-    env.update(
-        HOME=home,
-        TMPDIR=home,
-        PYTHONHASHSEED="0",
-        PYTHONDONTWRITEBYTECODE="1",
-        PYTHONUNBUFFERED="1",
-        MPLBACKEND="Agg",
-        OMP_NUM_THREADS="1",
-        MKL_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-        TORCH_NUM_THREADS="1",
-        KMP_DUPLICATE_LIB_OK="TRUE",
-    )
-    return env
-
-
-def _rlimits(limits: Limits) -> list[tuple[str, int]]:
-    out = [
-        ("RLIMIT_AS", limits.memory_limit_mb * 2**20),
-        ("RLIMIT_CPU", int(limits.time_limit_s) + 5),
-        ("RLIMIT_FSIZE", LOG_LIMIT),
-        ("RLIMIT_NOFILE", limits.max_open_files),
-        ("RLIMIT_CORE", 0),
-    ]
-    if os.getuid() != 0:  # NPROC does not bind root; the sandbox (issue 9) drops privileges there
-        out.append(("RLIMIT_NPROC", limits.max_processes))
-    return out
-
-
-def _preexec(limits: Limits):
-    values = [(getattr(resource, name), val) for name, val in _rlimits(limits)]
-
-    def apply():  # runs in the child between fork and exec: async-signal-safe calls only
-        for res, val in values:
-            try:
-                resource.setrlimit(res, (val, val))
-            except (ValueError, OSError):
-                pass
-
-    return apply
-
-
-class ForkedProcess:
-    """A worker forked by a :class:`Template`: what ``_Worker`` needs of a ``Popen``, through a pidfd
-    (the grader is not its parent; the pidfd names that process and no other, ever)."""
-
-    def __init__(self, pid: int, pidfd: int, stdin, stdout):
-        self.pid, self.pidfd, self.stdin, self.stdout = pid, pidfd, stdin, stdout
-        self.returncode = None
-
-    def poll(self):
-        if self.returncode is None and self.pidfd >= 0:
-            import select
-
-            if select.select([self.pidfd], [], [], 0)[0]:
-                self.returncode = -1  # exited; its status went to the template, which reaps it
-                os.close(self.pidfd)
-                self.pidfd = -1
-        return self.returncode
-
-    def wait(self, timeout=None):
-        import select
-
-        if self.poll() is None:
-            if not select.select([self.pidfd], [], [], timeout)[0]:
-                raise subprocess.TimeoutExpired("worker", timeout)
-        return self.poll()
-
-    def send_signal(self, sig):
-        if self.poll() is None:
-            try:
-                signal.pidfd_send_signal(self.pidfd, sig)
-            except ProcessLookupError:
-                pass
-
-    def kill(self):
-        self.send_signal(signal.SIGKILL)
-
-
-class Template:
-    """A trusted process that imports the notebooks' libraries (torch: ~2 s of CPU) once and then
-    forks a fresh worker per submission (worker.py, ``template_main``).
-
-    Batch grading uses one per grader process. A forked worker is set up exactly as a started
-    one (own session, pipes, rlimits, scrubbed environment, then the sandbox) before any student
-    code arrives; the template itself never runs student code, so each submission still gets a
-    process no other submission has touched. If the template cannot start or fork, workers are
-    started the usual way."""
-
-    def __init__(self, preload=(), *, ready_timeout_s: float = 120.0):
-        import socket
-
-        self.preload = tuple(preload)
-        self.home = tempfile.mkdtemp(prefix="autograder-template-")
-        self.sock, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._lock = threading.Lock()
-        self.proc = None
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", str(WORKER), json.dumps({"template": True, "preload": list(self.preload)})],
-                stdin=child,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=self.home,
-                env=scrubbed_env(self.home),
-                start_new_session=True,
-                close_fds=True,
-            )
-        finally:
-            child.close()
-        self.sock.settimeout(ready_timeout_s)
-        try:
-            msg = json.loads(self.sock.recv(4096) or b"null")
-        except (OSError, ValueError):
-            msg = None
-        self.ok = isinstance(msg, dict) and msg.get("event") == "ready"
-        # its imports are done: the folder was only its cwd for them (a template killed with its
-        # grader, e.g. at the end of a batch pool process, then leaves nothing behind)
-        shutil.rmtree(self.home, ignore_errors=True)
-        if not self.ok:
-            self.close()
-
-    @staticmethod
-    def supported() -> bool:
-        import socket
-
-        return hasattr(os, "pidfd_open") and hasattr(socket, "send_fds") and hasattr(signal, "pidfd_send_signal")
-
-    def fork(self, cfg: dict, *, env: dict, cwd: str, rlimits) -> ForkedProcess | None:
-        """A new worker for ``cfg`` (what ``python -I worker.py CFG`` gets), or None if the template failed."""
-        import socket
-
-        if not self.ok:
-            return None
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        req = json.dumps({"cfg": cfg, "env": env, "cwd": cwd, "rlimits": list(rlimits)}).encode()
-        try:
-            with self._lock:
-                self.sock.settimeout(30)
-                socket.send_fds(self.sock, [req], [in_r, out_w])
-                msg, fds, _, _ = socket.recv_fds(self.sock, 4096, 1)
-        except OSError:
-            msg, fds = b"", []
-        finally:
-            os.close(in_r)
-            os.close(out_w)
-        try:
-            reply = json.loads(msg or b"null")
-        except ValueError:
-            reply = None
-        if not isinstance(reply, dict) or "pid" not in reply or len(fds) != 1:
-            for fd in fds:
-                os.close(fd)
-            os.close(in_w)
-            os.close(out_r)
-            self.ok = False  # start workers the usual way from now on
-            self.close()
-            return None
-        return ForkedProcess(int(reply["pid"]), fds[0], os.fdopen(in_w, "wb"), os.fdopen(out_r, "rb"))
-
-    def close(self):
-        self.ok = False
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        shutil.rmtree(self.home, ignore_errors=True)
-
-
-class _Worker:
-    """One running worker process and a thread that reads its protocol lines."""
-
-    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=(), template: Template | None = None):
-        self.home = tempfile.mkdtemp(prefix="autograder-")
-        self.log = os.path.join(self.home, "output.log")
-        cfg = {"log": self.log, "preload": list(preload)}
-        self.cgroup = None
-        self.memory_mb = limits.memory_limit_mb
-        if sandbox:
-            mode = sandbox_mode()
-            cfg["sandbox"] = {
-                "home": self.home,
-                "protect": [str(p) for p in protect],
-                "nproc": limits.max_processes,
-                "home_mb": 256,
-                "mode": "auto" if mode == "strict" else mode,
-            }
-            # one memory limit for all the worker's processes and pages (memfd, shm, tmpfs included)
-            if os.environ.get("AUTOGRADER_MEMCG", "1").strip() != "0":
-                self.cgroup, why = MemoryCgroup.create(limits.memory_limit_mb * 2**20)
-            else:
-                why = "AUTOGRADER_MEMCG=0"
-            if self.cgroup is not None:
-                cfg["sandbox"]["cgroup"] = self.cgroup.path
-            else:
-                cfg["sandbox"]["cgroup_note"] = why
-        self.proc = None
-        self.forked = False
-        try:
-            if template is not None:
-                self.proc = template.fork(
-                    cfg, env=scrubbed_env(self.home), cwd=self.home, rlimits=_rlimits(limits) if sandbox else ()
-                )
-                self.forked = self.proc is not None
-            if self.proc is None:
-                self.proc = subprocess.Popen(
-                    [sys.executable, "-I", str(WORKER), json.dumps(cfg)],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    cwd=self.home,
-                    env=scrubbed_env(self.home),
-                    start_new_session=True,
-                    preexec_fn=_preexec(limits) if sandbox else None,
-                    close_fds=True,
-                )
-        except BaseException:
-            if self.cgroup is not None:
-                self.cgroup.remove(0)
-            shutil.rmtree(self.home, ignore_errors=True)
-            raise
-        self.pidns = False  # set from the worker's ready message
-        self.lines: queue.Queue = queue.Queue()
-        self._queued = 0  # bytes of reply lines in self.lines (MAX_QUEUED)
-        self._queued_lock = threading.Lock()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        # requests go through a writer thread: the grader never blocks on a worker that stopped
-        # reading its stdin (a looping cell while a large load waits in the pipe)
-        self._outbox: queue.Queue = queue.Queue()
-        self.writer = threading.Thread(target=self._write, daemon=True)
-        self.writer.start()
-
-    def _read(self):
-        """Reader thread: each reply line becomes a dict, ``{"__garbled__": why}`` or
-        ``{"__too_big__": why}`` (then EOF). Never raises: whatever the worker sends."""
-        try:
-            out = self.proc.stdout
-            while True:
-                line = out.readline(MAX_LINE + 1)
-                if not line:
-                    break
-                if len(line) > MAX_LINE or not line.endswith(b"\n"):
-                    self.lines.put({"__too_big__": f"출력이 너무 큽니다 (응답 한 줄 {MAX_LINE >> 20} MiB 초과)."})
-                    break
-                with self._queued_lock:
-                    self._queued += len(line)
-                    flood = self._queued > MAX_QUEUED
-                if flood:
-                    self.lines.put({"__too_big__": "학생 코드의 프로세스가 요청하지 않은 응답을 너무 많이 보냈습니다."})
-                    break
-                msg = decode_line(line)
-                msg["__bytes__"] = len(line)
-                msg["__t__"] = time.monotonic()  # when it came: a cell's clock starts here
-                self.lines.put(msg)
-        except BaseException as exc:  # noqa: BLE001 - the reader must end with EOF, never a traceback
-            self.lines.put({"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"})
-        self.lines.put(None)
-
-    def _write(self):
-        while True:
-            data = self._outbox.get()
-            if data is None:
-                return
-            try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-            except (OSError, ValueError):  # broken pipe, or closed by kill()
-                return
-
-    def send(self, obj) -> bool:
-        if not self.writer.is_alive():
-            return False
-        self._outbox.put(json.dumps(obj).encode() + b"\n")
-        return True
-
-    def next(self, deadline: float):
-        """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        try:
-            msg = self.lines.get(timeout=remaining)
-        except queue.Empty:
-            raise TimeoutError from None
-        if msg is not None:
-            with self._queued_lock:
-                self._queued -= msg.pop("__bytes__", 0)
-            msg.setdefault("__t__", time.monotonic())
-        return msg
-
-    def kill_process(self):
-        """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
-        the kernel kills every process inside, including any that left the group (setsid);
-        the outer process is asked first (SIGTERM) so that it reaps that init itself."""
-        if self.pidns and self.proc.poll() is None:
-            try:
-                self.proc.send_signal(signal.SIGTERM)
-                self.proc.wait(timeout=2)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.kill()
-        except OSError:
-            pass
-        self.proc.wait()
-
-    def kill(self):
-        self.kill_process()
-        self._outbox.put(None)
-        for f in (self.proc.stdin, self.proc.stdout):
-            try:
-                f.close()
-            except OSError:
-                pass
-        shutil.rmtree(self.home, ignore_errors=True)
-        if self.cgroup is not None:
-            self.cgroup.remove()
-
-    def output_tail(self, n=2000) -> str:
-        try:
-            with open(self.log, "rb") as f:
-                f.seek(0, 2)
-                size = f.tell()
-                f.seek(max(0, size - n))
-                return f.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
-
-
-class ReplyError(ValueError):
-    """A reply line outside the limits above."""
-
-
-def _parse_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise ReplyError(f"정수가 너무 깁니다 ({len(text)}자리 > {MAX_INT_DIGITS})")
-    return int(text)
-
-
-def _parse_float(text: str) -> float:
-    if len(text) > MAX_FLOAT_CHARS:
-        raise ReplyError(f"실수 표기가 너무 깁니다 ({len(text)}자 > {MAX_FLOAT_CHARS})")
-    return float(text)
-
-
-def decode_line(line: bytes) -> dict:
-    """One reply line as a dict, or ``{"__garbled__": why}``: never raises, and never builds more
-    than ``wire.MAX_ELEMENTS`` values (checked on the bytes before parsing: every JSON value
-    after the first is preceded by a comma or an opening bracket, so their count bounds the
-    number of values; commas inside strings only make the bound looser)."""
-    try:
-        bound = line.count(b",") + line.count(b"[") + line.count(b"{") + 1
-        if bound > wire.MAX_ELEMENTS:
-            return {"__garbled__": f"출력의 값이 너무 많습니다 (최대 {wire.MAX_ELEMENTS:,}개)"}
-        msg = json.loads(line, parse_int=_parse_int, parse_float=_parse_float)
-    except ReplyError as exc:
-        return {"__garbled__": str(exc)}
-    except RecursionError:
-        return {"__garbled__": f"출력이 너무 깊게 중첩되어 있습니다 (최대 {wire.MAX_DEPTH}단계)"}
-    except Exception as exc:  # noqa: BLE001 - bad UTF-8, bad JSON, anything else: the call's error
-        return {"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"}
-    if not isinstance(msg, dict):
-        return {"__garbled__": "응답이 JSON 객체가 아닙니다"}
-    return msg
-
-
-def _clean_error(err) -> dict:
-    """The error a worker reported, reduced to the fields and sizes the report uses."""
-    if not isinstance(err, dict):
-        return {"type": "ProtocolError", "message": "알 수 없는 응답", "line": None, "traceback": ""}
-    out = {}
-    for k, limit in (("type", 200), ("message", 4000), ("traceback", 8000), ("missing", 200)):
-        v = err.get(k)
-        out[k] = v[:limit] if isinstance(v, str) else (None if k == "missing" else "")
-    line = err.get("line")
-    if isinstance(line, dict):
-        line = {
-            "cell": str(line.get("cell"))[:200],
-            "text": str(line.get("text"))[:1000],
-            "lineno": line.get("lineno") if type(line.get("lineno")) is int else None,
-        }
-    else:
-        line = None
-    out["line"] = line
-    return out
-
-
-def _died(where: str, worker: _Worker | None = None) -> dict:
-    if worker is not None and worker.cgroup is not None and worker.cgroup.oom_kills():
-        return {
-            "type": "MemoryError",
-            "line": None,
-            "traceback": "",
-            "message": f"{where} 중에 메모리 한도({worker.memory_mb} MiB, memfd·공유 메모리 포함)를 넘어 "
-            "학생 코드의 프로세스가 종료되었습니다.",
-        }
-    return {
-        "type": "ProcessDied",
-        "message": f"{where} 중에 학생 코드의 프로세스가 종료되었습니다 "
-        "(sys.exit/os._exit, 시그널, 메모리 초과 또는 출력 한도 초과).",
-        "line": None,
-        "traceback": "",
-    }
-
-
-class ProcessSession:
-    """Notebook programs loaded into a separate worker process; probes called over a pipe."""
-
-    def __init__(
-        self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
-    ):
-        self.limits = limits or Limits()
-        self.sandbox = sandbox
-        self.template = template  # forks workers with the libraries already imported (batch grading)
-        self.starts = {"forked": 0, "started": 0}  # how each worker (first and restarts) came to be
-        self.protect = tuple(protect)  # paths student code must not see (verified by the worker)
-        self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
-        self.preload: tuple = ()  # modules the worker imports before any cell arrives
-        self.programs: dict[str, Program] = {}
-        self.cell_errors: dict[str, dict[str, dict | None]] = {}
-        self.skip: dict[str, set] = {}
-        self._worker: _Worker | None = None
-        self._loaded: set = set()
-        self._memo: dict = {}
-        # time_limit_s is split between the programs: time the grader waits on the worker for a
-        # program (its cells, its calls) is charged to it, and one that used up its share is
-        # graded "timeout" from then on while the others keep theirs; what a finished program
-        # (done()) did not use is shared among those still to come
-        self.spent: dict[str, float] = {}
-        self.finished: set = set()
-        self.expired: set = set()
-        self.restarts = 0
-
-    # -- lifecycle -------------------------------------------------------------------
-    def add(self, program: Program, key: str | None = None) -> str:
-        key = key or program.assignment_id
-        self.programs[key] = program
-        self.skip.setdefault(key, set())
+    def add(self, key: str) -> None:
         self.spent.setdefault(key, 0.0)
-        return key
 
-    # -- time budgets ----------------------------------------------------------------
-    def budget(self, key: str) -> float:
-        """Seconds of the student's code ``key`` may use in all: its share of time_limit_s plus
-        its share of what finished programs left."""
-        keys = [k for k in self.programs if k in self.spent]
-        share = self.limits.time_limit_s / max(1, len(keys))
-        left = sum(max(0.0, share - self.spent[k]) for k in keys if k in self.finished)
-        waiting = [k for k in keys if k not in self.finished]
-        return share + (left / len(waiting) if key in waiting else 0.0)
-
-    def remaining(self, key: str) -> float:
-        return self.budget(key) - self.spent.get(key, 0.0)
-
-    def _charge(self, key: str, since: float) -> None:
-        if key in self.spent:
-            self.spent[key] += time.monotonic() - since
-
-    def done(self, key: str) -> None:
-        """``key`` is graded: what it did not use of its share goes to the programs still to come."""
-        self.finished.add(key)
-
-    def remove(self, key: str) -> None:
-        """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
-        self.programs.pop(key, None)
-        self.skip.pop(key, None)
-        self.cell_errors.pop(key, None)
+    def forget(self, key: str) -> None:
         self.spent.pop(key, None)
         self.finished.discard(key)
         self.expired.discard(key)
-        self._memo = {k: v for k, v in self._memo.items() if k[0] != key}
-        if key in self._loaded and self._worker is not None:
-            self._finish_loads()
-            self._worker.send({"op": "drop", "key": key})
-        self._loaded.discard(key)
 
-    def renew_deadline(self) -> None:
-        """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
-        self.spent = dict.fromkeys(self.programs, 0.0)
-        self.finished = set()
-        self.expired = set()
+    def renew(self) -> None:
+        self.spent = dict.fromkeys(self.spent, 0.0)
+        self.finished, self.expired = set(), set()
 
-    def spawn(self, preload=None):
-        """Start the worker process. It enters its sandbox, then imports ``preload`` (modules the
-        trusted setup cells import) while the grader is still preparing."""
+    def share(self, key: str) -> float:
+        """Seconds ``key`` may use in all: its share of limit_s plus its share of what finished programs left."""
+        each = self.limit_s / max(1, len(self.spent))
+        left = sum(max(0.0, each - s) for k, s in self.spent.items() if k in self.finished)
+        waiting = [k for k in self.spent if k not in self.finished]
+        return each + (left / len(waiting) if key in waiting else 0.0)
+
+    def remaining(self, key: str) -> float:
+        return self.share(key) - self.spent.get(key, 0.0)
+
+    def charge(self, key: str, since: float) -> None:
+        if key in self.spent:
+            self.spent[key] += time.monotonic() - since
+
+    def used_up(self, key: str) -> bool:
+        return key in self.expired or self.remaining(key) <= 0
+
+
+class CellLoads:
+    """What the current worker was sent and has not finished running, and what each cell did: its
+    error, and the cells skipped from now on (they hung or took the worker down).
+
+    Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s, and the
+    program's remaining time budget. The time from its first cell to its reply is charged to the
+    program; starting a worker (imports, sandbox) is charged to none, so a restart caused by one
+    notebook's cell does not eat another's share."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.loaded: set = set()  # sent to the current worker
+        self.pending: list[str] = []  # sent, reply not read yet
+        self.skip: dict[str, set] = {}
+        self.errors: dict[str, dict[str, dict | None]] = {}
+
+    def new_worker(self) -> None:
+        self.loaded, self.pending = set(), []
+
+    def forget(self, key: str) -> None:
+        self.skip.pop(key, None)
+        self.errors.pop(key, None)
+        self.loaded.discard(key)
+
+    def send(self, worker: WorkerConnection, key: str, program: Program) -> None:
+        skip = self.skip.setdefault(key, set())
+        worker.send({"op": "load", "key": key, "cells": [c.as_wire() for c in program.cells if c.id not in skip]})
+        self.loaded.add(key)
+        self.pending.append(key)
+
+    def await_first(self, worker: WorkerConnection, program: Program | None, budget: TimeBudget):
+        """Read the first pending load's reply: None when it came (its cells' errors recorded), else
+        ``(cell, timeout, cell_limit)``: the cell that was running (None: before any) when the worker
+        ran out of time (``cell_limit``: an answer cell's own limit) or died."""
+        key, limits = self.pending[0], self.limits
+        load_deadline = deadline = time.monotonic() + limits.setup_timeout_s
+        kinds = {c.id: c.kind for c in program.cells} if program is not None else {}
+        current = t0 = None
+        while True:
+            try:
+                msg = worker.next(deadline)
+            except TimeoutError:
+                msg = {"__timeout__": True}
+            if msg is None or msg.keys() & {"__too_big__", "__garbled__", "__timeout__"}:
+                if t0 is not None:
+                    budget.charge(key, t0)
+                timeout = msg is not None and "__timeout__" in msg
+                if timeout and budget.remaining(key) <= 0:
+                    budget.expired.add(key)  # its calls are "timeout"; its cells never run again
+                return current, timeout, timeout and kinds.get(current) == "answer" and deadline < load_deadline
+            if msg.get("event") == "cell":
+                if t0 is None:  # the first cell: the program's clock starts
+                    t0 = msg["__t__"]
+                    load_deadline = min(load_deadline, t0 + budget.remaining(key))
+                current = msg.get("id") if isinstance(msg.get("id"), str) else None
+                deadline = load_deadline
+                if kinds.get(current) == "answer":  # an answer cell only defines functions: a short limit
+                    deadline = min(load_deadline, msg["__t__"] + limits.cell_timeout_s)
+            elif msg.get("ok") and isinstance(msg.get("cells"), dict):
+                if t0 is not None:
+                    budget.charge(key, t0)
+                errors = self.errors.setdefault(key, {})
+                for cid, err in msg["cells"].items():
+                    if cid in kinds:
+                        errors[cid] = clean_error(err) if err is not None else None
+                self.pending.pop(0)
+                return None
+
+    def failed(self, key: str, cell_id, timeout: bool, cell_limit: bool, worker: WorkerConnection) -> None:
+        """The worker is about to be killed: ``cell_id`` (if any) is skipped from now on, its error recorded."""
+        self.pending = []
+        if cell_id is None:
+            return
+        self.skip.setdefault(key, set()).add(cell_id)
+        if cell_limit:
+            info = error_record(
+                "Timeout",
+                f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
+                "(무한 루프? 답안 셀에서는 함수만 정의하세요)",
+            )
+        elif timeout:
+            info = error_record("Timeout", "셀 실행 시간 제한을 넘었습니다 (무한 루프?)")
+        else:
+            info = died("셀 실행", worker)
+        self.errors.setdefault(key, {})[cell_id] = {**info, "timeout": timeout}
+
+
+class WorkerSlot:
+    """The session's current worker: started on demand (forked from the template when there is one),
+    its sandbox report read once, replaced after a kill."""
+
+    def __init__(self, limits: Limits, sandbox: bool, protect: tuple, template: Template | None):
+        self.limits, self.sandbox, self.protect, self.template = limits, sandbox, protect, template
+        self.preload: tuple = ()  # modules the worker imports before any cell arrives
+        self.starts = {"forked": 0, "started": 0}  # how each worker (first and restarts) came to be
+        self.restarts = 0
+        self.sandbox_info: dict | None = None  # what the worker reports: layers that took effect
+        self.conn: WorkerConnection | None = None
+        self.fresh = False  # its ready message (the sandbox report) is still to be read
+
+    def spawn(self, preload=None) -> bool:
+        """Start a worker if there is none (True if it did). It enters its sandbox, then imports ``preload``."""
         if preload is not None:
             self.preload = tuple(preload)
-        if self._worker is None:
-            self._worker = _Worker(self.limits, self.sandbox, self.protect, self.preload, self.template)
-            self.starts["forked" if self._worker.forked else "started"] += 1
-            self._loaded = set()
-            self._fresh = True
+        if self.conn is not None:
+            return False
+        self.conn = WorkerConnection(self.limits, self.sandbox, self.protect, self.preload, self.template)
+        self.starts["forked" if self.conn.forked else "started"] += 1
+        self.fresh = True
+        return True
 
-    def start(self):
-        """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
-        self.spawn()
-        fresh, self._fresh = getattr(self, "_fresh", False), False
-        for key in self.programs:
-            if key not in self._loaded and key not in self.expired:
-                self._send_load(key)
-        if fresh:
-            self._await_ready()
-
-    def _await_ready(self):
-        """The worker's first line says which sandbox layers took effect (sent before any student code runs)."""
-        w = self._worker
+    def read_ready(self) -> None:
+        """The worker's first line: which sandbox layers took effect (sent before any student code runs)."""
+        if not self.fresh:
+            return
+        self.fresh, w = False, self.conn
         try:
             msg = w.next(time.monotonic() + max(self.limits.setup_timeout_s, 30))
         except TimeoutError:
@@ -623,21 +231,119 @@ class ProcessSession:
         self.sandbox_info = info
         w.pidns = "pidns" in (info.get("layers") or [])
         if self.sandbox and sandbox_mode() == "strict":
-            exposed = [p for p, hidden in (info.get("hidden") or {}).items() if not hidden]
-            missing = [p for p in self.protect if p not in (info.get("hidden") or {})]
-            if exposed or missing or "view" not in info.get("layers", []):
-                self._kill()
+            hidden = info.get("hidden") or {}
+            exposed = [p for p, h in hidden.items() if not h] + [str(p) for p in self.protect if str(p) not in hidden]
+            if exposed or "view" not in info.get("layers", []):
+                self.kill()
                 why = "; ".join(info.get("notes") or []) or "no private view"
-                raise SandboxUnavailable(
-                    f"AUTOGRADER_SANDBOX=strict: student code could see {', '.join(exposed + missing) or 'the file system'} "
-                    f"({why})"
-                )
+                seen = ", ".join(exposed) or "the file system"
+                raise SandboxUnavailable(f"AUTOGRADER_SANDBOX=strict: student code could see {seen} ({why})")
+
+    def kill(self) -> None:
+        if self.conn is not None:
+            self.conn.kill()
+            self.conn = None
+            self.restarts += 1
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.send({"op": "exit"})
+            self.conn.kill()  # no waiting for interpreter shutdown; the namespace's init is reaped
+            self.conn = None
+
+
+class ProcessSession:
+    """Notebook programs loaded into a separate worker process; probes called over a pipe. A worker
+    that hangs or dies is replaced: the next call starts a new one, which runs the programs' cells
+    again without the cell that hung or crashed."""
+
+    def __init__(
+        self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
+    ):
+        self.limits = limits or Limits()
+        # protect: paths student code must not see (verified by the worker); template: forks workers
+        # with the libraries already imported (batch grading)
+        self.worker = WorkerSlot(self.limits, sandbox, tuple(protect), template)
+        self.programs: dict[str, Program] = {}
+        self.time = TimeBudget(self.limits.time_limit_s)
+        self.loads = CellLoads(self.limits)
+        self._memo: dict = {}
+
+    @property
+    def starts(self) -> dict:
+        return self.worker.starts
+
+    @property
+    def sandbox_info(self) -> dict | None:
+        return self.worker.sandbox_info
+
+    # -- programs and their time ---------------------------------------------------------
+    def add(self, program: Program, key: str | None = None) -> str:
+        key = key or program.assignment_id
+        self.programs[key] = program
+        self.loads.skip.setdefault(key, set())
+        self.time.add(key)
+        return key
+
+    def remove(self, key: str) -> None:
+        """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
+        if key in self.loads.loaded and self.worker.conn is not None:
+            self._finish_loads()
+            if self.worker.conn is not None:
+                self.worker.conn.send({"op": "drop", "key": key})
+        self.programs.pop(key, None)
+        self.loads.forget(key)
+        self.time.forget(key)
+        self._memo = {k: v for k, v in self._memo.items() if k[0] != key}
+
+    def budget(self, key: str) -> float:
+        return self.time.share(key)
+
+    def remaining(self, key: str) -> float:
+        return self.time.remaining(key)
+
+    def done(self, key: str) -> None:
+        """``key`` is graded: what it did not use of its share goes to the programs still to come."""
+        self.time.finished.add(key)
+
+    def renew_deadline(self) -> None:
+        """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
+        self.time.renew()
+
+    def cell_error(self, key: str, cell_id: str) -> dict | None:
+        return self.loads.errors.get(key, {}).get(cell_id)
+
+    # -- the worker ------------------------------------------------------------------------
+    def spawn(self, preload=None):
+        """Start the worker process; it imports ``preload`` while the grader is still preparing."""
+        if self.worker.spawn(preload):
+            self.loads.new_worker()
+
+    def start(self):
+        """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
+        self.spawn()
+        for key, program in self.programs.items():
+            if key not in self.loads.loaded and key not in self.time.expired:
+                self.loads.send(self.worker.conn, key, program)
+        self.worker.read_ready()
+
+    def _finish_loads(self):
+        """Wait for every load sent so far. A cell that hangs or takes the worker down is recorded and
+        skipped; a new worker then runs the programs again without it."""
+        while self.loads.pending:
+            key = self.loads.pending[0]
+            failure = self.loads.await_first(self.worker.conn, self.programs.get(key), self.time)
+            if failure is None:
+                continue
+            cell_id, timeout, cell_limit = failure
+            self.loads.failed(key, cell_id, timeout, cell_limit, self.worker.conn)
+            self.worker.kill()
+            if cell_id is None and not (timeout and key in self.time.expired):  # died before any cell
+                raise StudentError(died("프로세스 시작"))
+            self.start()
 
     def close(self):
-        if self._worker is not None:
-            self._worker.send({"op": "exit"})
-            self._worker.kill()  # no waiting for interpreter shutdown; the namespace's init is reaped
-            self._worker = None
+        self.worker.close()
 
     def __enter__(self):
         return self
@@ -645,181 +351,68 @@ class ProcessSession:
     def __exit__(self, *exc):
         self.close()
 
-    def _kill(self):
-        if self._worker is not None:
-            self._worker.kill()
-            self._worker = None
-            self.restarts += 1
-
-    # -- loading cells ---------------------------------------------------------------
-    def _send_load(self, key):
-        prog = self.programs[key]
-        cells = [c.as_wire() for c in prog.cells if c.id not in self.skip[key]]
-        self._worker.send({"op": "load", "key": key, "cells": cells})
-        self._loaded.add(key)
-        self._pending_load = getattr(self, "_pending_load", [])
-        self._pending_load.append(key)
-
-    def _finish_loads(self):
-        """Wait for every load sent so far; a hung or fatal cell is recorded and skipped next time.
-
-        Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s,
-        and the program's remaining share of time_limit_s. The time from its first cell to its
-        reply is charged to the program; starting a worker (imports, sandbox) is charged to none,
-        so a restart caused by one notebook's cell does not eat another's share."""
-        while getattr(self, "_pending_load", None):
-            key = self._pending_load[0]
-            load_deadline = time.monotonic() + self.limits.setup_timeout_s
-            deadline = load_deadline
-            answers = {c.id for c in self.programs[key].cells if c.kind == "answer"} if key in self.programs else set()
-            current = t0 = None
-            while True:
-                try:
-                    msg = self._worker.next(deadline)
-                except TimeoutError:
-                    if t0 is not None:
-                        self._charge(key, t0)
-                    if self.remaining(key) <= 0:
-                        self.expired.add(key)  # its calls are "timeout"; its cells never run again
-                    self._fail_load(
-                        key, current, timeout=True, cell_limit=current in answers and deadline < load_deadline
-                    )
-                    break
-                if msg is None or "__too_big__" in msg or "__garbled__" in msg:
-                    if t0 is not None:
-                        self._charge(key, t0)
-                    self._fail_load(key, current, timeout=False)
-                    break
-                if msg.get("event") == "cell":
-                    now = msg["__t__"]
-                    if t0 is None:
-                        t0 = now
-                        load_deadline = min(load_deadline, t0 + self.remaining(key))
-                    current = msg.get("id")
-                    deadline = load_deadline
-                    if current in answers:  # an answer cell only defines functions: a short limit
-                        deadline = min(load_deadline, now + self.limits.cell_timeout_s)
-                    continue
-                if msg.get("event") == "ready":
-                    continue
-                if msg.get("ok") and isinstance(msg.get("cells"), dict):
-                    if t0 is not None:
-                        self._charge(key, t0)
-                    errors = self.cell_errors.setdefault(key, {})
-                    for cid, err in msg["cells"].items():
-                        if cid in {c.id for c in self.programs[key].cells}:
-                            errors[cid] = _clean_error(err) if err is not None else None
-                    self._pending_load.pop(0)
-                    break
-
-    def _fail_load(self, key, cell_id, *, timeout: bool, cell_limit: bool = False):
-        if cell_id is not None:
-            self.skip[key].add(cell_id)
-            if timeout and cell_limit:
-                info = {
-                    "type": "Timeout",
-                    "line": None,
-                    "traceback": "",
-                    "message": f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
-                    "(무한 루프? 답안 셀에서는 함수만 정의하세요)",
-                }
-            elif timeout:
-                info = {
-                    "type": "Timeout",
-                    "message": "셀 실행 시간 제한을 넘었습니다 (무한 루프?)",
-                    "line": None,
-                    "traceback": "",
-                }
-            else:
-                info = _died("셀 실행", self._worker)
-            info["timeout"] = timeout
-            self.cell_errors.setdefault(key, {})[cell_id] = info
-        self._pending_load = []
-        self._kill()
-        if cell_id is None and not (timeout and key in self.expired):  # died before any cell: do not loop forever
-            raise StudentError(_died("프로세스 시작"))
-        self.start()
-        self._finish_loads()
-
-    def cell_error(self, key: str, cell_id: str) -> dict | None:
-        return self.cell_errors.get(key, {}).get(cell_id)
-
-    # -- probe calls -----------------------------------------------------------------
+    # -- probe calls -----------------------------------------------------------------------
     def call(self, key: str, probe: Probe, kwargs: dict):
         memo_key = (key, probe.key(kwargs))
-        if memo_key in self._memo:
-            ok, value = self._memo[memo_key]
-            if ok:
-                return value
-            raise value
-        try:
-            value = self._call(key, probe, kwargs)
-        except StudentError as exc:
-            self._memo[memo_key] = (False, exc)
-            raise
-        self._memo[memo_key] = (True, value)
-        return value
+        if memo_key not in self._memo:
+            try:
+                self._memo[memo_key] = (True, self._call(key, probe, kwargs))
+            except StudentError as exc:
+                self._memo[memo_key] = (False, exc)
+        ok, value = self._memo[memo_key]
+        if ok:
+            return value
+        raise value
 
     def _out_of_time(self, key) -> StudentTimeout:
         return StudentTimeout(
-            {
-                "type": "Timeout",
-                "line": None,
-                "traceback": "",
-                "message": (
-                    f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
-                    "다 썼습니다. 다른 노트북은 따로 채점됩니다."
-                ),
-            }
+            error_record(
+                "Timeout",
+                f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
+                "다 썼습니다. 다른 노트북은 따로 채점됩니다.",
+            )
         )
 
     def _call(self, key, probe, kwargs):
-        if key in self.expired or self.remaining(key) <= 0:
+        if self.time.used_up(key):
             raise self._out_of_time(key)
         self.start()
         self._finish_loads()
-        if key in self.expired or self.remaining(key) <= 0:
+        if self.time.used_up(key):
             raise self._out_of_time(key)
         t0 = time.monotonic()
-        self._worker.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
-        budget_left = self.remaining(key)
-        deadline = t0 + min(self.limits.call_timeout_s, budget_left)
+        self.worker.conn.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
+        budget_left = self.time.remaining(key)
         try:
-            msg = self._await_reply(deadline)
+            msg = self._await_reply(t0 + min(self.limits.call_timeout_s, budget_left))
         except TimeoutError:
-            self._kill()
+            self.worker.kill()
             if budget_left < self.limits.call_timeout_s:
-                self.expired.add(key)
+                self.time.expired.add(key)
                 raise self._out_of_time(key) from None
+            limit = self.limits.call_timeout_s
             raise StudentTimeout(
-                {
-                    "type": "Timeout",
-                    "message": f"{self.limits.call_timeout_s:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).",
-                    "line": None,
-                    "traceback": "",
-                }
+                error_record("Timeout", f"{limit:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).")
             ) from None
         finally:
-            self._charge(key, t0)
-        if msg.get("ok") is True:
-            try:
-                return wire.decode(msg.get("result"))
-            except wire.WireError as exc:
-                # the worker never encodes such a reply: it was forged, and the real one may still come
-                self._kill()
-                raise StudentError(
-                    {"type": "OutputError", "message": str(exc), "line": None, "traceback": ""}
-                ) from None
-        raise StudentError(_clean_error(msg.get("error")))
+            self.time.charge(key, t0)
+        if msg.get("ok") is not True:
+            raise StudentError(clean_error(msg.get("error")))
+        try:
+            return wire.decode(msg.get("result"), msg.get("__arrays__"))
+        except wire.WireError as exc:
+            # the worker never encodes such a reply: it was forged, and the real one may still come
+            self.worker.kill()
+            raise StudentError(error_record("OutputError", str(exc))) from None
 
     def _await_reply(self, deadline) -> dict:
         """The call's reply; raises TimeoutError at ``deadline`` or StudentError if the worker died
         or sent what cannot be read (then it is killed: a new one serves the next call)."""
         while True:
-            msg = self._worker.next(deadline)
+            msg = self.worker.conn.next(deadline)
             if msg is None or "__too_big__" in msg or "__garbled__" in msg:
-                info = _died("검사 호출", self._worker)
-                self._kill()
+                info = died("검사 호출", self.worker.conn)
+                self.worker.kill()
                 if msg is not None:
                     why = msg.get("__too_big__") or msg.get("__garbled__")
                     info.update(type="OutputError", message=why if isinstance(why, str) else "잘못된 응답")

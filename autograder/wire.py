@@ -17,8 +17,9 @@ import numpy as np
 
 # Limits on one decoded result (docs/threat-model.md). The largest legitimate result over
 # samples/submitted/full_marks holds 4,006 values, nests 6 deep and its longest plain string
-# is a few hundred characters; arrays travel as base64 strings bounded by run.MAX_LINE.
-MAX_ARRAY_BYTES = 12 * 2**20  # one array's .npy bytes (run.MAX_LINE of base64 holds 12 MiB)
+# is a few hundred characters; arrays travel as raw bytes after the reply line (stored outputs:
+# base64 strings), bounded in all by run.MAX_LINE.
+MAX_ARRAY_BYTES = 12 * 2**20  # one array's bytes (run.MAX_LINE of base64 holds 12 MiB)
 MAX_ELEMENTS = 100_000  # JSON values in one reply
 MAX_DEPTH = 32  # nesting of lists and objects
 MAX_STRING = 65_536  # characters of a plain string (not an array)
@@ -28,13 +29,23 @@ class WireError(ValueError):
     """Data from the notebook process is not plain data of the kinds we accept."""
 
 
-def decode(value):
-    """``value`` (parsed JSON from the worker) as plain data with arrays, within the limits above."""
+_NUMBERS = frozenset((bool, int, float, type(None)))
+
+
+def decode(value, arrays=None):
+    """``value`` (parsed JSON from the worker) as plain data with arrays, within the limits above.
+
+    ``arrays``: the arrays that came as raw bytes after the reply line (:func:`array_specs`);
+    ``{"__ndarray__": i}`` stands for ``arrays[i]``, and each one is used exactly once."""
     budget = [MAX_ELEMENTS]
-    return _decode(value, 0, budget)
+    used: set = set()
+    out = _decode(value, 0, budget, arrays or (), used)
+    if arrays and len(used) != len(arrays):
+        raise WireError(f"배열 출력 {len(arrays)}개 중 {len(arrays) - len(used)}개가 결과에 없습니다")
+    return out
 
 
-def _decode(value, depth, budget):
+def _decode(value, depth, budget, arrays, used):
     budget[0] -= 1
     if budget[0] < 0:
         raise WireError(f"출력의 값이 너무 많습니다 (최대 {MAX_ELEMENTS:,}개)")
@@ -47,17 +58,57 @@ def _decode(value, depth, budget):
             raise WireError(f"출력 문자열이 너무 깁니다 ({len(value):,}자 > {MAX_STRING:,}자)")
         return value
     if isinstance(value, list):
-        return [_decode(v, depth + 1, budget) for v in value]
+        # a flat list of numbers (most probe outputs): checked in one pass, no call per value
+        if depth < MAX_DEPTH and {type(v) for v in value} <= _NUMBERS:
+            budget[0] -= len(value)
+            if budget[0] < 0:
+                raise WireError(f"출력의 값이 너무 많습니다 (최대 {MAX_ELEMENTS:,}개)")
+            return list(value)
+        return [_decode(v, depth + 1, budget, arrays, used) for v in value]
     if isinstance(value, dict):
         if set(value) == {"__ndarray__"}:
-            return _decode_array(value["__ndarray__"])
+            ref = value["__ndarray__"]
+            if type(ref) is int and 0 <= ref < len(arrays) and ref not in used:
+                used.add(ref)
+                return arrays[ref]
+            return _decode_array(ref)
         out = {}
         for k, v in value.items():
             if not isinstance(k, str) or len(k) > MAX_STRING:
                 raise WireError("출력의 키가 문자열이 아니거나 너무 깁니다")
-            out[k] = _decode(v, depth + 1, budget)
+            out[k] = _decode(v, depth + 1, budget, arrays, used)
         return out
     raise WireError(f"지원하지 않는 출력 형식: {type(value).__name__}")
+
+
+_DESCR = re.compile(r"[<>|=]?[biufc]\d{1,2}")
+
+
+def array_specs(specs, budget: int) -> list[tuple[np.dtype, tuple]]:
+    """What a reply line says follows it as raw bytes: a list of ``[dtype, shape]``, checked before a
+    byte of it is read (numbers and booleans only, at most MAX_ARRAY_BYTES each and ``budget`` bytes
+    in all). Raises WireError."""
+    if not isinstance(specs, list) or len(specs) > MAX_ELEMENTS:
+        raise WireError("배열 출력의 목록이 잘못되었습니다")
+    out, total = [], 0
+    for spec in specs:
+        try:
+            descr, shape = spec
+            if not (isinstance(descr, str) and _DESCR.fullmatch(descr)) or not isinstance(shape, list):
+                raise ValueError(descr)
+            if len(shape) > MAX_DEPTH or any(type(d) is not int or d < 0 for d in shape):
+                raise ValueError(shape)
+            dtype = np.dtype(descr)
+        except (TypeError, ValueError):
+            raise WireError("배열 출력의 dtype이나 모양이 잘못되었습니다") from None
+        if dtype.kind not in "biufc" or dtype.hasobject:
+            raise WireError(f"지원하지 않는 배열 dtype: {dtype}")
+        size = math.prod(shape) * dtype.itemsize
+        total += size
+        if size > MAX_ARRAY_BYTES or total > budget:
+            raise WireError("배열 출력이 너무 큽니다")
+        out.append((dtype, tuple(shape)))
+    return out
 
 
 # The header np.save writes for a plain array, e.g. {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }

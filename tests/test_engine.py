@@ -7,6 +7,7 @@ with their status, not just "it ran".
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -140,8 +141,8 @@ def scale(x, a):
 
 def test_breaking_builtins_in_student_process_earns_nothing(course):
     wrong = (
-        "import builtins\nbuiltins.isinstance = lambda *a: True\ndef "
-        "scale(x, a):\n    return 2 * a * np.asarray(x, float)\n"
+        "import builtins\nbuiltins.isinstance = lambda *a: True\n"
+        "def scale(x, a):\n    return 2 * a * np.asarray(x, float)\n"
     )
     res = grade(course, "builtins", {"scale": wrong, "sample_coin": T.COIN})
     assert {c.status for c in res[0].checks if c.exercise == "scale"} <= {"failed", "error"}
@@ -559,3 +560,50 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+@needs_template
+def test_a_template_started_by_a_thread_outlives_that_thread():
+    """Dask runs students on executor threads: the thread that started the template may end while the
+    grader process goes on. The template watches the process (pidfd), not the thread (PR_SET_PDEATHSIG,
+    which killed it here, so every later student started a worker the slow way)."""
+    import threading
+
+    from autograder.run import Template
+
+    box = []
+    t = threading.Thread(target=lambda: box.append(Template(["math"])))
+    t.start()
+    t.join()
+    tpl = box[0]
+    try:
+        time.sleep(0.5)  # PR_SET_PDEATHSIG's SIGKILL would have landed by now
+        assert tpl.ok and tpl.proc.poll() is None, "the template died with the thread that started it"
+        child = tpl.fork({"log": os.devnull}, env={}, cwd="/", rlimits=())
+        assert child is not None, "the template no longer forks workers"
+        child.kill()
+        child.wait(10)
+    finally:
+        tpl.close()
+
+
+def test_a_finished_programs_unused_time_goes_to_the_programs_still_waiting():
+    """run.TimeBudget (was spread over ProcessSession): 90 s over three notebooks; the first finishes
+    after 10 s, so the two still to come get 30 + 20/2 s each, and a finished one keeps its own share."""
+    from autograder.run import TimeBudget
+
+    b = TimeBudget(90.0)
+    for key in "abc":
+        b.add(key)
+    assert b.share("a") == b.share("c") == 30
+    b.spent["a"] = 10.0
+    b.finished.add("a")
+    assert b.share("b") == b.share("c") == 40 and b.share("a") == 30
+    b.spent["b"] = 45.0
+    assert b.remaining("b") == -5 and b.used_up("b") and not b.used_up("c")
+    b.expired.add("c")
+    assert b.used_up("c")
+    b.renew()
+    assert b.spent == dict.fromkeys("abc", 0.0) and not b.finished and not b.expired and b.share("b") == 30
+    b.forget("c")
+    assert b.share("a") == 45

@@ -7,6 +7,7 @@ and in a forked worker) and adds a three-notebook copy of it for the time budget
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pytest
 import test_redteam
 import tiny_course as T
@@ -27,6 +29,7 @@ from autograder.course import load_course
 from autograder.pipeline import grade_paths
 from autograder.run import Limits
 
+course, template = test_redteam.course, test_redteam.template  # pytest fixtures, shared with test_redteam
 ROOT = Path(__file__).resolve().parents[1]
 course, template = test_redteam.course, test_redteam.template  # the red-team course's fixtures, shared
 
@@ -61,6 +64,12 @@ REPLIES = {  # name: (expression building the line in the student's process, wor
     "string_of_one_million_characters": ('\'{"ok": true, "result": {"y": "\' + "x" * 1_000_000 + \'"}}\\n\'', "문자열"),
     "float_of_100000_digits": ('\'{"ok": true, "result": {"y": 0.\' + "3" * 100000 + "}}\\n"', "실수"),
     "not_json": ('b"\\xff\\xfe not json\\n"', "읽을 수 없습니다"),
+    # raw array frames: what a line announces is checked before a byte is read or allocated
+    "arrays_of_800_mib": (
+        '\'{"ok": true, "result": {"y": {"__ndarray__": 0}}, "arrays": [["<f8", [100000000]]]}\\n\'',
+        "너무 큽니다",
+    ),
+    "arrays_of_objects": ('\'{"ok": true, "result": {"y": {"__ndarray__": 0}}, "arrays": [["|O", [3]]]}\\n\'', "dtype"),
     "not_an_object": ('"[1, 2, 3]\\n"', "JSON 객체"),
 }
 
@@ -112,6 +121,79 @@ def test_reply_limits_hold_and_legitimate_replies_pass():
     ):
         with pytest.raises(wire.WireError, match=words):
             wire.decode(bad)
+
+
+def _frames(line: bytes, *arrays) -> io.BufferedReader:
+    return io.BufferedReader(io.BytesIO(line + b"".join(np.ascontiguousarray(a).tobytes() for a in arrays)))
+
+
+def test_arrays_come_as_raw_bytes_after_their_line_and_the_stream_stays_in_step():
+    a, b = np.arange(12.0).reshape(3, 4), np.array([True, False])
+    head = {"ok": True, "result": {"a": {"__ndarray__": 0}, "b": [{"__ndarray__": 1}]}}
+    head["arrays"] = [[a.dtype.str, list(a.shape)], [b.dtype.str, list(b.shape)]]
+    line = json.dumps(head).encode() + b"\n"
+    out = io.BufferedReader(io.BytesIO(line + a.tobytes() + b.tobytes() + b'{"ok": true, "result": 3}\n'))
+    msg, size, in_step = run.read_reply(out)
+    assert in_step and size == len(line) + a.nbytes + b.nbytes
+    got = wire.decode(msg["result"], msg["__arrays__"])
+    np.testing.assert_array_equal(got["a"], a)
+    np.testing.assert_array_equal(got["b"][0], b)
+    assert got["a"].dtype == np.float64 and got["b"][0].dtype == np.bool_ and got["a"].flags.writeable
+    assert run.read_reply(out)[0] == {"ok": True, "result": 3}
+    assert run.read_reply(out)[0] is None
+
+
+@pytest.mark.parametrize(
+    ("specs", "words"),
+    [
+        ([["|O", [3]]], "dtype"),
+        ([["|V8", [3]]], "dtype"),
+        ([["|S4", [3]]], "dtype"),
+        ([["<f8", [-1]]], "모양"),
+        ([["<f8", [2.5]]], "모양"),
+        ([["<f8", [True]]], "모양"),
+        ([["<f8", [1] * 40]], "모양"),
+        ([["<f8", [2_000_000]]], "너무 큽니다"),  # 16 MB: over MAX_ARRAY_BYTES
+        ([["<f8", [1_100_000]], ["<f8", [1_100_000]]], "너무 큽니다"),  # 17.6 MB in all: over MAX_LINE
+        ("<f8", "목록"),
+        ([["<f8"]], "모양"),
+    ],
+)
+def test_announced_arrays_outside_the_limits_are_refused_before_any_is_read(specs, words):
+    line = json.dumps({"ok": True, "result": {"__ndarray__": 0}, "arrays": specs}).encode() + b"\n"
+    tracemalloc.start()
+    try:
+        msg, _, in_step = run.read_reply(_frames(line, np.zeros(4)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert words in msg["__garbled__"] and not in_step
+    assert peak < 2**20, f"refusing took {peak / 2**20:.0f} MiB"
+
+
+def test_arrays_cut_short_or_misreferenced_are_errors():
+    line = json.dumps({"ok": True, "result": {"__ndarray__": 0}, "arrays": [["<f8", [4]]]}).encode() + b"\n"
+    msg, _, in_step = run.read_reply(_frames(line, np.zeros(3)))  # 24 of 32 bytes, then EOF
+    assert "끊겼습니다" in msg["__garbled__"] and not in_step
+    arrays = [np.zeros(2), np.ones(2)]
+    for result, words in (
+        ([{"__ndarray__": 0}, {"__ndarray__": 0}, {"__ndarray__": 1}], "배열"),  # one array twice
+        ([{"__ndarray__": 0}], "결과에 없습니다"),  # one never used
+        ([{"__ndarray__": 0}, {"__ndarray__": 2}], "배열"),  # out of range
+        ([{"__ndarray__": 0}, {"__ndarray__": True}], "배열"),
+    ):
+        with pytest.raises(wire.WireError, match=words):
+            wire.decode(result, arrays)
+
+
+def test_a_number_literal_over_the_limits_is_refused_with_or_without_the_fast_path():
+    """decode_line parses without per-number hooks only when no run of number characters is long enough
+    to break a limit; a long run in a string takes the slow path and still decodes."""
+    assert run.decode_line(b'{"ok": true, "result": "' + b"1" * 100 + b'"}\n')["result"] == "1" * 100
+    assert "__garbled__" in run.decode_line(b'{"ok": true, "result": -' + b"1" * 41 + b"}\n")
+    assert run.decode_line(b'{"ok": true, "result": -' + b"1" * 40 + b"}\n")["result"] == -int("1" * 40)
+    assert "__garbled__" in run.decode_line(b'{"ok": true, "result": 1.' + b"0" * 63 + b"}\n")
+    assert run.decode_line(b'{"ok": true, "result": [1.5e-3, 2, -7]}\n')["result"] == [1.5e-3, 2, -7]
 
 
 def test_limits_cover_the_largest_legitimate_reply():
@@ -325,14 +407,16 @@ def test_notebook_intros_state_the_cell_limit():
 
 def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     """Lines nobody asked for (a student thread writing events) are not queued without bound:
-    past run.MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
+    past MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
     import queue
     import threading
     import types
 
-    monkeypatch.setattr(run, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
+    from autograder import connection
+
+    monkeypatch.setattr(connection, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
     r, w = os.pipe()
-    worker = run._Worker.__new__(run._Worker)
+    worker = connection.WorkerConnection.__new__(connection.WorkerConnection)
     worker.proc = types.SimpleNamespace(stdout=os.fdopen(r, "rb"))
     worker.lines, worker._queued, worker._queued_lock = queue.Queue(), 0, threading.Lock()
     reader = threading.Thread(target=worker._read, daemon=True)
@@ -342,7 +426,7 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     def flood():
         with os.fdopen(w, "wb") as f:
             try:
-                for _ in range(4 * run.MAX_QUEUED // len(line)):
+                for _ in range(4 * connection.MAX_QUEUED // len(line)):
                     f.write(line)
             except OSError:  # the reader stopped reading and its end was closed
                 pass
@@ -357,4 +441,5 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     while not worker.lines.empty():
         msgs.append(worker.lines.get())
     assert msgs[-1] is None and "__too_big__" in msgs[-2], msgs[-2:]
-    assert run.MAX_QUEUED < worker._queued <= run.MAX_QUEUED + len(line) // 4096  # cut at the first line past it
+    limit = connection.MAX_QUEUED
+    assert limit < worker._queued <= limit + len(line) // 4096  # cut at the first line past it
