@@ -84,33 +84,19 @@ def _start(cfg: dict, limits: Limits, sandbox: bool, home: str, template: Templa
     return proc, False
 
 
-class WorkerConnection:
-    """One running worker process and a thread that reads its protocol lines."""
+class WorkerPipe:
+    """The pipe to one worker: a reader thread turns its stdout into messages (``lines``; at most
+    MAX_QUEUED bytes of them unread), a writer thread sends requests, so that the grader never blocks
+    on a worker that stopped reading its stdin (a looping cell while a large load waits in the pipe)."""
 
-    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=(), template: Template | None = None):
-        self.memory_mb = limits.memory_limit_mb
-        self.home = tempfile.mkdtemp(prefix="autograder-")
-        self.log = os.path.join(self.home, "output.log")
-        self.cgroup: MemoryCgroup | None = None
-        cfg = {"log": self.log, "preload": list(preload)}
-        try:
-            if sandbox:
-                cfg["sandbox"], self.cgroup = _sandbox_config(limits, self.home, protect)
-            self.proc, self.forked = _start(cfg, limits, sandbox, self.home, template)
-        except BaseException:
-            if self.cgroup is not None:
-                self.cgroup.remove(0)
-            shutil.rmtree(self.home, ignore_errors=True)
-            raise
-        self.pidns = False  # set from the worker's ready message
-        self.lines: queue.Queue = queue.Queue()
+    def __init__(self, stdin, stdout):
+        self.stdin, self.stdout = stdin, stdout
+        self.lines: queue.Queue = queue.Queue()  # messages, then None (EOF)
         self._queued = 0  # bytes of reply lines in self.lines (MAX_QUEUED)
         self._queued_lock = threading.Lock()
+        self._outbox: queue.Queue = queue.Queue()  # encoded requests, then None (stop)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        # requests go through a writer thread: the grader never blocks on a worker that stopped
-        # reading its stdin (a looping cell while a large load waits in the pipe)
-        self._outbox: queue.Queue = queue.Queue()
         self.writer = threading.Thread(target=self._write, daemon=True)
         self.writer.start()
 
@@ -118,9 +104,8 @@ class WorkerConnection:
         """Reader thread: each reply becomes a dict, ``{"__garbled__": why}`` or ``{"__too_big__": why}``
         (then EOF). Never raises: whatever the worker sends."""
         try:
-            out = self.proc.stdout
             while True:
-                msg, size, in_step = read_reply(out)
+                msg, size, in_step = read_reply(self.stdout)
                 if msg is None:
                     break
                 if "__too_big__" in msg:
@@ -147,9 +132,9 @@ class WorkerConnection:
             if data is None:
                 return
             try:
-                self.proc.stdin.write(data)
-                self.proc.stdin.flush()
-            except (OSError, ValueError):  # broken pipe, or closed by kill()
+                self.stdin.write(data)
+                self.stdin.flush()
+            except (OSError, ValueError):  # broken pipe, or closed by close()
                 return
 
     def send(self, obj) -> bool:
@@ -173,6 +158,42 @@ class WorkerConnection:
             msg.setdefault("__t__", time.monotonic())
         return msg
 
+    def close(self):
+        """Stop the writer and close both ends (after the process was killed)."""
+        self._outbox.put(None)
+        for f in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                f.close()
+
+
+class WorkerConnection:
+    """One running worker process (its folder, memory cgroup, process group) and its :class:`WorkerPipe`."""
+
+    def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=(), template: Template | None = None):
+        self.memory_mb = limits.memory_limit_mb
+        self.home = tempfile.mkdtemp(prefix="autograder-")
+        self.log = os.path.join(self.home, "output.log")
+        self.cgroup: MemoryCgroup | None = None
+        cfg = {"log": self.log, "preload": list(preload)}
+        try:
+            if sandbox:
+                cfg["sandbox"], self.cgroup = _sandbox_config(limits, self.home, protect)
+            self.proc, self.forked = _start(cfg, limits, sandbox, self.home, template)
+        except BaseException:
+            if self.cgroup is not None:
+                self.cgroup.remove(0)
+            shutil.rmtree(self.home, ignore_errors=True)
+            raise
+        self.pidns = False  # set from the worker's ready message
+        self.pipe = WorkerPipe(self.proc.stdin, self.proc.stdout)
+
+    def send(self, obj) -> bool:
+        return self.pipe.send(obj)
+
+    def next(self, deadline: float):
+        """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
+        return self.pipe.next(deadline)
+
     def kill_process(self):
         """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
         the kernel kills every process inside, including any that left the group (setsid);
@@ -191,10 +212,7 @@ class WorkerConnection:
 
     def kill(self):
         self.kill_process()
-        self._outbox.put(None)
-        for f in (self.proc.stdin, self.proc.stdout):
-            with contextlib.suppress(OSError):
-                f.close()
+        self.pipe.close()
         shutil.rmtree(self.home, ignore_errors=True)
         if self.cgroup is not None:
             self.cgroup.remove()

@@ -102,14 +102,24 @@ class TimeBudget:
         return key in self.expired or self.remaining(key) <= 0
 
 
+def _cell_failure(limits: Limits, timeout: bool, cell_limit: bool, worker: WorkerConnection) -> dict:
+    """The error of a cell that ran out of time (``cell_limit``: an answer cell's own limit) or took the worker down."""
+    if cell_limit:
+        info = error_record(
+            "Timeout",
+            f"답안 셀의 최상위 코드가 {limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
+            "(무한 루프? 답안 셀에서는 함수만 정의하세요)",
+        )
+    elif timeout:
+        info = error_record("Timeout", "셀 실행 시간 제한을 넘었습니다 (무한 루프?)")
+    else:
+        info = died("셀 실행", worker)
+    return {**info, "timeout": timeout}
+
+
 class CellLoads:
     """What the current worker was sent and has not finished running, and what each cell did: its
-    error, and the cells skipped from now on (they hung or took the worker down).
-
-    Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s, and the
-    program's remaining time budget. The time from its first cell to its reply is charged to the
-    program; starting a worker (imports, sandbox) is charged to none, so a restart caused by one
-    notebook's cell does not eat another's share."""
+    error, and the cells skipped from now on (they hung or took the worker down)."""
 
     def __init__(self, limits: Limits):
         self.limits = limits
@@ -135,7 +145,12 @@ class CellLoads:
     def await_first(self, worker: WorkerConnection, program: Program | None, budget: TimeBudget):
         """Read the first pending load's reply: None when it came (its cells' errors recorded), else
         ``(cell, timeout, cell_limit)``: the cell that was running (None: before any) when the worker
-        ran out of time (``cell_limit``: an answer cell's own limit) or died."""
+        ran out of time (``cell_limit``: an answer cell's own limit) or died.
+
+        Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s, and the
+        program's remaining time budget. The time from its first cell to its reply is charged to the
+        program; starting a worker (imports, sandbox) is charged to none, so a restart caused by one
+        notebook's cell does not eat another's share."""
         key, limits = self.pending[0], self.limits
         load_deadline = deadline = time.monotonic() + limits.setup_timeout_s
         kinds = {c.id: c.kind for c in program.cells} if program is not None else {}
@@ -163,10 +178,8 @@ class CellLoads:
             elif msg.get("ok") and isinstance(msg.get("cells"), dict):
                 if t0 is not None:
                     budget.charge(key, t0)
-                errors = self.errors.setdefault(key, {})
-                for cid, err in msg["cells"].items():
-                    if cid in kinds:
-                        errors[cid] = clean_error(err) if err is not None else None
+                cells = {c: None if e is None else clean_error(e) for c, e in msg["cells"].items() if c in kinds}
+                self.errors.setdefault(key, {}).update(cells)
                 self.pending.pop(0)
                 return None
 
@@ -176,17 +189,7 @@ class CellLoads:
         if cell_id is None:
             return
         self.skip.setdefault(key, set()).add(cell_id)
-        if cell_limit:
-            info = error_record(
-                "Timeout",
-                f"답안 셀의 최상위 코드가 {self.limits.cell_timeout_s:g}초 안에 끝나지 않았습니다 "
-                "(무한 루프? 답안 셀에서는 함수만 정의하세요)",
-            )
-        elif timeout:
-            info = error_record("Timeout", "셀 실행 시간 제한을 넘었습니다 (무한 루프?)")
-        else:
-            info = died("셀 실행", worker)
-        self.errors.setdefault(key, {})[cell_id] = {**info, "timeout": timeout}
+        self.errors.setdefault(key, {})[cell_id] = _cell_failure(self.limits, timeout, cell_limit, worker)
 
 
 class WorkerSlot:
@@ -224,7 +227,7 @@ class WorkerSlot:
             msg = None
             w.kill_process()  # its reader then reports EOF: the pending loads fail as usual
         if msg is None:
-            w.lines.put(None)  # keep the EOF for whoever reads next
+            w.pipe.lines.put(None)  # keep the EOF for whoever reads next
         info = msg.get("sandbox") if isinstance(msg, dict) and msg.get("event") == "ready" else None
         if not isinstance(info, dict):
             info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
@@ -252,32 +255,17 @@ class WorkerSlot:
             self.conn = None
 
 
-class ProcessSession:
-    """Notebook programs loaded into a separate worker process; probes called over a pipe. A worker
-    that hangs or dies is replaced: the next call starts a new one, which runs the programs' cells
-    again without the cell that hung or crashed."""
+class LoadedPrograms:
+    """The notebook programs a session runs, kept loaded in its current worker: each is sent when a
+    worker starts, and a worker that hangs or dies is replaced by one that runs them again without
+    the cell that hung or crashed. Each program has its share of the time budget."""
 
-    def __init__(
-        self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
-    ):
-        self.limits = limits or Limits()
-        # protect: paths student code must not see (verified by the worker); template: forks workers
-        # with the libraries already imported (batch grading)
-        self.worker = WorkerSlot(self.limits, sandbox, tuple(protect), template)
+    def __init__(self, limits: Limits, worker: WorkerSlot):
+        self.worker = worker
         self.programs: dict[str, Program] = {}
-        self.time = TimeBudget(self.limits.time_limit_s)
-        self.loads = CellLoads(self.limits)
-        self._memo: dict = {}
+        self.time = TimeBudget(limits.time_limit_s)
+        self.loads = CellLoads(limits)
 
-    @property
-    def starts(self) -> dict:
-        return self.worker.starts
-
-    @property
-    def sandbox_info(self) -> dict | None:
-        return self.worker.sandbox_info
-
-    # -- programs and their time ---------------------------------------------------------
     def add(self, program: Program, key: str | None = None) -> str:
         key = key or program.assignment_id
         self.programs[key] = program
@@ -288,38 +276,18 @@ class ProcessSession:
     def remove(self, key: str) -> None:
         """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
         if key in self.loads.loaded and self.worker.conn is not None:
-            self._finish_loads()
+            self.finish()
             if self.worker.conn is not None:
                 self.worker.conn.send({"op": "drop", "key": key})
         self.programs.pop(key, None)
         self.loads.forget(key)
         self.time.forget(key)
-        self._memo = {k: v for k, v in self._memo.items() if k[0] != key}
 
-    def budget(self, key: str) -> float:
-        return self.time.share(key)
-
-    def remaining(self, key: str) -> float:
-        return self.time.remaining(key)
-
-    def done(self, key: str) -> None:
-        """``key`` is graded: what it did not use of its share goes to the programs still to come."""
-        self.time.finished.add(key)
-
-    def renew_deadline(self) -> None:
-        """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
-        self.time.renew()
-
-    def cell_error(self, key: str, cell_id: str) -> dict | None:
-        return self.loads.errors.get(key, {}).get(cell_id)
-
-    # -- the worker ------------------------------------------------------------------------
-    def spawn(self, preload=None):
-        """Start the worker process; it imports ``preload`` while the grader is still preparing."""
+    def spawn(self, preload=None) -> None:
         if self.worker.spawn(preload):
             self.loads.new_worker()
 
-    def start(self):
+    def start(self) -> None:
         """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
         self.spawn()
         for key, program in self.programs.items():
@@ -327,7 +295,7 @@ class ProcessSession:
                 self.loads.send(self.worker.conn, key, program)
         self.worker.read_ready()
 
-    def _finish_loads(self):
+    def finish(self) -> None:
         """Wait for every load sent so far. A cell that hangs or takes the worker down is recorded and
         skipped; a new worker then runs the programs again without it."""
         while self.loads.pending:
@@ -342,24 +310,44 @@ class ProcessSession:
                 raise StudentError(died("프로세스 시작"))
             self.start()
 
-    def close(self):
-        self.worker.close()
 
-    def __enter__(self):
-        return self
+def _await_reply(worker: WorkerSlot, deadline: float) -> dict:
+    """A probe call's reply; raises TimeoutError at ``deadline`` or StudentError if the worker died
+    or sent what cannot be read (then it is killed: a new one serves the next call)."""
+    while True:
+        msg = worker.conn.next(deadline)
+        if msg is None or "__too_big__" in msg or "__garbled__" in msg:
+            info = died("검사 호출", worker.conn)
+            worker.kill()
+            if msg is not None:
+                why = msg.get("__too_big__") or msg.get("__garbled__")
+                info.update(type="OutputError", message=why if isinstance(why, str) else "잘못된 응답")
+            raise StudentError(info)
+        if "event" not in msg:
+            return msg
 
-    def __exit__(self, *exc):
-        self.close()
 
-    # -- probe calls -----------------------------------------------------------------------
+class ProbeCalls:
+    """Probes called on the loaded programs, each (program, probe, arguments) once: its result or
+    its StudentError is remembered. A call has call_timeout_s and what is left of its program's time
+    budget; a worker that overruns, dies or sends what cannot be read is killed (the next call
+    starts a new one)."""
+
+    def __init__(self, limits: Limits, programs: LoadedPrograms):
+        self.limits, self.programs, self.worker = limits, programs, programs.worker
+        self.memo: dict = {}  # (key, probe.key(kwargs)) -> (True, result) | (False, StudentError)
+
+    def forget(self, key: str) -> None:
+        self.memo = {k: v for k, v in self.memo.items() if k[0] != key}
+
     def call(self, key: str, probe: Probe, kwargs: dict):
         memo_key = (key, probe.key(kwargs))
-        if memo_key not in self._memo:
+        if memo_key not in self.memo:
             try:
-                self._memo[memo_key] = (True, self._call(key, probe, kwargs))
+                self.memo[memo_key] = (True, self.call_once(key, probe, kwargs))
             except StudentError as exc:
-                self._memo[memo_key] = (False, exc)
-        ok, value = self._memo[memo_key]
+                self.memo[memo_key] = (False, exc)
+        ok, value = self.memo[memo_key]
         if ok:
             return value
         raise value
@@ -368,34 +356,36 @@ class ProcessSession:
         return StudentTimeout(
             error_record(
                 "Timeout",
-                f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 {self.budget(key):.0f}초)을 "
-                "다 썼습니다. 다른 노트북은 따로 채점됩니다.",
+                f"이 노트북에 주어진 시간(제출 전체 {self.limits.time_limit_s:g}초 중 "
+                f"{self.programs.time.share(key):.0f}초)을 다 썼습니다. 다른 노트북은 따로 채점됩니다.",
             )
         )
 
-    def _call(self, key, probe, kwargs):
-        if self.time.used_up(key):
+    def call_once(self, key, probe, kwargs):
+        """The probe's decoded result (not remembered)."""
+        time_ = self.programs.time
+        if time_.used_up(key):
             raise self._out_of_time(key)
-        self.start()
-        self._finish_loads()
-        if self.time.used_up(key):
+        self.programs.start()
+        self.programs.finish()
+        if time_.used_up(key):
             raise self._out_of_time(key)
         t0 = time.monotonic()
         self.worker.conn.send({"op": "call", "key": key, "name": probe.name, "source": probe.source, "kwargs": kwargs})
-        budget_left = self.time.remaining(key)
+        budget_left = time_.remaining(key)
         try:
-            msg = self._await_reply(t0 + min(self.limits.call_timeout_s, budget_left))
+            msg = _await_reply(self.worker, t0 + min(self.limits.call_timeout_s, budget_left))
         except TimeoutError:
             self.worker.kill()
             if budget_left < self.limits.call_timeout_s:
-                self.time.expired.add(key)
+                time_.expired.add(key)
                 raise self._out_of_time(key) from None
             limit = self.limits.call_timeout_s
             raise StudentTimeout(
                 error_record("Timeout", f"{limit:g}초 안에 끝나지 않았습니다 (무한 루프 또는 너무 느린 구현).")
             ) from None
         finally:
-            self.time.charge(key, t0)
+            time_.charge(key, t0)
         if msg.get("ok") is not True:
             raise StudentError(clean_error(msg.get("error")))
         try:
@@ -405,20 +395,77 @@ class ProcessSession:
             self.worker.kill()
             raise StudentError(error_record("OutputError", str(exc))) from None
 
-    def _await_reply(self, deadline) -> dict:
-        """The call's reply; raises TimeoutError at ``deadline`` or StudentError if the worker died
-        or sent what cannot be read (then it is killed: a new one serves the next call)."""
-        while True:
-            msg = self.worker.conn.next(deadline)
-            if msg is None or "__too_big__" in msg or "__garbled__" in msg:
-                info = died("검사 호출", self.worker.conn)
-                self.worker.kill()
-                if msg is not None:
-                    why = msg.get("__too_big__") or msg.get("__garbled__")
-                    info.update(type="OutputError", message=why if isinstance(why, str) else "잘못된 응답")
-                raise StudentError(info)
-            if "event" not in msg:
-                return msg
+
+class ProcessSession:
+    """Notebook programs loaded into a separate worker process (:class:`LoadedPrograms`); probes
+    called over a pipe (:class:`ProbeCalls`). A worker that hangs or dies is replaced: the next call
+    starts a new one, which runs the programs' cells again without the cell that hung or crashed."""
+
+    def __init__(
+        self, limits: Limits | None = None, *, sandbox: bool = True, protect=(), template: Template | None = None
+    ):
+        self.limits = limits or Limits()
+        # protect: paths student code must not see (verified by the worker); template: forks workers
+        # with the libraries already imported (batch grading)
+        self.worker = WorkerSlot(self.limits, sandbox, tuple(protect), template)
+        self.loaded = LoadedPrograms(self.limits, self.worker)
+        self.calls = ProbeCalls(self.limits, self.loaded)
+
+    @property
+    def starts(self) -> dict:
+        return self.worker.starts
+
+    @property
+    def sandbox_info(self) -> dict | None:
+        return self.worker.sandbox_info
+
+    def add(self, program: Program, key: str | None = None) -> str:
+        return self.loaded.add(program, key)
+
+    def remove(self, key: str) -> None:
+        """Forget a program (its namespace is dropped in the worker; a restart no longer loads it)."""
+        self.loaded.remove(key)
+        self.calls.forget(key)
+
+    def budget(self, key: str) -> float:
+        return self.loaded.time.share(key)
+
+    def remaining(self, key: str) -> float:
+        return self.loaded.time.remaining(key)
+
+    def done(self, key: str) -> None:
+        """``key`` is graded: what it did not use of its share goes to the programs still to come."""
+        self.loaded.time.finished.add(key)
+
+    def renew_deadline(self) -> None:
+        """A new submission-wide time budget (when one worker serves several submissions, in tests)."""
+        self.loaded.time.renew()
+
+    def cell_error(self, key: str, cell_id: str) -> dict | None:
+        return self.loaded.loads.errors.get(key, {}).get(cell_id)
+
+    def spawn(self, preload=None) -> None:
+        """Start the worker process; it imports ``preload`` while the grader is still preparing."""
+        self.loaded.spawn(preload)
+
+    def start(self) -> None:
+        """Send every program not yet loaded (the worker runs cells while the grader does other work)."""
+        self.loaded.start()
+
+    def call(self, key: str, probe: Probe, kwargs: dict):
+        return self.calls.call(key, probe, kwargs)
+
+    def _call(self, key: str, probe: Probe, kwargs: dict):  # not remembered (ReferenceSession keeps its own)
+        return self.calls.call_once(key, probe, kwargs)
+
+    def close(self) -> None:
+        self.worker.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class InProcessSession:

@@ -410,14 +410,13 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     past MAX_QUEUED bytes the reader reports the flood and stops (the worker is then killed)."""
     import queue
     import threading
-    import types
 
     from autograder import connection
 
     monkeypatch.setattr(connection, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
     r, w = os.pipe()
-    worker = connection.WorkerConnection.__new__(connection.WorkerConnection)
-    worker.proc = types.SimpleNamespace(stdout=os.fdopen(r, "rb"))
+    worker = connection.WorkerPipe.__new__(connection.WorkerPipe)  # the reader alone, no worker process
+    worker.stdout = os.fdopen(r, "rb")
     worker.lines, worker._queued, worker._queued_lock = queue.Queue(), 0, threading.Lock()
     reader = threading.Thread(target=worker._read, daemon=True)
     reader.start()
@@ -435,7 +434,7 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
     writer.start()
     reader.join(timeout=60)
     assert not reader.is_alive(), "the reader kept queueing"
-    worker.proc.stdout.close()
+    worker.stdout.close()
     writer.join(timeout=10)
     msgs = []
     while not worker.lines.empty():
