@@ -84,25 +84,21 @@ def _start(cfg: dict, limits: Limits, sandbox: bool, home: str, template: Templa
     return proc, False
 
 
-class WorkerPipe:
-    """The pipe to one worker: a reader thread turns its stdout into messages (``lines``; at most
-    MAX_QUEUED bytes of them unread), a writer thread sends requests, so that the grader never blocks
-    on a worker that stopped reading its stdin (a looping cell while a large load waits in the pipe)."""
+class ReplyReader:
+    """A thread that turns a worker's stdout into messages (``lines``; at most MAX_QUEUED bytes of
+    them unread), then None (EOF)."""
 
-    def __init__(self, stdin, stdout):
-        self.stdin, self.stdout = stdin, stdout
-        self.lines: queue.Queue = queue.Queue()  # messages, then None (EOF)
+    def __init__(self, stdout):
+        self.stdout = stdout
+        self.lines: queue.Queue = queue.Queue()
         self._queued = 0  # bytes of reply lines in self.lines (MAX_QUEUED)
         self._queued_lock = threading.Lock()
-        self._outbox: queue.Queue = queue.Queue()  # encoded requests, then None (stop)
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.writer = threading.Thread(target=self._write, daemon=True)
-        self.writer.start()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
 
     def _read(self):
-        """Reader thread: each reply becomes a dict, ``{"__garbled__": why}`` or ``{"__too_big__": why}``
-        (then EOF). Never raises: whatever the worker sends."""
+        """Each reply becomes a dict, ``{"__garbled__": why}`` or ``{"__too_big__": why}`` (then EOF).
+        Never raises: whatever the worker sends."""
         try:
             while True:
                 msg, size, in_step = read_reply(self.stdout)
@@ -126,23 +122,6 @@ class WorkerPipe:
             self.lines.put({"__garbled__": f"응답을 읽을 수 없습니다 ({type(exc).__name__})"})
         self.lines.put(None)
 
-    def _write(self):
-        while True:
-            data = self._outbox.get()
-            if data is None:
-                return
-            try:
-                self.stdin.write(data)
-                self.stdin.flush()
-            except (OSError, ValueError):  # broken pipe, or closed by close()
-                return
-
-    def send(self, obj) -> bool:
-        if not self.writer.is_alive():
-            return False
-        self._outbox.put(json.dumps(obj).encode() + b"\n")
-        return True
-
     def next(self, deadline: float):
         """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
         remaining = deadline - time.monotonic()
@@ -158,16 +137,40 @@ class WorkerPipe:
             msg.setdefault("__t__", time.monotonic())
         return msg
 
-    def close(self):
-        """Stop the writer and close both ends (after the process was killed)."""
+
+class RequestWriter:
+    """A thread that writes requests to a worker's stdin: the grader never blocks on a worker that
+    stopped reading it (a looping cell while a large load waits in the pipe)."""
+
+    def __init__(self, stdin):
+        self.stdin = stdin
+        self._outbox: queue.Queue = queue.Queue()  # encoded requests, then None (stop)
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def _write(self):
+        while True:
+            data = self._outbox.get()
+            if data is None:
+                return
+            try:
+                self.stdin.write(data)
+                self.stdin.flush()
+            except (OSError, ValueError):  # broken pipe, or closed by WorkerConnection.kill()
+                return
+
+    def send(self, obj) -> bool:
+        if not self.thread.is_alive():
+            return False
+        self._outbox.put(json.dumps(obj).encode() + b"\n")
+        return True
+
+    def stop(self):
         self._outbox.put(None)
-        for f in (self.stdin, self.stdout):
-            with contextlib.suppress(OSError):
-                f.close()
 
 
 class WorkerConnection:
-    """One running worker process (its folder, memory cgroup, process group) and its :class:`WorkerPipe`."""
+    """One running worker process (its folder, memory cgroup, process group), its replies and requests."""
 
     def __init__(self, limits: Limits, sandbox: bool, protect=(), preload=(), template: Template | None = None):
         self.memory_mb = limits.memory_limit_mb
@@ -185,14 +188,15 @@ class WorkerConnection:
             shutil.rmtree(self.home, ignore_errors=True)
             raise
         self.pidns = False  # set from the worker's ready message
-        self.pipe = WorkerPipe(self.proc.stdin, self.proc.stdout)
+        self.replies = ReplyReader(self.proc.stdout)
+        self.requests = RequestWriter(self.proc.stdin)
 
     def send(self, obj) -> bool:
-        return self.pipe.send(obj)
+        return self.requests.send(obj)
 
     def next(self, deadline: float):
         """The next message, None at EOF, or raises TimeoutError at ``deadline``."""
-        return self.pipe.next(deadline)
+        return self.replies.next(deadline)
 
     def kill_process(self):
         """SIGKILL the worker's process group. With a PID namespace, its init dies with it and
@@ -212,7 +216,10 @@ class WorkerConnection:
 
     def kill(self):
         self.kill_process()
-        self.pipe.close()
+        self.requests.stop()
+        for f in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                f.close()
         shutil.rmtree(self.home, ignore_errors=True)
         if self.cgroup is not None:
             self.cgroup.remove()

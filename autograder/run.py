@@ -144,8 +144,8 @@ class CellLoads:
 
     def await_first(self, worker: WorkerConnection, program: Program | None, budget: TimeBudget):
         """Read the first pending load's reply: None when it came (its cells' errors recorded), else
-        ``(cell, timeout, cell_limit)``: the cell that was running (None: before any) when the worker
-        ran out of time (``cell_limit``: an answer cell's own limit) or died.
+        ``(cell, timeout)``: the cell that was running (None: before any) when the worker ran out of
+        time or died; that cell is skipped from now on, its error recorded (the worker is to be killed).
 
         Limits: the notebook's cells together setup_timeout_s, one answer cell cell_timeout_s, and the
         program's remaining time budget. The time from its first cell to its reply is charged to the
@@ -166,7 +166,12 @@ class CellLoads:
                 timeout = msg is not None and "__timeout__" in msg
                 if timeout and budget.remaining(key) <= 0:
                     budget.expired.add(key)  # its calls are "timeout"; its cells never run again
-                return current, timeout, timeout and kinds.get(current) == "answer" and deadline < load_deadline
+                self.pending = []
+                if current is not None:
+                    cell_limit = timeout and kinds.get(current) == "answer" and deadline < load_deadline
+                    self.skip.setdefault(key, set()).add(current)
+                    self.errors.setdefault(key, {})[current] = _cell_failure(limits, timeout, cell_limit, worker)
+                return current, timeout
             if msg.get("event") == "cell":
                 if t0 is None:  # the first cell: the program's clock starts
                     t0 = msg["__t__"]
@@ -182,14 +187,6 @@ class CellLoads:
                 self.errors.setdefault(key, {}).update(cells)
                 self.pending.pop(0)
                 return None
-
-    def failed(self, key: str, cell_id, timeout: bool, cell_limit: bool, worker: WorkerConnection) -> None:
-        """The worker is about to be killed: ``cell_id`` (if any) is skipped from now on, its error recorded."""
-        self.pending = []
-        if cell_id is None:
-            return
-        self.skip.setdefault(key, set()).add(cell_id)
-        self.errors.setdefault(key, {})[cell_id] = _cell_failure(self.limits, timeout, cell_limit, worker)
 
 
 class WorkerSlot:
@@ -227,7 +224,7 @@ class WorkerSlot:
             msg = None
             w.kill_process()  # its reader then reports EOF: the pending loads fail as usual
         if msg is None:
-            w.pipe.lines.put(None)  # keep the EOF for whoever reads next
+            w.replies.lines.put(None)  # keep the EOF for whoever reads next
         info = msg.get("sandbox") if isinstance(msg, dict) and msg.get("event") == "ready" else None
         if not isinstance(info, dict):
             info = {"layers": [], "notes": ["the worker did not report its sandbox"], "hidden": {}}
@@ -303,8 +300,7 @@ class LoadedPrograms:
             failure = self.loads.await_first(self.worker.conn, self.programs.get(key), self.time)
             if failure is None:
                 continue
-            cell_id, timeout, cell_limit = failure
-            self.loads.failed(key, cell_id, timeout, cell_limit, self.worker.conn)
+            cell_id, timeout = failure
             self.worker.kill()
             if cell_id is None and not (timeout and key in self.time.expired):  # died before any cell
                 raise StudentError(died("프로세스 시작"))

@@ -415,7 +415,7 @@ def test_a_flood_of_unrequested_replies_is_cut_off(monkeypatch):
 
     monkeypatch.setattr(connection, "MAX_QUEUED", 2**20)  # 1 MiB keeps the test fast; the mechanism is the same
     r, w = os.pipe()
-    worker = connection.WorkerPipe.__new__(connection.WorkerPipe)  # the reader alone, no worker process
+    worker = connection.ReplyReader.__new__(connection.ReplyReader)  # the reader alone, no worker process
     worker.stdout = os.fdopen(r, "rb")
     worker.lines, worker._queued, worker._queued_lock = queue.Queue(), 0, threading.Lock()
     reader = threading.Thread(target=worker._read, daemon=True)
