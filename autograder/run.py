@@ -16,7 +16,9 @@ through the wire format so verdicts are identical.
 The parts: :mod:`autograder.limits` (how a worker is started: limits, environment),
 :mod:`autograder.template` (forking workers from a process that imported torch once),
 :mod:`autograder.connection` (one worker: the pipe, reading and bounding its replies, the error
-records); here, the session: which programs a worker runs, their time budgets, probe calls.
+records); here, the session: its worker (:class:`WorkerSlot`), which programs it runs and what
+their cells did (:class:`LoadedPrograms`, :class:`CellLoads`), their time (:class:`TimeBudget`),
+probe calls (:class:`ProbeCalls`); :class:`ProcessSession` is what the pipeline uses.
 """
 
 from __future__ import annotations
