@@ -14,6 +14,7 @@ thousands of files that it can rebuild, and says so.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -27,8 +28,11 @@ def temp_glob(name: str) -> str:
     return f".{name}.*{TEMP_SUFFIX}"
 
 
+@functools.cache
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask, read once: reading it means setting it, which would briefly give files made
+    by other threads meanwhile (a batch's writer threads) mode 0666 if done on every write."""
+    mask = os.umask(0o077)
     os.umask(mask)
     return mask
 
